@@ -1,0 +1,60 @@
+/**
+ * What can go wrong when talking to Tiki, as classes to narrow with `instanceof`. Messages name the cause and
+ * never contain tokens, auth codes, secrets or signatures: they end up in logs.
+ */
+
+export class TikiError extends Error {
+  override name = 'TikiError';
+}
+
+/** Tiki answered and said no (an error envelope, also when it came with HTTP 200, or an Open API 4xx/5xx). */
+export class TikiApiError extends TikiError {
+  override name = 'TikiApiError';
+  /** Tiki's reason, e.g. 'invalid_code', 'invalid_token', 'invalid_signature', 'scope_missing', 'server_error'. */
+  readonly reason: string;
+  /** The HTTP status of the response. */
+  readonly status: number;
+  /** The envelope's numeric `code`, when there was one. */
+  readonly tikiCode: number | null;
+
+  constructor(i: { reason: string; status: number; tikiCode?: number | null; message: string }) {
+    super(i.message);
+    this.reason = i.reason;
+    this.status = i.status;
+    this.tikiCode = i.tikiCode ?? null;
+  }
+}
+
+/** The call's deadline passed before a complete response arrived. The call may or may not have taken effect. */
+export class TikiTimeoutError extends TikiError {
+  override name = 'TikiTimeoutError';
+  readonly timeoutMs: number;
+
+  constructor(i: { timeoutMs: number; message: string; cause?: unknown }) {
+    super(i.message, { cause: i.cause });
+    this.timeoutMs = i.timeoutMs;
+  }
+}
+
+/** No response: connection refused or reset, DNS failure, TLS failure. */
+export class TikiNetworkError extends TikiError {
+  override name = 'TikiNetworkError';
+  /** The system error code when there was one, e.g. 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND'. */
+  readonly code: string | null;
+
+  constructor(i: { code?: string | null; message: string; cause?: unknown }) {
+    super(i.message, { cause: i.cause });
+    this.code = i.code ?? null;
+  }
+}
+
+/** A response arrived but is not JSON, or does not match the documented shape. */
+export class TikiResponseError extends TikiError {
+  override name = 'TikiResponseError';
+  readonly status: number;
+
+  constructor(i: { status: number; message: string; cause?: unknown }) {
+    super(i.message, { cause: i.cause });
+    this.status = i.status;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Tiki's timestamps are Unix time in milliseconds, written as a decimal integer. A 13-digit value covers
+ * 2001-09-09 to 2286-11-20; anything shorter is almost always seconds (the most common integration bug),
+ * anything longer micro- or nanoseconds, so both are reported as malformed with the likely cause.
+ */
+
+/** Tiki rejects a timestamp more than 5 minutes away from its own clock. */
+export const SIGNATURE_WINDOW_MS = 300_000;
+
+const MS_TIMESTAMP_DIGITS = 13;
+
+export type TimestampParse = { ok: true; ms: number } | { ok: false; message: string };
+
+export function parseMsTimestamp(text: string): TimestampParse {
+  const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  if (text.startsWith('-')) return { ok: false, message: `timestamp ${shown} is negative` };
+  if (/^\d+\.\d*$/.test(text)) {
+    return {
+      ok: false,
+      message: `timestamp ${shown} is fractional; it must be an integer number of milliseconds`,
+    };
+  }
+  if (!/^\d+$/.test(text)) {
+    return { ok: false, message: `timestamp ${shown} is not a decimal integer of milliseconds` };
+  }
+  if (text.length !== MS_TIMESTAMP_DIGITS || text.startsWith('0')) {
+    return {
+      ok: false,
+      message: `timestamp ${shown} ${guessUnit(text)}; Tiki wants Unix time in milliseconds (13 digits)`,
+    };
+  }
+  return { ok: true, ms: Number(text) };
+}
+
+function guessUnit(digits: string): string {
+  const significant = digits.replace(/^0+/, '').length;
+  if (significant >= 9 && significant <= 11) return 'looks like seconds';
+  if (significant >= 15 && significant <= 17) return 'looks like microseconds';
+  if (significant >= 18 && significant <= 20) return 'looks like nanoseconds';
+  return `has ${digits.length} digits`;
+}
+
+/** The text form of a timestamp given as a number (GraphQL input, or a caller's Date.now()). */
+export function timestampText(value: string | number): string {
+  return typeof value === 'number' ? numberText(value) : value;
+}
+
+function numberText(value: number): string {
+  // String(1e21) is '1e+21' and String(-0) is '0'; neither is a valid millisecond timestamp, so say so plainly.
+  if (!Number.isFinite(value)) return String(value);
+  if (Object.is(value, -0)) return '-0';
+  return Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : String(value);
+}
+
+export type WindowCheck =
+  | { ok: true }
+  | { ok: false; reason: 'stale_timestamp' | 'future_timestamp'; message: string };
+
+/** Both directions: a timestamp from the future is as suspicious as a stale one (and points at a bad clock). */
+export function checkWindow(timestampMs: number, nowMs: number, windowMs: number): WindowCheck {
+  const skewMs = nowMs - timestampMs;
+  if (Math.abs(skewMs) <= windowMs) return { ok: true };
+  const window = `the window is ±${formatSeconds(windowMs)}`;
+  return skewMs > 0
+    ? {
+        ok: false,
+        reason: 'stale_timestamp',
+        message: `timestamp is ${formatSeconds(skewMs)} in the past; ${window}`,
+      }
+    : {
+        ok: false,
+        reason: 'future_timestamp',
+        message: `timestamp is ${formatSeconds(-skewMs)} in the future; ${window} (is the sender's clock ahead?)`,
+      };
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
