@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { type CpuProfile, profileWhile, shortenUrl, summarizeSelfTime } from './cpu-profile.ts';
+
+describe('summarizeSelfTime', () => {
+  it('sums self time per function and location, largest first, with shares of the total', () => {
+    const frame = (id: number, functionName: string, url = 'file:///x/node_modules/express/lib/a.js') => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 9 },
+    });
+    const profile: CpuProfile = {
+      // Two nodes of the same function (reached from different callers) count as one frame.
+      nodes: [frame(1, '(root)', ''), frame(2, 'handle'), frame(3, 'handle'), frame(4, 'parse')],
+      samples: [2, 3, 4, 2],
+      // The duration of sample i is the delta of sample i + 1 (the last reuses its own).
+      timeDeltas: [0, 3000, 1000, 6000],
+      startTime: 0,
+      endTime: 16000,
+    };
+    const frames = summarizeSelfTime(profile);
+    expect(frames.map((f) => [f.frame, f.selfMs])).toEqual([
+      ['handle (express/lib/a.js:10)', 10],
+      ['parse (express/lib/a.js:10)', 6],
+    ]);
+    expect(frames[0]?.share).toBeCloseTo(10 / 16);
+  });
+});
+
+describe('shortenUrl', () => {
+  it('keeps the package path inside node_modules, pnpm store prefix included', () => {
+    expect(shortenUrl('file:///w/node_modules/.pnpm/express@5.3.0/node_modules/express/lib/router.js')).toBe(
+      'express/lib/router.js',
+    );
+  });
+
+  it('keeps the workspace path of repository files', () => {
+    expect(shortenUrl('file:///work/main/apps/server/src/app.ts')).toBe('apps/server/src/app.ts');
+  });
+});
+
+describe('profileWhile', () => {
+  it('profiles real work in this process and finds the function that did it', async () => {
+    function spinForAWhile() {
+      let x = 0;
+      const until = Date.now() + 150;
+      while (Date.now() < until) x += Math.sqrt(x + 1);
+      return x;
+    }
+    const profile = await profileWhile(() => {
+      spinForAWhile();
+    });
+    const frames = summarizeSelfTime(profile, 50).map((f) => f.frame);
+    expect(frames.some((f) => f.startsWith('spinForAWhile') || f.startsWith('now'))).toBe(true);
+  });
+});

@@ -1,0 +1,43 @@
+/** What a row promises: the measured number must be at least / at most `value`. */
+export interface Target {
+  comparison: 'at-least' | 'at-most';
+  value: number;
+  /** How the measured number reads: a ratio ('x') or megabytes ('MB'). */
+  unit: 'x' | 'MB';
+}
+
+export interface RowResult {
+  what: string;
+  against: string;
+  target: Target;
+  /** The median over rounds of the per-round ratio (or the one measured value for single-shot rows). */
+  measured: number;
+  /** Human-readable medians of both sides, e.g. '41 200 req/s'. */
+  subject: string;
+  baseline: string;
+  rounds: number;
+  /** Every round's ratio, so a reader sees the spread, not just the median. */
+  spread?: number[];
+}
+
+export function meetsTarget(row: Pick<RowResult, 'measured' | 'target'>): boolean {
+  return row.target.comparison === 'at-least'
+    ? row.measured >= row.target.value
+    : row.measured <= row.target.value;
+}
+
+export function formatTarget(target: Target): string {
+  const sign = target.comparison === 'at-least' ? '>=' : '<=';
+  return target.unit === 'x' ? `${sign} ${target.value}x` : `${sign} ${target.value} MB`;
+}
+
+export function formatMeasured(row: Pick<RowResult, 'measured' | 'target'>): string {
+  return row.target.unit === 'x' ? `${row.measured.toFixed(2)}x` : `${row.measured.toFixed(1)} MB`;
+}
+
+/** '12 345' style grouping, readable in a table without locale surprises. */
+export function formatCount(value: number, digits = 0): string {
+  const [whole, fraction] = value.toFixed(digits).split('.');
+  const grouped = (whole ?? '0').replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
