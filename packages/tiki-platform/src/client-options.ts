@@ -1,0 +1,91 @@
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import { describeValue, misuse, requireNonEmptyString, requireRecord } from './guards.ts';
+
+export interface TikiClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** e.g. https://api.tiki.vn/tiniapp-open-api (exchange, refresh, /oauth/me). */
+  restBaseUrl: string;
+  /** e.g. https://api.tiki.vn/tiniapp/api/graphql/query (exchange and refresh with transport 'graphql'). */
+  graphqlUrl: string;
+  /** e.g. https://openapi.tiki.vn (customer profile). */
+  openApiBaseUrl: string;
+  /** 'graphql' changes only exchange and refresh; /oauth/me and the profile are always REST. */
+  transport: 'rest' | 'graphql';
+  fetch?: typeof fetch;
+  clock?: Clock;
+  /** The deadline of each attempt, covering the whole response body. */
+  timeoutMs: number;
+  /** Extra attempts of a read after a 5xx or a network failure. Default 2. */
+  readRetries?: number;
+  /** Base of the full-jitter exponential backoff between read attempts. Default 200 ms. */
+  retryBaseDelayMs?: number;
+}
+
+export interface ResolvedOptions {
+  clientId: string;
+  clientSecret: string;
+  restBaseUrl: string;
+  graphqlUrl: string;
+  openApiBaseUrl: string;
+  transport: 'rest' | 'graphql';
+  fetch: typeof fetch;
+  clock: Clock;
+  timeoutMs: number;
+  readRetries: number;
+  retryBaseDelayMs: number;
+}
+
+function requireHttpUrl(name: string, value: unknown): string {
+  const text = requireNonEmptyString(name, value);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw misuse(`${name} must be an absolute http(s) URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw misuse(`${name} must be an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+function requireNumberAtLeast(name: string, value: unknown, min: number, integer: boolean): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= min &&
+    (!integer || Number.isInteger(value));
+  if (!ok) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw misuse(
+      `${name} must be ${kind} >= ${min}, got ${typeof value === 'number' ? value : describeValue(value)}`,
+    );
+  }
+  return value as number;
+}
+
+/** Misconfiguration is a bug at startup, so it throws at once rather than on the first call. */
+export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
+  requireRecord('createTikiClient options', o);
+  if (o.transport !== 'rest' && o.transport !== 'graphql') {
+    throw misuse(`transport must be 'rest' or 'graphql', got ${JSON.stringify(o.transport)}`);
+  }
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw misuse('fetch must be a function');
+  if (o.clock !== undefined && typeof o.clock?.now !== 'function')
+    throw misuse('clock must have a now() method');
+  return {
+    clientId: requireNonEmptyString('clientId', o.clientId),
+    clientSecret: requireNonEmptyString('clientSecret', o.clientSecret),
+    restBaseUrl: requireHttpUrl('restBaseUrl', o.restBaseUrl),
+    graphqlUrl: requireHttpUrl('graphqlUrl', o.graphqlUrl),
+    openApiBaseUrl: requireHttpUrl('openApiBaseUrl', o.openApiBaseUrl),
+    transport: o.transport,
+    fetch: o.fetch ?? globalThis.fetch,
+    clock: o.clock ?? systemClock,
+    timeoutMs: requireNumberAtLeast('timeoutMs', o.timeoutMs, 1, false),
+    readRetries: requireNumberAtLeast('readRetries', o.readRetries ?? 2, 0, true),
+    retryBaseDelayMs: requireNumberAtLeast('retryBaseDelayMs', o.retryBaseDelayMs ?? 200, 0, false),
+  };
+}

@@ -1,0 +1,38 @@
+import type * as z from 'zod';
+import type { ResolvedOptions } from './client-options.ts';
+import { fetchWithDeadline } from './deadline-fetch.ts';
+import { type CallContext, readEnvelope } from './read-envelope.ts';
+import { TIKI_HEADERS } from './schemas.ts';
+import { signBody } from './signature.ts';
+
+/**
+ * One signed POST to the REST base URL: the body is serialized once, and those exact bytes are both signed and
+ * sent. The timestamp is read from the clock for this attempt, so a retried read is signed afresh.
+ */
+export async function postSigned<T extends z.ZodType>(
+  o: ResolvedOptions,
+  i: { path: string; body: Record<string, string>; dataSchema: T; call: CallContext },
+): Promise<z.infer<T>> {
+  const json = JSON.stringify(i.body);
+  const bytes = new TextEncoder().encode(json);
+  const timestamp = Math.floor(o.clock.now()).toFixed(0);
+  const signature = signBody({ clientId: o.clientId, clientSecret: o.clientSecret, timestamp, body: json });
+  const raw = await fetchWithDeadline({
+    fetch: o.fetch,
+    url: `${o.restBaseUrl}${i.path}`,
+    init: {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        [TIKI_HEADERS.clientId]: o.clientId,
+        [TIKI_HEADERS.timestamp]: timestamp,
+        [TIKI_HEADERS.signature]: signature,
+      },
+      body: bytes,
+    },
+    timeoutMs: o.timeoutMs,
+    what: i.call.what,
+  });
+  return readEnvelope(raw, i.dataSchema, { ...i.call, secrets: [...i.call.secrets, signature] });
+}

@@ -1,0 +1,29 @@
+import { TikiApiError, TikiNetworkError } from './errors.ts';
+
+/**
+ * Reads are safe to repeat; a 5xx or a network failure is often transient. A timeout is not retried (the
+ * caller's own deadline is already spent) and a 4xx will not change on a second try.
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof TikiNetworkError || (error instanceof TikiApiError && error.status >= 500);
+}
+
+/** Up to `retries` more attempts after the first, waiting a full-jitter exponential backoff between them. */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  o: { retries: number; baseDelayMs: number; random?: () => number },
+): Promise<T> {
+  const random = o.random ?? Math.random;
+  for (let failures = 0; ; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (failures >= o.retries || !isRetryable(error)) throw error;
+      await delay(random() * o.baseDelayMs * 2 ** failures);
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
