@@ -1,0 +1,222 @@
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import type * as z from 'zod';
+import { isAdjustableClock } from './clock.ts';
+import {
+  AuthCodeRequestSchema,
+  ClockRequestSchema,
+  CustomerRequestSchema,
+  FaultRouteSchema,
+  FaultsRequestSchema,
+  RevocationRequestSchema,
+} from './control-schemas.ts';
+import type { FaultBoard } from './faults.ts';
+import { envelopeOf, TikiRejection } from './rejection.ts';
+import { contextOf } from './request-context.ts';
+import type { RequestLog } from './request-log.ts';
+import type { EmulatorState } from './state.ts';
+import { renderStatePage } from './state-page.ts';
+
+export const CONTROL_BASE_PATH = '/__emulator';
+
+export interface ControlRouteDeps {
+  state: EmulatorState;
+  faults: FaultBoard;
+  log: RequestLog;
+  clock: Clock;
+}
+
+function parseControlBody<T>(req: Request, schema: z.ZodType<T>): T {
+  if (!req.is('application/json')) {
+    throw new TikiRejection('invalid_request', 'send a JSON body with Content-Type: application/json');
+  }
+  const parsed = schema.safeParse(req.body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? 'body' : `field "${issue.path.join('.')}"`;
+  throw new TikiRejection('invalid_request', `${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** A control handler: synchronous, its TikiRejection answered as an envelope and noted in the log. */
+function control(handle: (req: Request, res: Response) => unknown): RequestHandler {
+  return (req, res) => {
+    const context = contextOf(res);
+    try {
+      const body = handle(req, res);
+      context.verdict = 'ok';
+      if (!res.headersSent) res.json(body);
+    } catch (error) {
+      if (!(error instanceof TikiRejection)) throw error;
+      context.verdict = error.reason;
+      context.message = error.message;
+      res.status(error.status).json(envelopeOf(error));
+    }
+  };
+}
+
+/** The consent endpoint is called from the mini app in Tini Studio's simulator, another origin. */
+const allowCors: RequestHandler = (req, res, next) => {
+  res.set({
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type',
+    'access-control-max-age': '600',
+  });
+  if (req.method === 'OPTIONS') {
+    contextOf(res).unlogged = true;
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+/** Development and test controls under /__emulator/: not part of Tiki. */
+export function controlRoutes(deps: ControlRouteDeps): Router {
+  const { state, faults, log, clock } = deps;
+  const router = Router();
+  router.use((req, res, next) => {
+    const context = contextOf(res);
+    context.route = 'emulator';
+    // Reading the page or the log is not an event worth logging (the page would fill the log it shows).
+    if (req.method === 'GET' || req.method === 'HEAD') context.unlogged = true;
+    next();
+  });
+  router.use(express.json({ limit: 16 * 1024, type: 'application/json' }));
+
+  router.get('/', (_req, res) => {
+    res.set({
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'cache-control': 'no-store',
+    });
+    res.type('html').send(
+      renderStatePage({
+        state: state.snapshot(),
+        faults: faults.active(),
+        requests: log.entries(),
+        clockAdjustable: isAdjustableClock(clock),
+      }),
+    );
+  });
+
+  router.options('/auth-codes', allowCors);
+  router.post(
+    '/auth-codes',
+    allowCors,
+    control((req) => {
+      const body = parseControlBody(req, AuthCodeRequestSchema);
+      return state.issueAuthCode(body);
+    }),
+  );
+
+  router.get(
+    '/state',
+    control(() => state.snapshot()),
+  );
+
+  router.get(
+    '/faults',
+    control(() => ({ faults: faults.active() })),
+  );
+  router.post(
+    '/faults',
+    control((req) => {
+      const body = parseControlBody(req, FaultsRequestSchema);
+      for (const fault of Array.isArray(body) ? body : [body]) faults.set(fault);
+      return { faults: faults.active() };
+    }),
+  );
+  router.delete(
+    '/faults',
+    control((req) => {
+      const route = req.query.route;
+      if (route === undefined) faults.clear();
+      else {
+        const parsed = FaultRouteSchema.safeParse(route);
+        if (!parsed.success) {
+          throw new TikiRejection(
+            'invalid_request',
+            'route must be token, refresh, me, graphql, profile or *',
+          );
+        }
+        faults.clear(parsed.data);
+      }
+      return { faults: faults.active() };
+    }),
+  );
+
+  router.get(
+    '/clock',
+    control(() => ({
+      nowMs: clock.now(),
+      now: new Date(clock.now()).toISOString(),
+      adjustable: isAdjustableClock(clock),
+    })),
+  );
+  router.post(
+    '/clock',
+    control((req) => {
+      if (!isAdjustableClock(clock)) {
+        throw new TikiRejection(
+          'clock_not_adjustable',
+          'this emulator runs on a clock it does not own; move that clock in the test instead',
+          409,
+        );
+      }
+      const body = parseControlBody(req, ClockRequestSchema);
+      if ('advanceMs' in body) clock.advance(body.advanceMs);
+      else clock.set(body.nowMs);
+      return { nowMs: clock.now(), now: new Date(clock.now()).toISOString(), adjustable: true };
+    }),
+  );
+
+  router.get(
+    '/requests',
+    control((req) => {
+      const route = typeof req.query.route === 'string' ? req.query.route : undefined;
+      const verdict = typeof req.query.verdict === 'string' ? req.query.verdict : undefined;
+      const requests = log
+        .entries()
+        .filter(
+          (entry) =>
+            (route === undefined || entry.route === route) &&
+            (verdict === undefined || entry.verdict === verdict),
+        );
+      return { requests };
+    }),
+  );
+  router.delete(
+    '/requests',
+    control(() => {
+      log.clear();
+      return { requests: [] };
+    }),
+  );
+
+  router.post(
+    '/revocations',
+    control((req) => {
+      const body = parseControlBody(req, RevocationRequestSchema);
+      return { revokedFamilies: state.revokeTokens(body) };
+    }),
+  );
+
+  router.post(
+    '/customers',
+    control((req) => {
+      const body = parseControlBody(req, CustomerRequestSchema);
+      state.addCustomer(body);
+      return { customer: body };
+    }),
+  );
+
+  router.use(
+    control((req) => {
+      throw new TikiRejection(
+        'not_found',
+        `no emulator control ${req.method} ${CONTROL_BASE_PATH}${req.path}`,
+        404,
+      );
+    }),
+  );
+  return router;
+}

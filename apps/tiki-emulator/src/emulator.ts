@@ -1,0 +1,225 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '@tini-starter/tiki-platform/clock';
+import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { createOffsetClock } from './clock.ts';
+import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
+import { FaultSchema } from './control-schemas.ts';
+import { createFaultBoard } from './faults.ts';
+import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
+import { openApiRoutes } from './open-api-routes.ts';
+import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
+import { envelopeError } from './rejection.ts';
+import { contextOf, trackRequests } from './request-context.ts';
+import { createRequestLog } from './request-log.ts';
+import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+import { BODY_LIMIT_BYTES } from './signed-request.ts';
+import { createState, type StateSnapshot } from './state.ts';
+import type {
+  AuthCodeAnswer,
+  BaseUrls,
+  EmulatorApp,
+  EmulatorCustomer,
+  EmulatorOptions,
+  Fault,
+  FaultRoute,
+  IssueAuthCodeInput,
+  Operation,
+  RequestLogEntry,
+} from './types.ts';
+
+export { createOffsetClock, type OffsetClock } from './clock.ts';
+export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+export type { StateSnapshot } from './state.ts';
+export type {
+  AuthCodeAnswer,
+  BaseUrls,
+  EmulatorApp,
+  EmulatorCustomer,
+  EmulatorOptions,
+  Fault,
+  FaultRoute,
+  IssueAuthCodeInput,
+  Lifetimes,
+  Operation,
+  RequestLogEntry,
+} from './types.ts';
+
+export interface Emulator {
+  /** The Express app, for mounting or for driving without a port. */
+  readonly handler: Express;
+  /** Listens (default 127.0.0.1 on an ephemeral port) and resolves the origin, e.g. 'http://127.0.0.1:53211'. */
+  listen(opts?: { port?: number; host?: string }): Promise<string>;
+  /** Stops listening, drops open connections and pending latency faults. An emulator listens once. */
+  close(): Promise<void>;
+  /** The three base URLs to give a Tiki client, laid out as Tiki's. Only after listen. */
+  baseUrls(): BaseUrls;
+  /** Plays the user answering my.getAuthCode: exactly what its success callback receives. */
+  issueAuthCode(i: IssueAuthCodeInput): AuthCodeAnswer;
+  addApp(app: EmulatorApp): void;
+  addCustomer(c: EmulatorCustomer): void;
+  /** Adds a fault (replacing an active one with the same route and kind). */
+  setFault(f: Fault): void;
+  clearFaults(route?: FaultRoute): void;
+  faults(): Fault[];
+  /** The request log, oldest first (the last `requestLogSize` requests). */
+  requests(): RequestLogEntry[];
+  /** Requests ever seen to `route` ('*' = every Tiki route), optionally only those with `verdict`. */
+  count(route: FaultRoute, verdict?: string): number;
+  /** Requests of an operation whatever the transport: a GraphQL refresh counts as 'refresh'. */
+  countOperation(operation: Operation, verdict?: string): number;
+  /** Empties the request log and resets the counts. */
+  clearRequests(): void;
+  /** Revokes every token family of an app and/or customer (the user withdrawing consent). Returns how many. */
+  revokeTokens(filter?: { clientId?: string; customerId?: number }): number;
+  /** Apps (no secrets), customers, codes and tokens (masked): what /__emulator/ shows. */
+  snapshot(): StateSnapshot;
+}
+
+const TIKI_POST_PATHS = [
+  `${REST_BASE_PATH}${TIKI_PATHS.token}`,
+  `${REST_BASE_PATH}${TIKI_PATHS.refresh}`,
+  `${REST_BASE_PATH}${TIKI_PATHS.me}`,
+  GRAPHQL_PATH,
+];
+
+const notFound: RequestHandler = (req, res) => {
+  const context = contextOf(res);
+  if (TIKI_POST_PATHS.includes(req.path)) {
+    context.verdict = 'method_not_allowed';
+    res
+      .status(405)
+      .set('allow', 'POST')
+      .json(envelopeError(405, 'method_not_allowed', `use POST for ${req.path}`));
+    return;
+  }
+  if (req.path === TIKI_PATHS.profile) {
+    context.verdict = 'method_not_allowed';
+    res
+      .status(405)
+      .set('allow', 'GET')
+      .json(envelopeError(405, 'method_not_allowed', `use GET for ${req.path}`));
+    return;
+  }
+  context.verdict = 'not_found';
+  res.status(404).json(envelopeError(404, 'not_found', `no route ${req.method} ${req.path}`));
+};
+
+/** Body-reading errors and bugs answer an envelope: never a stack trace. */
+const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
+  const context = contextOf(res);
+  if (res.headersSent) {
+    req.socket.destroy();
+    return;
+  }
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  let status = 500;
+  let reason = 'internal_error';
+  let message = 'the emulator failed on this request; see its console';
+  if (type === 'entity.too.large') {
+    status = 413;
+    reason = 'payload_too_large';
+    message = `the body exceeds ${BODY_LIMIT_BYTES} bytes`;
+  } else if (type === 'encoding.unsupported') {
+    status = 415;
+    reason = 'invalid_request';
+    message = 'compressed bodies are not accepted: send the JSON bytes that were signed';
+  } else if (type === 'charset.unsupported') {
+    status = 415;
+    reason = 'invalid_request';
+    message = 'JSON must be UTF-8';
+  } else if (type === 'entity.parse.failed') {
+    status = 400;
+    reason = 'invalid_request';
+    message = 'the body is not valid JSON';
+  } else if (type === 'request.aborted' || type === 'request.size.invalid') {
+    status = 400;
+    reason = 'invalid_request';
+    message = 'the body was not received completely';
+  } else {
+    console.error('tiki-emulator: unexpected error on', req.method, req.path, error);
+  }
+  context.verdict = reason;
+  context.message = message;
+  res.status(status).json(envelopeError(status, reason, message));
+};
+
+export function createEmulator(o: EmulatorOptions = {}): Emulator {
+  const clock = o.clock ?? createOffsetClock(systemClock);
+  const signatureClock = o.signatureClock ?? o.clock ?? systemClock;
+  const state = createState({
+    clock,
+    lifetimes: { ...DEFAULT_LIFETIMES, ...o.lifetimes },
+    apps: o.apps ?? [developmentApp()],
+    customers: o.customers ?? [...DEFAULT_CUSTOMERS],
+  });
+  const faults = createFaultBoard();
+  const log = createRequestLog(o.requestLogSize ?? 500);
+  const shutdown = new AbortController();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(trackRequests(log, clock));
+  app.use(REST_BASE_PATH, platformRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
+  app.use(graphqlRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
+  app.use(openApiRoutes({ state, faults, shutdown: shutdown.signal }));
+  app.use(CONTROL_BASE_PATH, controlRoutes({ state, faults, log, clock }));
+  app.use(notFound);
+  app.use(answerErrors);
+
+  let server: Server | null = null;
+  let origin: string | null = null;
+
+  return {
+    handler: app,
+    async listen(opts = {}) {
+      if (server !== null || shutdown.signal.aborted)
+        throw new Error('tiki-emulator: an emulator listens once');
+      const created = createServer(app);
+      server = created;
+      created.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+      await once(created, 'listening');
+      const address = created.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      origin = `http://${host}:${address.port}`;
+      return origin;
+    },
+    async close() {
+      shutdown.abort();
+      const current = server;
+      if (current === null || !current.listening) return;
+      const closed = once(current, 'close');
+      current.close();
+      current.closeAllConnections();
+      await closed;
+    },
+    baseUrls() {
+      if (origin === null) throw new Error('tiki-emulator: baseUrls() needs listen() first');
+      return {
+        restBaseUrl: `${origin}${REST_BASE_PATH}`,
+        graphqlUrl: `${origin}${GRAPHQL_PATH}`,
+        openApiBaseUrl: origin,
+      };
+    },
+    issueAuthCode: (i) => state.issueAuthCode(i),
+    addApp: (a) => state.addApp(a),
+    addCustomer: (c) => state.addCustomer(c),
+    setFault: (f) => {
+      const parsed = FaultSchema.safeParse(f);
+      if (!parsed.success)
+        throw new TypeError(`tiki-emulator: invalid fault: ${parsed.error.issues[0]?.message}`);
+      faults.set(parsed.data);
+    },
+    clearFaults: (route) => faults.clear(route),
+    faults: () => faults.active(),
+    requests: () => log.entries(),
+    count: (route, verdict) => log.count(route, verdict),
+    countOperation: (operation, verdict) => log.countOperation(operation, verdict),
+    clearRequests: () => log.clear(),
+    revokeTokens: (filter = {}) => state.revokeTokens(filter),
+    snapshot: () => state.snapshot(),
+  };
+}

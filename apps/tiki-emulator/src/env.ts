@@ -1,0 +1,20 @@
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_EMULATOR_PORT } from '@tini-starter/tiki-platform/dev';
+import * as z from 'zod';
+
+/** The only place that reads process.env: main.ts passes it in. */
+const EnvSchema = z.object({
+  TIKI_EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(DEV_EMULATOR_PORT),
+  TIKI_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  TIKI_CLIENT_ID: z.string().min(1).default(DEV_CLIENT_ID),
+  TIKI_CLIENT_SECRET: z.string().min(1).default(DEV_CLIENT_SECRET),
+});
+
+export type EmulatorEnv = z.infer<typeof EnvSchema>;
+
+export function loadEnv(env: Record<string, string | undefined>): EmulatorEnv {
+  const withoutBlanks = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(withoutBlanks);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new Error(`tiki-emulator: invalid environment (${problems})`);
+}

@@ -1,0 +1,106 @@
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import {
+  ExchangeCodeRequestSchema,
+  RefreshTokenRequestSchema,
+  TIKI_PATHS,
+  TokenInfoRequestSchema,
+} from '@tini-starter/tiki-platform/schemas';
+import { type Request, Router } from 'express';
+import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
+import { envelopeOf, type TikiRejection } from './rejection.ts';
+import { contextOf, type RequestContext } from './request-context.ts';
+import {
+  parseJsonBody,
+  rawBodyOf,
+  readRawBody,
+  requireApp,
+  requireJsonContentType,
+  requireValidSignature,
+} from './signed-request.ts';
+import type { EmulatorState } from './state.ts';
+import type { Operation } from './types.ts';
+
+/** Tiki's REST base path: only the origin differs from https://api.tiki.vn/tiniapp-open-api. */
+export const REST_BASE_PATH = '/tiniapp-open-api';
+
+export interface PlatformRouteDeps extends FaultedRouteDeps {
+  state: EmulatorState;
+  signatureClock: Clock;
+}
+
+function restRejection(rejection: TikiRejection): Outcome {
+  return { status: rejection.status, body: envelopeOf(rejection) };
+}
+
+function ok(data: unknown): Outcome {
+  return { status: 200, body: { data, error: null } };
+}
+
+/** POST /oauth/auth/token, /oauth/auth/token/refresh, /oauth/me: signed, verified over the raw body. */
+export function platformRoutes(deps: PlatformRouteDeps): Router {
+  const { state } = deps;
+  const router = Router();
+
+  /** Content type, client id, then the signature over the raw bytes, and only then the JSON. */
+  function signedBody(req: Request, context: RequestContext): { clientId: string; raw: Buffer } {
+    requireJsonContentType(req);
+    const app = requireApp(req, context, state.getApp);
+    const raw = rawBodyOf(req);
+    requireValidSignature(req, app, raw, deps.signatureClock.now());
+    return { clientId: app.clientId, raw };
+  }
+
+  function post(
+    path: string,
+    operation: Operation & ('token' | 'refresh' | 'me'),
+    handle: (req: Request, context: RequestContext) => Outcome,
+  ): void {
+    router.post(
+      path,
+      (_req, res, next) => {
+        const context = contextOf(res);
+        context.route = operation;
+        context.operation = operation;
+        next();
+      },
+      readRawBody,
+      faultedRoute(deps, operation, handle, restRejection),
+    );
+  }
+
+  post(TIKI_PATHS.token, 'token', (req, context) => {
+    const { clientId, raw } = signedBody(req, context);
+    const { code } = parseJsonBody(raw, ExchangeCodeRequestSchema);
+    const grant = state.exchangeCode(clientId, code);
+    return ok({
+      access_token: grant.accessToken,
+      ...(grant.refreshToken === null ? {} : { refresh_token: grant.refreshToken }),
+      expires_in: grant.expiresIn,
+      scopes: grant.scopes,
+      token_type: 'bearer',
+      customer: grant.customer,
+    });
+  });
+
+  post(TIKI_PATHS.refresh, 'refresh', (req, context) => {
+    const { clientId, raw } = signedBody(req, context);
+    const { refresh_token } = parseJsonBody(raw, RefreshTokenRequestSchema);
+    const grant = state.refresh(clientId, refresh_token);
+    return ok({
+      access_token: grant.accessToken,
+      refresh_token: grant.refreshToken,
+      expires_in: grant.expiresIn,
+      scopes: grant.scopes,
+      token_type: 'bearer',
+    });
+  });
+
+  post(TIKI_PATHS.me, 'me', (req, context) => {
+    const { clientId, raw } = signedBody(req, context);
+    const { access_token } = parseJsonBody(raw, TokenInfoRequestSchema);
+    const info = state.tokenInfo(clientId, access_token);
+    return ok({ customer_id: info.customer.id, customer_name: info.customer.name, scopes: info.scopes });
+  });
+
+  return router;
+}

@@ -1,0 +1,31 @@
+/**
+ * Tiki said no. `reason` is Tiki's (invalid_code, invalid_token, invalid_signature) or, for cases Tiki does not
+ * document, the emulator's own (invalid_request, invalid_client, payload_too_large, not_found...).
+ * `message` never contains a credential.
+ */
+export class TikiRejection extends Error {
+  override readonly name = 'TikiRejection';
+  constructor(
+    readonly reason: string,
+    message: string,
+    /** HTTP status, and the envelope's `code`. Tiki answers 400 for every documented reason. */
+    readonly status = 400,
+    /** For signature mismatches: the payload the emulator expected (already masked). */
+    readonly expectedPayload?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TikiEnvelopeError {
+  data: null;
+  error: { code: number; reason: string; message: string };
+}
+
+export function envelopeError(status: number, reason: string, message: string): TikiEnvelopeError {
+  return { data: null, error: { code: status, reason, message } };
+}
+
+export function envelopeOf(rejection: TikiRejection): TikiEnvelopeError {
+  return envelopeError(rejection.status, rejection.reason, rejection.message);
+}

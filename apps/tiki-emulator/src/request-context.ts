@@ -1,0 +1,55 @@
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import type { RequestHandler, Response } from 'express';
+import type { RequestLog } from './request-log.ts';
+import type { Operation, RequestLogEntry } from './types.ts';
+
+/** What the handlers learn about one request, written to the request log when the connection is done with it. */
+export interface RequestContext {
+  route: RequestLogEntry['route'];
+  operation?: Operation;
+  verdict?: string;
+  message?: string;
+  clientId?: string;
+  expectedPayload?: string;
+  fault?: string;
+  /** Reads of the emulator's own pages are not worth a log line. */
+  unlogged?: boolean;
+}
+
+const KEY = 'tikiEmulator';
+
+export function contextOf(res: Response): RequestContext {
+  const existing = res.locals[KEY] as RequestContext | undefined;
+  if (existing !== undefined) return existing;
+  const created: RequestContext = { route: 'unknown' };
+  res.locals[KEY] = created;
+  return created;
+}
+
+/** Logs every request once, on close: answered, rejected, faulted or dropped. */
+export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
+  return (req, res, next) => {
+    const context = contextOf(res);
+    const at = clock.now();
+    res.once('close', () => {
+      if (context.unlogged) return;
+      const answered = res.writableFinished;
+      const status = answered ? res.statusCode : 0;
+      const entry: Omit<RequestLogEntry, 'id'> = {
+        at,
+        method: req.method,
+        path: req.originalUrl.split('?')[0] ?? req.originalUrl,
+        route: context.route,
+        status,
+        verdict: context.verdict ?? (answered ? (status < 400 ? 'ok' : `http_${status}`) : 'aborted'),
+      };
+      if (context.operation !== undefined) entry.operation = context.operation;
+      if (context.message !== undefined) entry.message = context.message;
+      if (context.clientId !== undefined) entry.clientId = context.clientId;
+      if (context.expectedPayload !== undefined) entry.expectedPayload = context.expectedPayload;
+      if (context.fault !== undefined) entry.fault = context.fault;
+      log.add(entry);
+    });
+    next();
+  };
+}

@@ -1,0 +1,52 @@
+import type { FaultRoute, RequestLogEntry } from './types.ts';
+
+export interface RequestLog {
+  add(entry: Omit<RequestLogEntry, 'id'>): void;
+  /** Oldest first, at most `capacity` entries. */
+  entries(): RequestLogEntry[];
+  /**
+   * Every request ever seen to `route` (optionally with `verdict`), not only those still in the ring.
+   * '*' counts the Tiki routes (token, refresh, me, graphql, profile), not the emulator's controls.
+   */
+  count(route: FaultRoute | RequestLogEntry['route'], verdict?: string): number;
+  /** Every request of `operation` (token, refresh, me, profile) whatever its transport (REST or GraphQL). */
+  countOperation(operation: NonNullable<RequestLogEntry['operation']>, verdict?: string): number;
+  clear(): void;
+}
+
+/** A bounded ring of recent requests, plus unbounded counters per route and verdict for tests. */
+export function createRequestLog(capacity = 500): RequestLog {
+  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+    throw new TypeError('tiki-emulator: the request log capacity is a positive integer');
+  }
+  let ring: RequestLogEntry[] = [];
+  let nextId = 1;
+  const counts = new Map<string, number>();
+  const bump = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+
+  return {
+    add(entry) {
+      const full: RequestLogEntry = { id: nextId++, ...entry };
+      ring.push(full);
+      if (ring.length > capacity) ring = ring.slice(ring.length - capacity);
+      const tikiRoute = entry.route !== 'emulator' && entry.route !== 'unknown';
+      for (const key of tikiRoute ? [`route:${entry.route}`, 'route:*'] : [`route:${entry.route}`]) {
+        bump(key);
+        bump(`${key}:${entry.verdict}`);
+      }
+      if (entry.operation !== undefined) {
+        bump(`op:${entry.operation}`);
+        bump(`op:${entry.operation}:${entry.verdict}`);
+      }
+    },
+    entries: () => ring.map((entry) => ({ ...entry })),
+    count: (route, verdict) =>
+      counts.get(verdict === undefined ? `route:${route}` : `route:${route}:${verdict}`) ?? 0,
+    countOperation: (operation, verdict) =>
+      counts.get(verdict === undefined ? `op:${operation}` : `op:${operation}:${verdict}`) ?? 0,
+    clear() {
+      ring = [];
+      counts.clear();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { describeFault } from './faults.ts';
+import { escapeHtml } from './html.ts';
+import type { StateSnapshot } from './state.ts';
+import type { Fault, RequestLogEntry } from './types.ts';
+
+export interface StatePageInput {
+  state: StateSnapshot;
+  faults: Fault[];
+  requests: RequestLogEntry[];
+  clockAdjustable: boolean;
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1d2433; }
+h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.1rem; margin: 1.75rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem .5rem; vertical-align: top; }
+th { background: #eef1f6; font-weight: 600; } tr:nth-child(even) td { background: #f8f9fb; }
+code { font: 12.5px ui-monospace, monospace; word-break: break-all; } .muted { color: #6b7385; }
+.bad { color: #b42318; } .good { color: #067647; } .note { background: #fffbe6; padding: .5rem .75rem; }
+`;
+
+function table(headers: string[], rows: string[][], empty: string): string {
+  if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((cells) => `<tr>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const text = (value: unknown): string => escapeHtml(value);
+const code = (value: unknown): string => `<code>${escapeHtml(value)}</code>`;
+const list = (values: string[]): string =>
+  values.length === 0 ? '<span class="muted">none</span>' : text(values.join(' '));
+
+function relative(ms: number, now: number): string {
+  const seconds = Math.round((ms - now) / 1000);
+  return seconds >= 0 ? `in ${seconds} s` : `${-seconds} s ago`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The human view of the emulator: what is registered, what is live, and what came in (credentials masked). */
+export function renderStatePage(input: StatePageInput): string {
+  const { state, faults, requests } = input;
+  const now = state.now;
+  const apps = table(
+    ['client id', 'name', 'allowed scopes'],
+    state.apps.map((app) => [code(app.clientId), text(app.name ?? ''), list(app.allowedScopes)]),
+    'No app registered.',
+  );
+  const customers = table(
+    ['id', 'name', 'email', 'phone'],
+    state.customers.map((c) => [text(c.id), text(c.name), text(c.email ?? ''), text(c.phone_number ?? '')]),
+    'No customer.',
+  );
+  const codes = table(
+    ['code', 'status', 'client id', 'customer', 'scopes', 'expires'],
+    state.codes
+      .slice()
+      .reverse()
+      .map((c) => [
+        code(c.code),
+        c.status === 'live'
+          ? '<span class="good">live</span>'
+          : `<span class="muted">${text(c.status)}</span>`,
+        code(c.clientId),
+        text(c.customerId),
+        list(c.scopes),
+        text(relative(c.expiresAt, now)),
+      ]),
+    'No auth code issued yet: call my.getAuthCode (POST /__emulator/auth-codes).',
+  );
+  const tokens = table(
+    ['kind', 'token', 'family', 'client id', 'customer', 'scopes', 'expires'],
+    state.tokens.map((t) => [
+      text(t.kind),
+      code(t.token),
+      text(t.family),
+      code(t.clientId),
+      text(t.customerId),
+      list(t.scopes),
+      text(relative(t.expiresAt, now)),
+    ]),
+    'No live token.',
+  );
+  const revoked = state.families.filter((f) => f.revoked !== null);
+  const families = table(
+    ['family', 'client id', 'customer', 'revoked because'],
+    revoked.map((f) => [
+      text(f.id),
+      code(f.clientId),
+      text(f.customerId),
+      `<span class="bad">${text(f.revoked)}</span>`,
+    ]),
+    'No revoked token family.',
+  );
+  const faultRows = table(
+    ['route', 'fault', 'remaining'],
+    faults.map((f) => [text(f.route), text(describeFault(f)), text(f.times ?? 'until cleared')]),
+    'No fault injected.',
+  );
+  const log = table(
+    ['#', 'at', 'request', 'route', 'status', 'verdict', 'client id', 'details'],
+    requests
+      .slice()
+      .reverse()
+      .map((r) => [
+        text(r.id),
+        text(iso(r.at)),
+        code(`${r.method} ${r.path}`),
+        text(r.operation !== undefined && r.operation !== r.route ? `${r.route} (${r.operation})` : r.route),
+        text(r.status === 0 ? 'dropped' : r.status),
+        r.verdict === 'ok' ? '<span class="good">ok</span>' : `<span class="bad">${text(r.verdict)}</span>`,
+        r.clientId === undefined ? '' : code(r.clientId),
+        [
+          r.message === undefined ? '' : text(r.message),
+          r.fault === undefined ? '' : `<div class="muted">fault: ${text(r.fault)}</div>`,
+          r.expectedPayload === undefined
+            ? ''
+            : `<div>expected payload (credentials masked): ${code(r.expectedPayload)}</div>`,
+        ].join(''),
+      ]),
+    'No request yet.',
+  );
+  const l = state.lifetimes;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tiki emulator</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Tiki emulator</h1>
+<p class="muted">Emulator clock: ${text(iso(now))}${input.clockAdjustable ? ' (adjustable: POST /__emulator/clock)' : ''}.
+Lifetimes: auth code ${text(l.authCodeMs / 1000)} s, access token ${text(l.accessTokenMs / 1000)} s,
+refresh token ${text(l.refreshTokenMs / 1000)} s. Reload the page to refresh.</p>
+<p class="note">State lives in memory and is lost on restart. Codes and tokens are shown as a prefix only.</p>
+<h2>Apps</h2>
+${apps}
+<h2>Customers</h2>
+${customers}
+<h2>Auth codes</h2>
+${codes}
+<h2>Live tokens</h2>
+${tokens}
+<h2>Revoked token families</h2>
+${families}
+<h2>Faults</h2>
+${faultRows}
+<h2>Requests (newest first, last ${text(requests.length)})</h2>
+${log}
+</body>
+</html>
+`;
+}
