@@ -1,0 +1,89 @@
+/**
+ * The HTTP application, built from its dependencies; it never listens by itself.
+ *
+ * Exports, for the mini app's e2e tests, the bench and forks:
+ * - `@tini-starter/server/app`: `createApp(deps: AppDeps): Express` (deps: config, store, tiki, logger, clock).
+ * - `@tini-starter/server/config`: `loadConfig(env)`, `Config`, `ConfigError`.
+ * - `@tini-starter/server/store`: `openSqliteStore(file)`, `Store`.
+ * - `@tini-starter/server/logger`: `createLogger({ level, pretty?, destination? })`.
+ * - `@tini-starter/server/http-server`: `listen(app, { host, port })`, `stopGracefully(...)`.
+ * - `@tini-starter/server/testing`: `startServer({ baseUrls, clock?, dbFile?, env?, logDestination?, fetch? })`
+ *   -> `{ url, config, store, close() }`: a real server on an ephemeral port against an emulator.
+ */
+import type { TikiClient } from '@tini-starter/tiki-platform/client';
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { errorHandler, notFound } from './http/error-handler.ts';
+import { noStore } from './http/no-store.ts';
+import { requestLogging } from './http/request-logging.ts';
+import { createLogin } from './login.ts';
+import { accountRoutes } from './routes/account.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { createSessions } from './sessions.ts';
+import type { Store } from './store/store.ts';
+import { createTikiTokenKeeper } from './tiki-token-keeper.ts';
+import { createTokenCipher } from './token-cipher.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  tiki: TikiClient;
+  logger: Logger;
+  clock: Clock;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, store, tiki, logger, clock } = deps;
+  const cipher = createTokenCipher(config.encryption);
+  const sessions = createSessions({
+    store,
+    clock,
+    idleTimeoutMs: config.session.idleTimeoutMs,
+    maxAgeMs: config.session.maxAgeMs,
+  });
+  const keeper = createTikiTokenKeeper({
+    store,
+    cipher,
+    tiki,
+    clock,
+    logger,
+    refreshMarginMs: config.tiki.refreshMarginMs,
+    // A refresh is one call (never retried) with one deadline: the lease outlives it with room to spare.
+    leaseMs: config.tiki.timeoutMs + 5000,
+  });
+  const login = createLogin({
+    store,
+    tiki,
+    keeper,
+    sessions,
+    clock,
+    // An exchange is one call plus /oauth/me with its retries.
+    pendingWaitMs: (2 + config.tiki.readRetries) * config.tiki.timeoutMs + 5000,
+  });
+
+  const app = express();
+  // A hop count, never `true`: only that many proxies in front of us may set X-Forwarded-For.
+  app.set('trust proxy', config.http.trustProxyHops);
+  app.set('etag', false);
+  app.use(requestLogging(logger));
+  app.use(helmet());
+  app.use(healthRoutes(store));
+  app.use('/api', noStore);
+  app.use(
+    '/api/auth',
+    authRoutes({
+      login,
+      sessions,
+      bodyLimitBytes: config.http.authBodyLimitBytes,
+      rateLimit: config.http.loginRateLimit,
+    }),
+  );
+  app.use('/api', accountRoutes({ sessions, store, keeper, tiki }));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,233 @@
+/**
+ * The server's configuration: the only module that reads `process.env` (through `loadConfig(env)`, which
+ * `main.ts` calls with `process.env`). Every value is validated once at start; a missing or malformed value
+ * stops the start with a message naming the variable (never its value: some of them are secrets).
+ *
+ * With no `.env` at all the defaults point at the local emulator and use development credentials and a
+ * development encryption key; `NODE_ENV=production` refuses those and any Tiki URL that is not HTTPS.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  DEV_BASE_URLS,
+  DEV_CLIENT_ID,
+  DEV_CLIENT_SECRET,
+  TIKI_PRODUCTION_BASE_URLS,
+} from '@tini-starter/tiki-platform/dev';
+import * as z from 'zod';
+
+/** Development-only AES-256 key ('tini-starter-dev-only-key-000000', public): refused in production. */
+export const DEV_ENCRYPTION_KEY_ID = 'dev';
+export const DEV_ENCRYPTION_KEY_BASE64 = 'dGluaS1zdGFydGVyLWRldi1vbmx5LWtleS0wMDAwMDA=';
+
+/** The package folder, so that the default data folder does not depend on the working directory. */
+const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DEFAULT_DATA_DIR = `${SERVER_ROOT}data`;
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }))
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key ids are 1-32 letters, digits, _ or -');
+
+/** `id:base64,id2:base64`: every key decrypts, the active one (TOKEN_ENCRYPTION_KEY_ID) encrypts. */
+const encryptionKeys = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    const keys = new Map<string, Buffer>();
+    for (const entry of raw.split(',').map((part) => part.trim())) {
+      if (entry === '') continue;
+      const separator = entry.indexOf(':');
+      const id = entry.slice(0, separator);
+      const key = Buffer.from(entry.slice(separator + 1), 'base64');
+      if (separator < 1 || !keyId.safeParse(id).success) {
+        ctx.addIssue({ code: 'custom', message: 'expected comma-separated "keyId:base64Key" entries' });
+        return z.NEVER;
+      }
+      if (key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `key "${id}" must be 32 bytes (base64 of 32 random bytes)` });
+        return z.NEVER;
+      }
+      if (keys.has(id)) {
+        ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+        return z.NEVER;
+      }
+      keys.set(id, key);
+    }
+    if (keys.size === 0) {
+      ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65_535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['true', 'false']).optional(),
+
+  TIKI_CLIENT_ID: z.string().trim().min(1).optional(),
+  TIKI_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  TIKI_REST_BASE_URL: httpUrl.optional(),
+  TIKI_GRAPHQL_URL: httpUrl.optional(),
+  TIKI_OPEN_API_BASE_URL: httpUrl.optional(),
+  TIKI_TRANSPORT: z.enum(['rest', 'graphql']).default('rest'),
+  TIKI_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  TIKI_READ_RETRIES: integer(0, 5).default(2),
+  TIKI_REFRESH_MARGIN_MS: integer(0, 30 * MINUTE).default(2 * MINUTE),
+
+  SESSION_IDLE_TIMEOUT_MS: integer(MINUTE).default(7 * DAY),
+  SESSION_MAX_AGE_MS: integer(MINUTE).default(30 * DAY),
+
+  TRUST_PROXY_HOPS: integer(0, 10).default(0),
+  LOGIN_RATE_LIMIT_MAX: integer(1).default(10),
+  LOGIN_RATE_LIMIT_WINDOW_MS: integer(1000).default(MINUTE),
+  AUTH_BODY_LIMIT_BYTES: integer(256, 1_000_000).default(4096),
+
+  DATA_DIR: z.string().trim().min(1).optional(),
+  DATABASE_FILE: z.string().trim().min(1).optional(),
+  TOKEN_ENCRYPTION_KEYS: encryptionKeys.optional(),
+  TOKEN_ENCRYPTION_KEY_ID: keyId.optional(),
+
+  SHUTDOWN_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+});
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
+  tiki: {
+    clientId: string;
+    clientSecret: string;
+    restBaseUrl: string;
+    graphqlUrl: string;
+    openApiBaseUrl: string;
+    transport: 'rest' | 'graphql';
+    timeoutMs: number;
+    readRetries: number;
+    /** Refresh the access token when it expires within this margin. */
+    refreshMarginMs: number;
+  };
+  session: { idleTimeoutMs: number; maxAgeMs: number };
+  http: {
+    trustProxyHops: number;
+    loginRateLimit: { max: number; windowMs: number };
+    authBodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  storage: { dataDir: string; databaseFile: string };
+  encryption: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Reads and validates the configuration from an environment (e.g. `process.env`); throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable (`PORT=` in a .env file) means "not set", so that defaults still apply.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  const defaults = production ? TIKI_PRODUCTION_BASE_URLS : DEV_BASE_URLS;
+  const tiki = {
+    clientId: e.TIKI_CLIENT_ID ?? DEV_CLIENT_ID,
+    clientSecret: e.TIKI_CLIENT_SECRET ?? DEV_CLIENT_SECRET,
+    restBaseUrl: e.TIKI_REST_BASE_URL ?? defaults.restBaseUrl,
+    graphqlUrl: e.TIKI_GRAPHQL_URL ?? defaults.graphqlUrl,
+    openApiBaseUrl: e.TIKI_OPEN_API_BASE_URL ?? defaults.openApiBaseUrl,
+    transport: e.TIKI_TRANSPORT,
+    timeoutMs: e.TIKI_TIMEOUT_MS,
+    readRetries: e.TIKI_READ_RETRIES,
+    refreshMarginMs: e.TIKI_REFRESH_MARGIN_MS,
+  };
+
+  const keys = e.TOKEN_ENCRYPTION_KEYS ?? new Map([[DEV_ENCRYPTION_KEY_ID, devEncryptionKey()]]);
+  const activeKeyId =
+    e.TOKEN_ENCRYPTION_KEY_ID ?? (e.TOKEN_ENCRYPTION_KEYS ? undefined : DEV_ENCRYPTION_KEY_ID);
+  if (activeKeyId === undefined) {
+    problems.push(
+      'TOKEN_ENCRYPTION_KEY_ID: required with TOKEN_ENCRYPTION_KEYS (the id of the key that encrypts)',
+    );
+  } else if (!keys.has(activeKeyId)) {
+    problems.push(`TOKEN_ENCRYPTION_KEY_ID: "${activeKeyId}" is not one of the ids in TOKEN_ENCRYPTION_KEYS`);
+  }
+
+  if (e.SESSION_IDLE_TIMEOUT_MS > e.SESSION_MAX_AGE_MS) {
+    problems.push('SESSION_IDLE_TIMEOUT_MS: must not exceed SESSION_MAX_AGE_MS');
+  }
+
+  if (production) {
+    if (tiki.clientId === DEV_CLIENT_ID)
+      problems.push('TIKI_CLIENT_ID: set your Tini Console client key in production');
+    if (tiki.clientSecret === DEV_CLIENT_SECRET) {
+      problems.push('TIKI_CLIENT_SECRET: the development secret is refused in production');
+    }
+    const devKey = devEncryptionKey();
+    if ([...keys.values()].some((key) => key.equals(devKey)) || keys.has(DEV_ENCRYPTION_KEY_ID)) {
+      problems.push('TOKEN_ENCRYPTION_KEYS: the development encryption key is refused in production');
+    }
+    for (const [name, url] of [
+      ['TIKI_REST_BASE_URL', tiki.restBaseUrl],
+      ['TIKI_GRAPHQL_URL', tiki.graphqlUrl],
+      ['TIKI_OPEN_API_BASE_URL', tiki.openApiBaseUrl],
+    ] as const) {
+      if (!url.startsWith('https://')) problems.push(`${name}: must be an https URL in production`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = e.DATA_DIR ?? DEFAULT_DATA_DIR;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    log: {
+      level: e.LOG_LEVEL,
+      pretty: e.LOG_PRETTY === undefined ? e.NODE_ENV === 'development' : e.LOG_PRETTY === 'true',
+    },
+    tiki,
+    session: { idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MS, maxAgeMs: e.SESSION_MAX_AGE_MS },
+    http: {
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      loginRateLimit: { max: e.LOGIN_RATE_LIMIT_MAX, windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS },
+      authBodyLimitBytes: e.AUTH_BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    storage: { dataDir, databaseFile: e.DATABASE_FILE ?? `${dataDir}/server.sqlite` },
+    encryption: { keys, activeKeyId: activeKeyId as string },
+  };
+}
+
+function devEncryptionKey(): Buffer {
+  return Buffer.from(DEV_ENCRYPTION_KEY_BASE64, 'base64');
+}

@@ -1,0 +1,59 @@
+/**
+ * The one place that turns anything thrown into `{ error: { code, message, details? } }` with the contract's
+ * status. Internal errors are logged in full and answered with no stack, path or cause.
+ */
+import type { ErrorBody } from '@tini-starter/api-contract/errors';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ApiError } from '../api-error.ts';
+import { tikiFailureToApiError } from '../tiki-failures.ts';
+
+/** body-parser's error types (`err.type`) and what they mean to the mini app. */
+function bodyParserError(err: unknown): ApiError | null {
+  if (typeof err !== 'object' || err === null || !('type' in err) || typeof err.type !== 'string')
+    return null;
+  switch (err.type) {
+    case 'entity.too.large':
+      return new ApiError('payload_too_large', 'The request body is too large');
+    case 'entity.parse.failed':
+      return new ApiError('invalid_request', 'The request body is not valid JSON');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new ApiError('unsupported_media_type', 'Send the body as UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new ApiError('invalid_request', 'The request body could not be read');
+    default:
+      return null;
+  }
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return (
+    tikiFailureToApiError(err) ??
+    bodyParserError(err) ??
+    new ApiError('internal', 'Internal error', undefined, { cause: err })
+  );
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) {
+    // pino-http logs the failed request with this error attached.
+    res.err = apiError.code === 'internal' ? (err as Error) : apiError;
+  } else {
+    req.log.debug({ code: apiError.code, reason: apiError.message }, 'request refused');
+  }
+  const body: ErrorBody = { error: { code: apiError.code, message: apiError.message } };
+  if (apiError.details !== undefined) body.error.details = apiError.details;
+  res.status(apiError.status).json(body);
+};
+
+export const notFound: RequestHandler = (req) => {
+  throw new ApiError('not_found', `No route for ${req.method} ${req.path}`);
+};

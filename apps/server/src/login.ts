@@ -1,0 +1,130 @@
+/**
+ * Login: exchange the mini app's auth code with Tiki exactly once, identify the user (/oauth/me), keep Tiki's
+ * tokens (encrypted) and open a session.
+ *
+ * A code is exchanged once. Concurrent submissions of one code in this process share one exchange (each gets
+ * its own session); a submission that finds the code pending in another process waits for that process's
+ * outcome. A submission after the outcome is known is refused here with invalid_auth_code, without calling
+ * Tiki: Tiki treats a reused code as an attack and may revoke what it issued for it, which would log out the
+ * user's first, legitimate login. The store remembers codes (as sha256) across restarts and processes.
+ *
+ * When the exchange never reached a verdict (timeout, connection dropped, 5xx) the claim is released: the code
+ * may still be unused at Tiki, and if it was used, Tiki answers invalid_code on the retry.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { TikiApiError } from '@tini-starter/tiki-platform/errors';
+import type { Logger } from 'pino';
+import { ApiError } from './api-error.ts';
+import { hashSecret } from './session-token.ts';
+import type { Sessions } from './sessions.ts';
+import type { AuthCodeRecord, Store, UserRecord } from './store/store.ts';
+import { isTransientTikiFailure } from './tiki-failures.ts';
+import type { TikiTokenKeeper } from './tiki-token-keeper.ts';
+
+export interface LoginResult {
+  token: string;
+  expiresAt: number;
+  user: UserRecord;
+  scopes: string[];
+}
+
+interface Exchanged {
+  user: UserRecord;
+  scopes: string[];
+}
+
+export interface LoginOptions {
+  store: Store;
+  tiki: TikiClient;
+  keeper: TikiTokenKeeper;
+  sessions: Sessions;
+  clock: Clock;
+  /** How long a code pending in another process is waited for before it counts as abandoned (ms). */
+  pendingWaitMs: number;
+  /** Poll interval while waiting for another process's exchange (ms, real time). */
+  pollMs?: number;
+}
+
+const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was already used; get a new one');
+
+export function createLogin(o: LoginOptions): (authCode: string, log: Logger) => Promise<LoginResult> {
+  const { store, tiki, keeper, sessions, clock } = o;
+  const pollMs = o.pollMs ?? 50;
+  const inflight = new Map<string, Promise<Exchanged>>();
+
+  async function exchange(code: string, codeHash: string, log: Logger): Promise<Exchanged> {
+    let grant: TikiGrant;
+    try {
+      grant = await tiki.exchangeAuthCode(code);
+    } catch (err) {
+      if (err instanceof TikiApiError && err.reason === 'invalid_code') {
+        await store.settleAuthCode(codeHash, 'rejected', null, clock.now());
+      } else if (isTransientTikiFailure(err)) {
+        await store.releaseAuthCode(codeHash);
+      } else {
+        await store.settleAuthCode(codeHash, 'failed', null, clock.now());
+      }
+      throw err;
+    }
+    try {
+      const info = await tiki.getTokenInfo(grant.accessToken);
+      const user = await store.upsertUser({
+        id: randomUUID(),
+        tikiCustomerId: info.customerId,
+        name: info.customerName,
+        now: clock.now(),
+      });
+      await keeper.storeGrant(user.id, grant, info.scopes);
+      await store.settleAuthCode(codeHash, 'succeeded', user.id, clock.now());
+      log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
+      return { user, scopes: info.scopes };
+    } catch (err) {
+      // The code is spent at Tiki; a retry with it could only be refused (or revoke what was issued).
+      await store.settleAuthCode(codeHash, 'failed', null, clock.now());
+      throw err;
+    }
+  }
+
+  /** Another process claimed the code: wait for its outcome if it is still pending, else refuse. */
+  async function awaitOtherProcess(first: AuthCodeRecord): Promise<Exchanged> {
+    if (first.state !== 'pending' || clock.now() - first.createdAt > o.pendingWaitMs) throw alreadyUsed();
+    const maxPolls = Math.ceil(o.pendingWaitMs / pollMs);
+    for (let poll = 0; poll < maxPolls; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const record = await store.getAuthCode(first.codeHash);
+      if (!record) {
+        throw new ApiError(
+          'upstream_unavailable',
+          'Tiki did not complete the exchange of this code; try again',
+        );
+      }
+      if (record.state === 'pending') continue;
+      if (record.state !== 'succeeded' || record.userId === null) throw alreadyUsed();
+      const user = await store.getUser(record.userId);
+      if (!user) throw alreadyUsed();
+      return { user, scopes: (await keeper.grantedScopes(user.id)) ?? [] };
+    }
+    throw new ApiError('upstream_unavailable', 'The exchange of this code did not finish in time; try again');
+  }
+
+  async function exchangeOnce(code: string, log: Logger): Promise<Exchanged> {
+    const codeHash = hashSecret(code);
+    const running = inflight.get(codeHash);
+    if (running) return running;
+    const claim = await store.claimAuthCode(codeHash, clock.now());
+    const joined = inflight.get(codeHash);
+    if (joined) return joined;
+    if (!claim.claimed) return awaitOtherProcess(claim.record);
+    const flight = exchange(code, codeHash, log).finally(() => inflight.delete(codeHash));
+    inflight.set(codeHash, flight);
+    return flight;
+  }
+
+  return async (authCode, log) => {
+    const { user, scopes } = await exchangeOnce(authCode, log);
+    const session = await sessions.open(user.id);
+    return { token: session.token, expiresAt: session.expiresAt, user, scopes };
+  };
+}

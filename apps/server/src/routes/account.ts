@@ -1,0 +1,42 @@
+/** GET /api/me (no Tiki call) and GET /api/profile (Tiki's Open API with the user's stored token). */
+import type { MeResponse, ProfileResponse } from '@tini-starter/api-contract/auth';
+import type { TikiClient } from '@tini-starter/tiki-platform/client';
+import { Router } from 'express';
+import { ApiError } from '../api-error.ts';
+import { authenticate, sessionOf } from '../http/authenticate.ts';
+import type { Sessions } from '../sessions.ts';
+import type { Store } from '../store/store.ts';
+import type { TikiTokenKeeper } from '../tiki-token-keeper.ts';
+
+export function accountRoutes(o: {
+  sessions: Sessions;
+  store: Store;
+  keeper: TikiTokenKeeper;
+  tiki: TikiClient;
+}): Router {
+  const router = Router();
+  router.use(authenticate(o.sessions));
+
+  router.get('/me', async (_req, res) => {
+    const { userId } = sessionOf(res);
+    const user = await o.store.getUser(userId);
+    if (!user) throw new ApiError('unauthenticated', 'The session’s user no longer exists');
+    const body: MeResponse = {
+      user: { id: user.id, tikiCustomerId: user.tikiCustomerId, name: user.name },
+      scopes: (await o.keeper.grantedScopes(userId)) ?? [],
+    };
+    res.json(body);
+  });
+
+  router.get('/profile', async (req, res) => {
+    const profile = await o.keeper.withAccessToken(
+      sessionOf(res).userId,
+      (accessToken) => o.tiki.getCustomerProfile(accessToken),
+      { requireScope: 'user_profile', log: req.log },
+    );
+    const body: ProfileResponse = { profile };
+    res.json(body);
+  });
+
+  return router;
+}

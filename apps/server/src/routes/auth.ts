@@ -1,0 +1,68 @@
+/** POST /api/auth/login and POST /api/auth/logout. */
+import { LoginRequestSchema, type LoginResponse } from '@tini-starter/api-contract/auth';
+import express, { type RequestHandler, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import { ApiError } from '../api-error.ts';
+import { authenticate, sessionOf } from '../http/authenticate.ts';
+import type { LoginResult } from '../login.ts';
+import type { Sessions } from '../sessions.ts';
+
+export interface AuthRoutesOptions {
+  login: (authCode: string, log: Logger) => Promise<LoginResult>;
+  sessions: Sessions;
+  bodyLimitBytes: number;
+  rateLimit: { max: number; windowMs: number };
+}
+
+/** JSON only: anything else is 415, a missing body is 400. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (req.is('application/json') === false) {
+    throw new ApiError('unsupported_media_type', 'Send the body as application/json');
+  }
+  next();
+};
+
+export function authRoutes(o: AuthRoutesOptions): Router {
+  const router = Router();
+  const loginLimiter = rateLimit({
+    windowMs: o.rateLimit.windowMs,
+    limit: o.rateLimit.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new ApiError('rate_limited', 'Too many login attempts; try again later')),
+  });
+
+  router.post(
+    '/login',
+    loginLimiter,
+    requireJson,
+    express.json({ limit: o.bodyLimitBytes, type: 'application/json', strict: true }),
+    async (req, res) => {
+      const parsed = LoginRequestSchema.safeParse(req.body);
+      if (!parsed.success) {
+        throw new ApiError(
+          'invalid_request',
+          'The body must be { "authCode": string }',
+          parsed.error.issues.map(({ code, path, message }) => ({ code, path, message })),
+        );
+      }
+      const result = await o.login(parsed.data.authCode, req.log);
+      const body: LoginResponse = {
+        token: result.token,
+        expiresAt: new Date(result.expiresAt).toISOString(),
+        user: { id: result.user.id, tikiCustomerId: result.user.tikiCustomerId, name: result.user.name },
+        scopes: result.scopes,
+      };
+      res.status(200).json(body);
+    },
+  );
+
+  router.post('/logout', authenticate(o.sessions), async (_req, res) => {
+    await o.sessions.close(sessionOf(res));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,70 @@
+/**
+ * Our sessions: every login opens a new one; the token is shown once and stored only as its sha256. A session
+ * dies at logout, after `idleTimeoutMs` without use, or `maxAgeMs` after login, whichever comes first.
+ */
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { ApiError } from './api-error.ts';
+import { generateSessionToken, hashSecret } from './session-token.ts';
+import type { SessionRecord, Store } from './store/store.ts';
+
+/** Last-seen is written at most this often, so that reads do not all become writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export interface Sessions {
+  open(userId: string): Promise<{ token: string; expiresAt: number }>;
+  /** The live session for a bearer token; throws ApiError unauthenticated otherwise. */
+  authenticate(token: string | undefined): Promise<SessionRecord>;
+  close(session: SessionRecord): Promise<void>;
+}
+
+export function createSessions(o: {
+  store: Store;
+  clock: Clock;
+  idleTimeoutMs: number;
+  maxAgeMs: number;
+}): Sessions {
+  const { store, clock } = o;
+  return {
+    async open(userId) {
+      const token = generateSessionToken();
+      const now = clock.now();
+      const expiresAt = now + o.maxAgeMs;
+      await store.createSession({
+        tokenHash: hashSecret(token),
+        userId,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt,
+      });
+      return { token, expiresAt };
+    },
+
+    async authenticate(token) {
+      if (token === undefined)
+        throw new ApiError('unauthenticated', 'Send the session token as "Authorization: Bearer <token>"');
+      if (!TOKEN_SHAPE.test(token)) throw new ApiError('unauthenticated', 'The session token is not valid');
+      const tokenHash = hashSecret(token);
+      const session = await store.findSession(tokenHash);
+      if (!session) throw new ApiError('unauthenticated', 'The session is unknown or has ended');
+      const now = clock.now();
+      if (now >= session.expiresAt || now - session.lastSeenAt >= o.idleTimeoutMs) {
+        await store.deleteSession(tokenHash);
+        throw new ApiError('unauthenticated', 'The session has expired');
+      }
+      if (now - session.lastSeenAt >= TOUCH_INTERVAL_MS) await store.touchSession(tokenHash, now);
+      return session;
+    },
+
+    async close(session) {
+      await store.deleteSession(session.tokenHash);
+    },
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when there is none. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match ? match[1] : '';
+}

@@ -1,0 +1,49 @@
+/**
+ * Schema migrations, applied in order on start. `PRAGMA user_version` records how many ran; each one runs in
+ * the same IMMEDIATE transaction that re-reads the version, so two processes starting together migrate once.
+ * Append new migrations; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    tiki_customer_id INTEGER NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX sessions_user_id ON sessions(user_id);
+  CREATE INDEX sessions_expires_at ON sessions(expires_at);
+  CREATE INDEX sessions_last_seen_at ON sessions(last_seen_at);
+
+  CREATE TABLE tiki_tokens (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    key_id TEXT NOT NULL,
+    access_token BLOB NOT NULL,
+    refresh_token BLOB,
+    access_expires_at INTEGER NOT NULL,
+    scopes TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_expires_at INTEGER
+  ) STRICT;
+
+  CREATE TABLE auth_codes (
+    code_hash TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'rejected', 'failed')),
+    user_id TEXT,
+    created_at INTEGER NOT NULL,
+    settled_at INTEGER
+  ) STRICT;
+  CREATE INDEX auth_codes_created_at ON auth_codes(created_at);
+  `,
+];

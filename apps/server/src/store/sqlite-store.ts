@@ -1,0 +1,305 @@
+/**
+ * The embedded default store: one SQLite file (better-sqlite3), WAL so readers never wait for the writer,
+ * a busy timeout so two processes sharing the file queue instead of failing, migrations on open.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.ts';
+import type {
+  AuthCodeRecord,
+  AuthCodeState,
+  RefreshLease,
+  Store,
+  StoredTikiTokens,
+  UserRecord,
+} from './store.ts';
+
+interface UserRow {
+  id: string;
+  tiki_customer_id: number;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+interface SessionRow {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+interface TokensRow {
+  user_id: string;
+  key_id: string;
+  access_token: Buffer;
+  refresh_token: Buffer | null;
+  access_expires_at: number;
+  scopes: string;
+  generation: number;
+  updated_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+}
+interface CodeRow {
+  code_hash: string;
+  state: AuthCodeState;
+  user_id: string | null;
+  created_at: number;
+  settled_at: number | null;
+}
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's write lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store & { readonly file: string } {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const q = {
+    ping: db.prepare('SELECT 1'),
+    upsertUser: db.prepare<[string, number, string, number, number], UserRow>(
+      `INSERT INTO users (id, tiki_customer_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tiki_customer_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+       RETURNING *`,
+    ),
+    getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+    createSession: db.prepare<[string, string, number, number, number]>(
+      'INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE token_hash = ?'),
+    touchSession: db.prepare<[number, string, number]>(
+      'UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?',
+    ),
+    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+    saveTokens: db.prepare<[string, string, Buffer, Buffer | null, number, string, number], TokensRow>(
+      `INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes,
+         generation, updated_at, lease_owner, lease_expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL, NULL)
+       ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, access_token = excluded.access_token,
+         refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at,
+         scopes = excluded.scopes, generation = tiki_tokens.generation + 1, updated_at = excluded.updated_at,
+         lease_owner = NULL, lease_expires_at = NULL
+       RETURNING *`,
+    ),
+    getTokens: db.prepare<[string], TokensRow>('SELECT * FROM tiki_tokens WHERE user_id = ?'),
+    deleteTokens: db.prepare<[string]>('DELETE FROM tiki_tokens WHERE user_id = ?'),
+    deleteTokensAt: db.prepare<[string, number]>(
+      'DELETE FROM tiki_tokens WHERE user_id = ? AND generation = ?',
+    ),
+    takeLease: db.prepare<[string, number, string]>(
+      'UPDATE tiki_tokens SET lease_owner = ?, lease_expires_at = ? WHERE user_id = ?',
+    ),
+    completeRefresh: db.prepare<
+      [string, Buffer, Buffer | null, number, string, number, string, string],
+      TokensRow
+    >(
+      `UPDATE tiki_tokens SET key_id = ?, access_token = ?, refresh_token = ?, access_expires_at = ?, scopes = ?,
+         generation = generation + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE user_id = ? AND lease_owner = ?
+       RETURNING *`,
+    ),
+    releaseLease: db.prepare<[string, string]>(
+      'UPDATE tiki_tokens SET lease_owner = NULL, lease_expires_at = NULL WHERE user_id = ? AND lease_owner = ?',
+    ),
+    claimCode: db.prepare<[string, number]>(
+      `INSERT INTO auth_codes (code_hash, state, user_id, created_at, settled_at) VALUES (?, 'pending', NULL, ?, NULL)
+       ON CONFLICT (code_hash) DO NOTHING`,
+    ),
+    getCode: db.prepare<[string], CodeRow>('SELECT * FROM auth_codes WHERE code_hash = ?'),
+    settleCode: db.prepare<[string, string | null, number, string]>(
+      'UPDATE auth_codes SET state = ?, user_id = ?, settled_at = ? WHERE code_hash = ?',
+    ),
+    releaseCode: db.prepare<[string]>("DELETE FROM auth_codes WHERE code_hash = ? AND state = 'pending'"),
+    pruneSessions: db.prepare<[number, number]>(
+      'DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?',
+    ),
+    pruneCodes: db.prepare<[number]>('DELETE FROM auth_codes WHERE created_at < ?'),
+  };
+
+  const acquireLease = db.transaction(
+    (i: {
+      userId: string;
+      seenGeneration: number;
+      owner: string;
+      now: number;
+      leaseMs: number;
+    }): RefreshLease => {
+      const row = q.getTokens.get(i.userId);
+      if (!row) return { kind: 'gone' };
+      if (row.generation !== i.seenGeneration) return { kind: 'advanced', tokens: toTokens(row) };
+      if (row.lease_owner !== null && row.lease_owner !== i.owner && (row.lease_expires_at ?? 0) > i.now) {
+        return { kind: 'busy' };
+      }
+      q.takeLease.run(i.owner, i.now + i.leaseMs, i.userId);
+      return { kind: 'acquired', tokens: toTokens(row) };
+    },
+  );
+
+  const claimCode = db.transaction(
+    (codeHash: string, now: number): { claimed: true } | { claimed: false; record: AuthCodeRecord } => {
+      if (q.claimCode.run(codeHash, now).changes > 0) return { claimed: true };
+      return { claimed: false, record: toCode(q.getCode.get(codeHash) as CodeRow) };
+    },
+  );
+
+  let closed = false;
+  return {
+    file,
+    async ping() {
+      q.ping.get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+
+    async upsertUser(u) {
+      return toUser(q.upsertUser.get(u.id, u.tikiCustomerId, u.name, u.now, u.now) as UserRow);
+    },
+    async getUser(id) {
+      const row = q.getUser.get(id);
+      return row ? toUser(row) : null;
+    },
+
+    async createSession(s) {
+      q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
+    },
+    async findSession(tokenHash) {
+      const row = q.findSession.get(tokenHash);
+      return row
+        ? {
+            tokenHash: row.token_hash,
+            userId: row.user_id,
+            createdAt: row.created_at,
+            lastSeenAt: row.last_seen_at,
+            expiresAt: row.expires_at,
+          }
+        : null;
+    },
+    async touchSession(tokenHash, now) {
+      q.touchSession.run(now, tokenHash, now);
+    },
+    async deleteSession(tokenHash) {
+      q.deleteSession.run(tokenHash);
+    },
+
+    async saveTikiTokens(userId, t, now) {
+      const row = q.saveTokens.get(
+        userId,
+        t.keyId,
+        t.accessToken,
+        t.refreshToken,
+        t.accessExpiresAt,
+        JSON.stringify(t.scopes),
+        now,
+      ) as TokensRow;
+      return toTokens(row);
+    },
+    async getTikiTokens(userId) {
+      const row = q.getTokens.get(userId);
+      return row ? toTokens(row) : null;
+    },
+    async deleteTikiTokens(userId, generation) {
+      const result =
+        generation === undefined ? q.deleteTokens.run(userId) : q.deleteTokensAt.run(userId, generation);
+      return result.changes > 0;
+    },
+
+    async acquireRefreshLease(i) {
+      return acquireLease.immediate(i);
+    },
+    async completeRefresh(i) {
+      const t = i.tokens;
+      const row = q.completeRefresh.get(
+        t.keyId,
+        t.accessToken,
+        t.refreshToken,
+        t.accessExpiresAt,
+        JSON.stringify(t.scopes),
+        i.now,
+        i.userId,
+        i.owner,
+      );
+      return row ? toTokens(row) : null;
+    },
+    async releaseRefreshLease(userId, owner) {
+      q.releaseLease.run(userId, owner);
+    },
+
+    async claimAuthCode(codeHash, now) {
+      return claimCode.immediate(codeHash, now);
+    },
+    async settleAuthCode(codeHash, state, userId, now) {
+      q.settleCode.run(state, userId, now, codeHash);
+    },
+    async releaseAuthCode(codeHash) {
+      q.releaseCode.run(codeHash);
+    },
+    async getAuthCode(codeHash) {
+      const row = q.getCode.get(codeHash);
+      return row ? toCode(row) : null;
+    },
+
+    async prune(i) {
+      const sessions = q.pruneSessions.run(i.now, i.now - i.idleTimeoutMs).changes;
+      const codes = q.pruneCodes.run(i.codesBefore).changes;
+      return { sessions, codes };
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    if (applied > MIGRATIONS.length) {
+      throw new Error(
+        `server: the database schema (v${applied}) is newer than this server (v${MIGRATIONS.length})`,
+      );
+    }
+    for (let version = applied; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    tikiCustomerId: row.tiki_customer_id,
+    name: row.name,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toTokens(row: TokensRow): StoredTikiTokens {
+  return {
+    userId: row.user_id,
+    keyId: row.key_id,
+    accessToken: row.access_token,
+    refreshToken: row.refresh_token,
+    accessExpiresAt: row.access_expires_at,
+    scopes: JSON.parse(row.scopes) as string[],
+    generation: row.generation,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toCode(row: CodeRow): AuthCodeRecord {
+  return {
+    codeHash: row.code_hash,
+    state: row.state,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    settledAt: row.settled_at,
+  };
+}

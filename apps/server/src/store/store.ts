@@ -1,0 +1,119 @@
+/**
+ * What the server keeps, behind an interface so that a shared database can serve several instances later.
+ * Methods are async even though the SQLite implementation is synchronous, so that a networked store fits.
+ * The store never sees a plaintext Tiki token: it stores sealed blobs (see token-vault.ts).
+ */
+
+export interface UserRecord {
+  id: string;
+  tikiCustomerId: number;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SessionRecord {
+  /** sha256 (hex) of the session token; the token itself is never stored. */
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute expiry (ms since epoch); the idle limit is applied from lastSeenAt. */
+  expiresAt: number;
+}
+
+/** Tiki's tokens for one user, sealed (AES-256-GCM) under `keyId`. */
+export interface SealedTikiTokens {
+  keyId: string;
+  accessToken: Buffer;
+  refreshToken: Buffer | null;
+  accessExpiresAt: number;
+  scopes: string[];
+}
+
+export interface StoredTikiTokens extends SealedTikiTokens {
+  userId: string;
+  /** Incremented by every write of new tokens: a reader that saw generation g knows whether g is still current. */
+  generation: number;
+  updatedAt: number;
+}
+
+export type RefreshLease =
+  /** This owner holds the lease over `tokens` (still the generation the caller saw): refresh them. */
+  | { kind: 'acquired'; tokens: StoredTikiTokens }
+  /** Someone already wrote a newer generation than the caller saw: use it. */
+  | { kind: 'advanced'; tokens: StoredTikiTokens }
+  /** Another owner (process or request) is refreshing right now: wait and ask again. */
+  | { kind: 'busy' }
+  /** The user has no Tiki tokens any more. */
+  | { kind: 'gone' };
+
+export type AuthCodeState = 'pending' | 'succeeded' | 'rejected' | 'failed';
+
+export interface AuthCodeRecord {
+  /** sha256 (hex) of the auth code. */
+  codeHash: string;
+  state: AuthCodeState;
+  userId: string | null;
+  createdAt: number;
+  settledAt: number | null;
+}
+
+export interface Store {
+  /** Throws unless the store answers (SELECT 1). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  upsertUser(i: { id: string; tikiCustomerId: number; name: string; now: number }): Promise<UserRecord>;
+  getUser(id: string): Promise<UserRecord | null>;
+
+  createSession(s: SessionRecord): Promise<void>;
+  findSession(tokenHash: string): Promise<SessionRecord | null>;
+  touchSession(tokenHash: string, now: number): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  /** Stores a new grant (login), replacing any previous tokens and lease; returns it with its generation. */
+  saveTikiTokens(userId: string, tokens: SealedTikiTokens, now: number): Promise<StoredTikiTokens>;
+  getTikiTokens(userId: string): Promise<StoredTikiTokens | null>;
+  /** Deletes the user's tokens if still at `generation` (any generation when omitted); true if deleted. */
+  deleteTikiTokens(userId: string, generation?: number): Promise<boolean>;
+
+  /** Atomically (BEGIN IMMEDIATE): take the refresh lease for the generation the caller saw, or say why not. */
+  acquireRefreshLease(i: {
+    userId: string;
+    seenGeneration: number;
+    owner: string;
+    now: number;
+    leaseMs: number;
+  }): Promise<RefreshLease>;
+  /** Writes refreshed tokens if `owner` still holds the lease (else null); bumps generation, frees the lease. */
+  completeRefresh(i: {
+    userId: string;
+    owner: string;
+    tokens: SealedTikiTokens;
+    now: number;
+  }): Promise<StoredTikiTokens | null>;
+  releaseRefreshLease(userId: string, owner: string): Promise<void>;
+
+  /** Records a code as pending if it was never seen; else returns what is known about it. */
+  claimAuthCode(
+    codeHash: string,
+    now: number,
+  ): Promise<{ claimed: true } | { claimed: false; record: AuthCodeRecord }>;
+  settleAuthCode(
+    codeHash: string,
+    state: Exclude<AuthCodeState, 'pending'>,
+    userId: string | null,
+    now: number,
+  ): Promise<void>;
+  /** Forgets a pending code whose exchange never reached a verdict, so that it can be tried again. */
+  releaseAuthCode(codeHash: string): Promise<void>;
+  getAuthCode(codeHash: string): Promise<AuthCodeRecord | null>;
+
+  /** Deletes expired sessions and auth code records older than `codesBefore`. */
+  prune(i: {
+    now: number;
+    idleTimeoutMs: number;
+    codesBefore: number;
+  }): Promise<{ sessions: number; codes: number }>;
+}

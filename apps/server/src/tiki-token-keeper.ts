@@ -1,0 +1,224 @@
+/**
+ * Keeps each user's Tiki tokens usable and refreshes them exactly once, however many requests need them at
+ * the same moment and however many server processes share the store:
+ *
+ * - in this process, one refresh per user at a time (a shared promise: the 49 other requests await it);
+ * - across processes, a lease on the user's token row taken with BEGIN IMMEDIATE; a process that finds the
+ *   lease held polls until the holder writes the next generation and then uses that, without calling Tiki.
+ *
+ * Refresh happens ahead of expiry (`refreshMarginMs`) when a request needs the token, and once reactively
+ * when Tiki answers invalid_token for an access token we believed valid (revoked, clocks apart).
+ *
+ * Failure policy, and why it cannot loop:
+ * - Tiki says the refresh token is dead (invalid_token): the user's tokens are deleted and the answer is
+ *   tiki_reauth_required. Later requests find no tokens and get the same answer without calling Tiki.
+ * - The refresh outcome is unknown (timeout, connection dropped, 5xx): Tiki may have rotated the refresh
+ *   token and the response was lost, or may never have seen the request. We cannot tell, so we keep the old
+ *   tokens, free the lease and answer upstream_unavailable. The next request refreshes once more: if Tiki had
+ *   not committed, that succeeds; if it had, the old refresh token is dead, Tiki says invalid_token, and we
+ *   land in the case above (tokens deleted, consent asked again). So a lost refresh costs the user at most one
+ *   503 and one consent, never a loop, and never more than one extra refresh call.
+ * - No refresh token at all (scope `offline` not granted): tiki_reauth_required when the access token expires.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import type { Logger } from 'pino';
+import { ApiError } from './api-error.ts';
+import type { Store } from './store/store.ts';
+import { isDeadTokenError } from './tiki-failures.ts';
+import type { TokenCipher } from './token-cipher.ts';
+import { type OpenedTikiTokens, openTikiTokens, sealTikiTokens } from './token-vault.ts';
+
+export interface TikiTokenKeeperOptions {
+  store: Store;
+  cipher: TokenCipher;
+  tiki: TikiClient;
+  clock: Clock;
+  logger: Logger;
+  /** Refresh when the access token expires within this margin (ms). */
+  refreshMarginMs: number;
+  /** How long a cross-process refresh lease lasts; longer than one refresh call can take. */
+  leaseMs: number;
+  /** How often a process waiting for another process's refresh looks at the store (ms, real time). */
+  leasePollMs?: number;
+}
+
+export interface UseOptions {
+  /** Answer scope_missing without calling Tiki when the user did not grant this scope. */
+  requireScope?: string;
+  /** The request's logger, so that refresh lines carry its request id. */
+  log?: Logger;
+}
+
+export interface TikiTokenKeeper {
+  /** Stores the tokens of a fresh grant (login) for the user. */
+  storeGrant(userId: string, grant: TikiGrant, scopes: string[]): Promise<void>;
+  /** Calls `use` with a valid access token, refreshing ahead of expiry or once when Tiki rejects it. */
+  withAccessToken<T>(userId: string, use: (accessToken: string) => Promise<T>, o?: UseOptions): Promise<T>;
+  /** The scopes the user granted, or null when no Tiki tokens are stored. No decryption, no Tiki call. */
+  grantedScopes(userId: string): Promise<string[] | null>;
+}
+
+const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
+
+export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeeper {
+  const { store, cipher, tiki, clock } = o;
+  const pollMs = o.leasePollMs ?? 25;
+  const inflight = new Map<string, Promise<OpenedTikiTokens>>();
+
+  async function current(userId: string): Promise<OpenedTikiTokens> {
+    const stored = await store.getTikiTokens(userId);
+    if (!stored) throw reauthRequired('No Tiki consent is stored for this user; ask for consent again');
+    return openTikiTokens(cipher, stored);
+  }
+
+  /** One refresh of the generation the caller saw, shared by every caller in this process. */
+  async function refresh(userId: string, seenGeneration: number, log: Logger): Promise<OpenedTikiTokens> {
+    const running = inflight.get(userId);
+    if (running) {
+      const tokens = await running;
+      if (tokens.generation > seenGeneration) return tokens;
+    }
+    let flight = inflight.get(userId);
+    if (!flight) {
+      flight = refreshAcrossProcesses(userId, seenGeneration, log).finally(() => inflight.delete(userId));
+      inflight.set(userId, flight);
+    }
+    return flight;
+  }
+
+  async function refreshAcrossProcesses(
+    userId: string,
+    seen: number,
+    log: Logger,
+  ): Promise<OpenedTikiTokens> {
+    const owner = randomUUID();
+    // Bounded in real time as well as by the lease: a manual clock in tests never expires a lease by itself.
+    const maxPolls = Math.ceil((2 * o.leaseMs) / pollMs);
+    for (let poll = 0; ; poll++) {
+      const lease = await store.acquireRefreshLease({
+        userId,
+        seenGeneration: seen,
+        owner,
+        now: clock.now(),
+        leaseMs: o.leaseMs,
+      });
+      switch (lease.kind) {
+        case 'gone':
+          throw reauthRequired('No Tiki consent is stored for this user; ask for consent again');
+        case 'advanced':
+          log.debug(
+            { userId, generation: lease.tokens.generation },
+            'tiki token refreshed elsewhere; using it',
+          );
+          return openTikiTokens(cipher, lease.tokens);
+        case 'acquired':
+          return refreshHoldingLease(userId, openTikiTokens(cipher, lease.tokens), owner, log);
+        case 'busy':
+          if (poll >= maxPolls) {
+            throw new ApiError('upstream_unavailable', 'Another instance is still refreshing the Tiki token');
+          }
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    }
+  }
+
+  async function refreshHoldingLease(
+    userId: string,
+    tokens: OpenedTikiTokens,
+    owner: string,
+    log: Logger,
+  ): Promise<OpenedTikiTokens> {
+    if (tokens.refreshToken === null) {
+      await store.deleteTikiTokens(userId, tokens.generation);
+      log.info({ userId }, 'tiki access token expired and no refresh token was granted (no offline scope)');
+      throw reauthRequired(
+        'The Tiki access token expired and no refresh token was granted; ask for consent again',
+      );
+    }
+    let grant: TikiGrant;
+    try {
+      grant = await tiki.refreshToken(tokens.refreshToken);
+    } catch (err) {
+      if (isDeadTokenError(err)) {
+        await store.deleteTikiTokens(userId, tokens.generation);
+        log.info({ userId }, 'tiki refused the refresh token; tokens deleted, consent needed again');
+        throw reauthRequired('Tiki no longer accepts this user’s refresh token; ask for consent again');
+      }
+      // Outcome unknown or not about the token: keep the tokens, free the lease (see the header comment).
+      await store.releaseRefreshLease(userId, owner);
+      log.warn({ userId, err }, 'tiki token refresh failed; tokens kept for the next attempt');
+      throw err;
+    }
+    const now = clock.now();
+    const sealed = sealTikiTokens(cipher, userId, {
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken ?? tokens.refreshToken,
+      accessExpiresAt: now + grant.expiresIn * 1000,
+      scopes: grant.scopes.length > 0 ? grant.scopes : tokens.scopes,
+    });
+    let saved = await store.completeRefresh({ userId, owner, tokens: sealed, now });
+    if (!saved) {
+      // Our lease expired while Tiki answered (a stalled process). Tiki rotated the refresh token for us, so
+      // ours is the only valid one: keep it rather than the stale row.
+      log.warn(
+        { userId },
+        'refresh lease expired before the refresh completed; storing the new tokens anyway',
+      );
+      saved = await store.saveTikiTokens(userId, sealed, now);
+    }
+    log.info({ userId, generation: saved.generation }, 'tiki access token refreshed');
+    return openTikiTokens(cipher, saved);
+  }
+
+  return {
+    async storeGrant(userId, grant, scopes) {
+      const now = clock.now();
+      await store.saveTikiTokens(
+        userId,
+        sealTikiTokens(cipher, userId, {
+          accessToken: grant.accessToken,
+          refreshToken: grant.refreshToken,
+          accessExpiresAt: now + grant.expiresIn * 1000,
+          scopes,
+        }),
+        now,
+      );
+    },
+
+    async grantedScopes(userId) {
+      return (await store.getTikiTokens(userId))?.scopes ?? null;
+    },
+
+    async withAccessToken(userId, use, options = {}) {
+      const log = options.log ?? o.logger;
+      let tokens = await current(userId);
+      if (options.requireScope !== undefined && !tokens.scopes.includes(options.requireScope)) {
+        throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
+      }
+      let refreshed = false;
+      if (tokens.accessExpiresAt - o.refreshMarginMs <= clock.now()) {
+        tokens = await refresh(userId, tokens.generation, log);
+        refreshed = true;
+      }
+      try {
+        return await use(tokens.accessToken);
+      } catch (err) {
+        if (!isDeadTokenError(err)) throw err;
+        if (!refreshed) {
+          log.info({ userId }, 'tiki rejected an unexpired access token; refreshing once');
+          tokens = await refresh(userId, tokens.generation, log);
+          try {
+            return await use(tokens.accessToken);
+          } catch (again) {
+            if (!isDeadTokenError(again)) throw again;
+          }
+        }
+        // Tiki rejects a token it has just issued: nothing left to try without the user.
+        await store.deleteTikiTokens(userId, tokens.generation);
+        throw reauthRequired('Tiki rejects this user’s tokens; ask for consent again');
+      }
+    },
+  };
+}

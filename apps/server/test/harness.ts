@@ -1,0 +1,185 @@
+/**
+ * The test stack: the real emulator on an ephemeral port, a real server (startServer) on another, a real
+ * SQLite file in a temp folder, and a manual clock shared by both when time matters. It also records what
+ * must never leak: every secret that crossed the wire to Tiki (tokens in Tiki's answers, codes and signatures
+ * in our requests, the client secret), every log line and every response body the mini app received.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-starter/tiki-emulator/emulator';
+import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
+import { type StartedServer, startServer } from '../src/testing.ts';
+
+/** Everything a leak check looks at: secrets seen on the wire, and what the mini app and the logs saw. */
+export interface LeakRecorder {
+  secrets: Set<string>;
+  logLines: string[];
+  responseBodies: string[];
+  /** A fetch for the Tiki client that records the secrets of each exchange with Tiki. */
+  tikiFetch: typeof fetch;
+  logStream: Writable;
+  addSecret(secret: string): void;
+  /** The secrets found in any log line or response body (empty when nothing leaked). */
+  leaks(): string[];
+}
+
+const SECRET_FIELD = /"?(access_token|refresh_token|code|signature)"?\s*:\s*"([^"]+)"/g;
+
+export function createLeakRecorder(): LeakRecorder {
+  const secrets = new Set<string>([DEV_CLIENT_SECRET]);
+  const logLines: string[] = [];
+  const responseBodies: string[] = [];
+  const addSecret = (secret: string) => {
+    if (secret.length >= 8) secrets.add(secret);
+  };
+  const collect = (text: string) => {
+    for (const match of text.matchAll(SECRET_FIELD)) addSecret(match[2] as string);
+  };
+  return {
+    secrets,
+    logLines,
+    responseBodies,
+    addSecret,
+    logStream: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+    async tikiFetch(input, init) {
+      const headers = new Headers(init?.headers);
+      const signature = headers.get('x-tiniapp-signature');
+      if (signature) addSecret(signature);
+      const bearer = headers.get('authorization')?.replace(/^Bearer /i, '');
+      if (bearer) addSecret(bearer);
+      if (typeof init?.body === 'string') collect(init.body);
+      const response = await fetch(input, init);
+      collect(await response.clone().text());
+      return response;
+    },
+    leaks() {
+      const seen = [...logLines, ...responseBodies];
+      return [...secrets].filter((secret) => seen.some((text) => text.includes(secret)));
+    },
+  };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export interface Stack {
+  emulator: Emulator;
+  server: StartedServer;
+  clock: ManualClock;
+  recorder: LeakRecorder;
+  dir: string;
+  /** Plays my.getAuthCode: a fresh code for customer 1 with the given scopes. */
+  authCode(i?: { scopes?: string[]; deny?: string[]; customerId?: number }): string;
+  request(
+    method: string,
+    path: string,
+    o?: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
+  login(authCode: string): Promise<ApiResponse>;
+  /** Logs in with a fresh code and returns the session token. */
+  loginToken(i?: { scopes?: string[]; deny?: string[] }): Promise<string>;
+  /** Restarts the server on the same database file (a process restart, as far as the data goes). */
+  restartServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  emulator?: EmulatorOptions;
+  clock?: ManualClock;
+  recorder?: LeakRecorder;
+}
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const clock = o.clock ?? createManualClock(Date.now());
+  const recorder = o.recorder ?? createLeakRecorder();
+  // Signatures are checked against the server's clock; a test may give the emulator its own clock for tokens.
+  const emulator = createEmulator({ clock, signatureClock: clock, ...o.emulator });
+  await emulator.listen();
+  const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
+  const dbFile = join(dir, 'server.sqlite');
+  const start = () =>
+    startServer({
+      baseUrls: emulator.baseUrls(),
+      clock,
+      dbFile,
+      env: o.env ?? {},
+      logDestination: recorder.logStream,
+      fetch: recorder.tikiFetch,
+    });
+  let server = await start();
+
+  const stack: Stack = {
+    emulator,
+    get server() {
+      return server;
+    },
+    clock,
+    recorder,
+    dir,
+    authCode(i = {}) {
+      const { authCode } = emulator.issueAuthCode({
+        clientId: DEV_CLIENT_ID,
+        customerId: i.customerId ?? 1,
+        scopes: i.scopes ?? ['user_profile', 'offline'],
+        ...(i.deny ? { deny: i.deny } : {}),
+      });
+      recorder.addSecret(authCode);
+      return authCode;
+    },
+    async request(method, path, r = {}) {
+      const headers: Record<string, string> = { ...r.headers };
+      if (r.token !== undefined) headers.authorization = `Bearer ${r.token}`;
+      let body = r.body;
+      if (r.json !== undefined) {
+        headers['content-type'] ??= 'application/json';
+        body = JSON.stringify(r.json);
+      }
+      const response = await fetch(`${server.url}${path}`, { method, headers, body });
+      const text = await response.text();
+      recorder.responseBodies.push(text);
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+      return { status: response.status, headers: response.headers, body: parsed, text };
+    },
+    login(authCode) {
+      return stack.request('POST', '/api/auth/login', { json: { authCode } });
+    },
+    async loginToken(i) {
+      const response = await stack.login(stack.authCode(i));
+      if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+      return (response.body as { token: string }).token;
+    },
+    async restartServer() {
+      await server.close();
+      server = await start();
+    },
+    async close() {
+      await server.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** The body of an error answer, e.g. { code: 'unauthenticated', ... }. */
+export function errorOf(response: ApiResponse): { code: string; message: string; details?: unknown } {
+  return (response.body as { error: { code: string; message: string; details?: unknown } }).error;
+}

@@ -1,0 +1,178 @@
+import {
+  LoginResponseSchema,
+  MeResponseSchema,
+  ProfileResponseSchema,
+} from '@tini-starter/api-contract/auth';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorOf, type Stack, startStack } from './harness.ts';
+
+let stack: Stack;
+afterEach(async () => {
+  // The leak check of every flow in this file: no token, code, secret or signature in a log line or an answer.
+  expect(stack.recorder.leaks()).toEqual([]);
+  await stack.close();
+});
+
+describe.each(['rest', 'graphql'] as const)('the happy path over the %s transport', (transport) => {
+  it('exchanges the code once, opens a session, and serves /api/me and /api/profile with it', async () => {
+    stack = await startStack({ env: { TIKI_TRANSPORT: transport } });
+    const login = await stack.login(stack.authCode());
+
+    expect(login.status).toBe(200);
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    expect(login.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const session = LoginResponseSchema.parse(login.body);
+    expect(session.user).toMatchObject({ tikiCustomerId: 1, name: 'Ti Ni' });
+    expect([...session.scopes].sort()).toEqual(['offline', 'user_profile']);
+    expect(Date.parse(session.expiresAt)).toBe(stack.clock.now() + stack.server.config.session.maxAgeMs);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+    expect(stack.emulator.count(transport === 'rest' ? 'token' : 'graphql', 'ok')).toBe(1);
+
+    const me = await stack.request('GET', '/api/me', { token: session.token });
+    expect(me.status).toBe(200);
+    expect(me.headers.get('cache-control')).toBe('no-store');
+    expect(MeResponseSchema.parse(me.body)).toEqual({ user: session.user, scopes: session.scopes });
+
+    const profile = await stack.request('GET', '/api/profile', { token: session.token });
+    expect(profile.status).toBe(200);
+    expect(ProfileResponseSchema.parse(profile.body).profile).toMatchObject({ id: 1, name: 'Ti Ni' });
+
+    // The answers hold our session only: nothing of Tiki's credentials (the leak check covers the logs too).
+    expect(stack.recorder.secrets.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('login', () => {
+  it('opens a new session at every login, and the same user keeps one id', async () => {
+    stack = await startStack();
+    const first = LoginResponseSchema.parse((await stack.login(stack.authCode())).body);
+    const second = LoginResponseSchema.parse((await stack.login(stack.authCode())).body);
+    expect(second.token).not.toBe(first.token);
+    expect(second.user.id).toBe(first.user.id);
+    expect((await stack.request('GET', '/api/me', { token: first.token })).status).toBe(200);
+    expect((await stack.request('GET', '/api/me', { token: second.token })).status).toBe(200);
+  });
+
+  it('a user who refused user_profile logs in with the other scopes and gets scope_missing for the profile, without a Tiki call', async () => {
+    stack = await startStack();
+    const login = await stack.login(
+      stack.authCode({ scopes: ['user_profile', 'offline'], deny: ['user_profile'] }),
+    );
+    expect(login.status).toBe(200);
+    const session = LoginResponseSchema.parse(login.body);
+    expect(session.scopes).toEqual(['offline']);
+
+    const profile = await stack.request('GET', '/api/profile', { token: session.token });
+    expect(profile.status).toBe(403);
+    expect(errorOf(profile).code).toBe('scope_missing');
+    expect(stack.emulator.count('profile')).toBe(0);
+  });
+
+  it('a user who refused offline gets tiki_reauth_required once the access token expires (there is nothing to refresh with)', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken({ scopes: ['user_profile'] });
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+
+    stack.clock.advance(3600_000);
+    const expired = await stack.request('GET', '/api/profile', { token });
+    expect(expired.status).toBe(401);
+    expect(errorOf(expired).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(0);
+    // /api/me does not need Tiki: the session still answers, with no scopes left.
+    const me = await stack.request('GET', '/api/me', { token });
+    expect(me.status).toBe(200);
+    expect(MeResponseSchema.parse(me.body).scopes).toEqual([]);
+  });
+
+  it('an unknown code is refused with invalid_auth_code (Tiki says invalid_code)', async () => {
+    stack = await startStack();
+    const login = await stack.login('CDKJfdkj4528KJ.eCZa27znIuM8JGC-IUSM-S_G_YrgP7OH8BTGdba706E');
+    expect(login.status).toBe(401);
+    expect(errorOf(login).code).toBe('invalid_auth_code');
+    expect(stack.emulator.countOperation('token', 'invalid_code')).toBe(1);
+  });
+
+  it('an expired code is refused with invalid_auth_code', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    stack.clock.advance(61_000);
+    const login = await stack.login(code);
+    expect(login.status).toBe(401);
+    expect(errorOf(login).code).toBe('invalid_auth_code');
+  });
+
+  it('logout ends the session at once; other sessions live on', async () => {
+    stack = await startStack();
+    const kept = await stack.loginToken();
+    const token = await stack.loginToken();
+    const logout = await stack.request('POST', '/api/auth/logout', { token });
+    expect(logout.status).toBe(204);
+    expect(logout.text).toBe('');
+    const after = await stack.request('GET', '/api/me', { token });
+    expect(after.status).toBe(401);
+    expect(errorOf(after).code).toBe('unauthenticated');
+    expect((await stack.request('POST', '/api/auth/logout', { token })).status).toBe(401);
+    expect((await stack.request('GET', '/api/me', { token: kept })).status).toBe(200);
+  });
+});
+
+describe('a code is exchanged with Tiki once', () => {
+  it('concurrent submissions of one code make one exchange and each gets its own session', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => stack.login(code)));
+
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    const sessions = answers.map((answer) => LoginResponseSchema.parse(answer.body));
+    expect(new Set(sessions.map((s) => s.token)).size).toBe(5);
+    expect(new Set(sessions.map((s) => s.user.id)).size).toBe(1);
+    expect(stack.emulator.countOperation('token')).toBe(1);
+  });
+
+  it('a later resubmission is refused by the server without reaching Tiki, and the first login keeps working', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    const first = LoginResponseSchema.parse((await stack.login(code)).body);
+
+    const again = await stack.login(code);
+    expect(again.status).toBe(401);
+    expect(errorOf(again).code).toBe('invalid_auth_code');
+    expect(stack.emulator.countOperation('token')).toBe(1);
+    // Tiki never saw the reuse, so it revoked nothing: the first login's tokens still work.
+    expect((await stack.request('GET', '/api/profile', { token: first.token })).status).toBe(200);
+  });
+
+  it('the refusal survives a restart (the store remembers the code, as a hash)', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    expect((await stack.login(code)).status).toBe(200);
+    await stack.restartServer();
+
+    const again = await stack.login(code);
+    expect(again.status).toBe(401);
+    expect(errorOf(again).code).toBe('invalid_auth_code');
+    expect(stack.emulator.countOperation('token')).toBe(1);
+  });
+
+  it('a code refused by Tiki is refused again without asking Tiki twice', async () => {
+    stack = await startStack();
+    const code = 'not-a-code-Tiki-issued.xxxxxxxxxxxxxxxx';
+    stack.recorder.addSecret(code);
+    expect(errorOf(await stack.login(code)).code).toBe('invalid_auth_code');
+    expect(errorOf(await stack.login(code)).code).toBe('invalid_auth_code');
+    expect(stack.emulator.countOperation('token')).toBe(1);
+  });
+
+  it('a code whose exchange never reached Tiki (connection dropped) can be submitted again', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    stack.emulator.setFault({ route: 'token', kind: 'drop_connection', times: 1 });
+    const dropped = await stack.login(code);
+    expect(dropped.status).toBe(503);
+    expect(errorOf(dropped).code).toBe('upstream_unavailable');
+
+    const retried = await stack.login(code);
+    expect(retried.status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+});
