@@ -1,8 +1,9 @@
-import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
+import { type Clock, createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { signBody, signGraphqlInput } from '@tini-starter/tiki-platform/signature';
 import { afterEach } from 'vitest';
+import { isAdjustableClock } from './clock.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.ts';
 import type { BaseUrls } from './types.ts';
 
@@ -30,9 +31,18 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((emulator) => emulator.close()));
 });
 
+function unmovable(clock: Clock): ManualClock {
+  const refuse = () => {
+    throw new Error('this test clock cannot move');
+  };
+  return { now: () => clock.now(), set: refuse, advance: refuse };
+}
+
 /** An emulator with a manual clock at T0, the dev app and a second app, closed after each test. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Running> {
-  const clock = createManualClock(T0);
+  const given = options.clock;
+  const clock: ManualClock =
+    given === undefined ? createManualClock(T0) : isAdjustableClock(given) ? given : unmovable(given);
   const emulator = createEmulator({
     clock,
     apps: [

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { DEV, login, me, OTHER_APP, startEmulator } from './test-helpers.ts';
+
+async function page(origin: string) {
+  const response = await fetch(`${origin}/__emulator/`);
+  return { status: response.status, headers: response.headers, html: await response.text() };
+}
+
+describe('GET /__emulator/ (the state page)', () => {
+  it('renders apps, customers, live codes and tokens (masked) and the request log', async () => {
+    const run = await startEmulator();
+    const pending = run.emulator.issueAuthCode({ clientId: DEV.clientId, scopes: ['user_profile'] }).authCode;
+    const tokens = await login(run);
+    await me(run, tokens.access_token, {
+      credentials: { clientId: DEV.clientId, clientSecret: OTHER_APP.clientSecret },
+    });
+    run.emulator.setFault({ route: 'refresh', kind: 'status', status: 503, times: 2 });
+
+    const { status, headers, html } = await page(run.origin);
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(html).toContain('<title>Tiki emulator</title>');
+    expect(html).toContain('State lives in memory');
+    // Apps by client id, never their secrets.
+    expect(html).toContain(`<code>${DEV.clientId}</code>`);
+    expect(html).toContain(`<code>${OTHER_APP.clientId}</code>`);
+    expect(html).not.toContain(DEV.clientSecret);
+    expect(html).not.toContain(OTHER_APP.clientSecret);
+    // Customers, with diacritics.
+    expect(html).toContain('<td>Ti Ni</td>');
+    expect(html).toContain('<td>Nguyễn Thị Minh Khai</td>');
+    // Codes and tokens as prefixes only.
+    expect(html).toContain(`<code>${pending.slice(0, 6)}…</code>`);
+    expect(html).toContain(`<code>${tokens.access_token.slice(0, 6)}…</code>`);
+    expect(html).toContain(`<code>${(tokens.refresh_token ?? '').slice(0, 6)}…</code>`);
+    for (const credential of [pending, tokens.access_token, tokens.refresh_token ?? '']) {
+      expect(html).not.toContain(credential);
+    }
+    // Faults and the request log with the verdict and the payload that was expected.
+    expect(html).toContain('<td>status 503</td><td>2</td>');
+    expect(html).toContain('<code>POST /tiniapp-open-api/oauth/me</code>');
+    expect(html).toContain('invalid_signature');
+    expect(html).toContain(
+      `expected payload (credentials masked): <code>${run.clock.now()}.${DEV.clientId}.{&quot;access_token&quot;:&quot;${tokens.access_token.slice(0, 6)}…&quot;}</code>`,
+    );
+  });
+
+  it('escapes everything it shows', async () => {
+    const run = await startEmulator({
+      apps: [{ clientId: '<img src=x onerror=alert(1)>', clientSecret: 's', allowedScopes: ['<b>'] }],
+      customers: [{ id: 1, name: '<script>alert("tên")</script>', email: '"a"@example.com' }],
+    });
+    await fetch(`${run.origin}/<svg onload=alert(1)>`);
+    const { html } = await page(run.origin);
+    expect(html).not.toMatch(/<script|<img|<svg|<b>/);
+    expect(html).toContain('&lt;script&gt;alert(&quot;tên&quot;)&lt;/script&gt;');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&quot;a&quot;@example.com');
+    expect(html).toContain('/%3Csvg%20onload=alert(1)%3E');
+  });
+
+  it('is not itself written to the request log', async () => {
+    const run = await startEmulator();
+    await page(run.origin);
+    await page(run.origin);
+    expect(run.emulator.requests()).toEqual([]);
+  });
+});
