@@ -18,6 +18,8 @@ export interface LeakRecorder {
   secrets: Set<string>;
   logLines: string[];
   responseBodies: string[];
+  /** The path of every call the Tiki client made (each attempt, as it leaves), e.g. '/ecom/v1/customers/profile'. */
+  tikiCalls: string[];
   /** A fetch for the Tiki client that records the secrets of each exchange with Tiki. */
   tikiFetch: typeof fetch;
   logStream: Writable;
@@ -32,6 +34,7 @@ export function createLeakRecorder(): LeakRecorder {
   const secrets = new Set<string>([DEV_CLIENT_SECRET]);
   const logLines: string[] = [];
   const responseBodies: string[] = [];
+  const tikiCalls: string[] = [];
   const addSecret = (secret: string) => {
     if (secret.length >= 8) secrets.add(secret);
   };
@@ -42,6 +45,7 @@ export function createLeakRecorder(): LeakRecorder {
     secrets,
     logLines,
     responseBodies,
+    tikiCalls,
     addSecret,
     logStream: new Writable({
       write(chunk, _encoding, done) {
@@ -50,6 +54,7 @@ export function createLeakRecorder(): LeakRecorder {
       },
     }),
     async tikiFetch(input, init) {
+      tikiCalls.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
       const headers = new Headers(init?.headers);
       const signature = headers.get('x-tiniapp-signature');
       if (signature) addSecret(signature);
@@ -91,7 +96,7 @@ export interface Stack {
   /** Logs in with a fresh code and returns the session token. */
   loginToken(i?: { scopes?: string[]; deny?: string[] }): Promise<string>;
   /** Restarts the server on the same database file (a process restart, as far as the data goes). */
-  restartServer(): Promise<void>;
+  restartServer(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,12 +115,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   await emulator.listen();
   const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
   const dbFile = join(dir, 'server.sqlite');
-  const start = () =>
+  const start = (env: Record<string, string> = o.env ?? {}) =>
     startServer({
       baseUrls: emulator.baseUrls(),
       clock,
       dbFile,
-      env: o.env ?? {},
+      env,
       logDestination: recorder.logStream,
       fetch: recorder.tikiFetch,
     });
@@ -166,9 +171,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
       return (response.body as { token: string }).token;
     },
-    async restartServer() {
+    async restartServer(env) {
       await server.close();
-      server = await start();
+      server = await start(env);
     },
     async close() {
       await server.close();

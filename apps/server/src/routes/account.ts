@@ -15,9 +15,10 @@ export function accountRoutes(o: {
   tiki: TikiClient;
 }): Router {
   const router = Router();
-  router.use(authenticate(o.sessions));
+  // Per route, not router.use: an unknown /api path must answer 404, not 401.
+  const requireSession = authenticate(o.sessions);
 
-  router.get('/me', async (_req, res) => {
+  router.get('/me', requireSession, async (_req, res) => {
     const { userId } = sessionOf(res);
     const user = await o.store.getUser(userId);
     if (!user) throw new ApiError('unauthenticated', 'The session’s user no longer exists');
@@ -28,7 +29,7 @@ export function accountRoutes(o: {
     res.json(body);
   });
 
-  router.get('/profile', async (req, res) => {
+  router.get('/profile', requireSession, async (req, res) => {
     const profile = await o.keeper.withAccessToken(
       sessionOf(res).userId,
       (accessToken) => o.tiki.getCustomerProfile(accessToken),

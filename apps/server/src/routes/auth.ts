@@ -15,9 +15,10 @@ export interface AuthRoutesOptions {
   rateLimit: { max: number; windowMs: number };
 }
 
-/** JSON only: anything else is 415, a missing body is 400. */
+/** JSON only: a body of another type is 415; an empty body goes on to be refused as invalid_request (400). */
 const requireJson: RequestHandler = (req, _res, next) => {
-  if (req.is('application/json') === false) {
+  const empty = req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined;
+  if (!empty && req.is('application/json') === false) {
     throw new ApiError('unsupported_media_type', 'Send the body as application/json');
   }
   next();

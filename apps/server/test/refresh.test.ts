@@ -1,0 +1,116 @@
+import { createManualClock } from '@tini-starter/tiki-platform/clock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorOf, type Stack, startStack } from './harness.ts';
+
+const HOUR = 3600_000;
+let stack: Stack;
+afterEach(async () => {
+  expect(stack.recorder.leaks()).toEqual([]);
+  await stack.close();
+});
+
+describe('refreshing Tiki access tokens', () => {
+  it('refreshes ahead of expiry, within the margin, once, and then uses the new token', async () => {
+    stack = await startStack({ env: { TIKI_REFRESH_MARGIN_MS: '120000' } });
+    const token = await stack.loginToken();
+
+    stack.clock.advance(HOUR - 121_000); // just outside the margin: no refresh yet
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh')).toBe(0);
+
+    stack.clock.advance(2000); // 119 s before expiry: inside the margin
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+    expect(stack.emulator.count('profile', 'ok')).toBe(3);
+  });
+
+  it('50 concurrent /api/profile calls with an expired token make one refresh, and all succeed', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * HOUR);
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => stack.request('GET', '/api/profile', { token })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
+  it('refreshes once when Tiki rejects an access token our clock still believes valid', async () => {
+    const serverClock = createManualClock(Date.now());
+    const tikiClock = createManualClock(serverClock.now());
+    stack = await startStack({ clock: serverClock, emulator: { clock: tikiClock } });
+    const token = await stack.loginToken();
+    tikiClock.advance(HOUR + 1000); // Tiki's clock ahead of ours: the access token is dead for Tiki only
+
+    const profile = await stack.request('GET', '/api/profile', { token });
+    expect(profile.status).toBe(200);
+    expect(stack.emulator.count('profile', 'invalid_token')).toBe(1);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
+  it('a dead refresh token gives tiki_reauth_required once, then the same answer without calling Tiki again', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.emulator.revokeTokens({ customerId: 1 }); // the user withdrew consent in Tiki
+    stack.clock.advance(2 * HOUR);
+
+    const first = await stack.request('GET', '/api/profile', { token });
+    expect(first.status).toBe(401);
+    expect(errorOf(first).code).toBe('tiki_reauth_required');
+    const second = await stack.request('GET', '/api/profile', { token });
+    expect(errorOf(second).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+
+    // Consent again: a new login brings working tokens back.
+    const fresh = await stack.loginToken();
+    expect((await stack.request('GET', '/api/profile', { token: fresh })).status).toBe(200);
+  });
+
+  it('a refresh whose response is lost after Tiki committed it: one 503, then consent is asked once, no loop', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * HOUR);
+    stack.emulator.setFault({ route: 'refresh', kind: 'drop_response_after_commit', times: 1 });
+
+    // We cannot tell a lost response from a request that never arrived: keep the old tokens, answer 503.
+    const lost = await stack.request('GET', '/api/profile', { token });
+    expect(lost.status).toBe(503);
+    expect(errorOf(lost).code).toBe('upstream_unavailable');
+
+    // The next request tries the old refresh token once; Tiki rotated it, so the user must consent again.
+    const reauth = await stack.request('GET', '/api/profile', { token });
+    expect(reauth.status).toBe(401);
+    expect(errorOf(reauth).code).toBe('tiki_reauth_required');
+    const still = await stack.request('GET', '/api/profile', { token });
+    expect(errorOf(still).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(2);
+
+    const fresh = await stack.loginToken();
+    expect((await stack.request('GET', '/api/profile', { token: fresh })).status).toBe(200);
+  });
+
+  it('a refresh that failed before reaching Tiki is simply tried again by the next request', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * HOUR);
+    stack.emulator.setFault({ route: 'refresh', kind: 'drop_connection', times: 1 });
+
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('upstream_unavailable');
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
+  it('refreshes over the GraphQL transport too', async () => {
+    stack = await startStack({ env: { TIKI_TRANSPORT: 'graphql' } });
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * HOUR);
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.count('graphql', 'ok')).toBe(2);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+});
