@@ -83,7 +83,8 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
   });
   router.use(express.json({ limit: 16 * 1024, type: 'application/json' }));
 
-  router.get('/', (_req, res) => {
+  router.get('/', (req, res) => {
+    const refresh = typeof req.query.refresh === 'string' ? Number(req.query.refresh) : Number.NaN;
     res.set({
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
       'cache-control': 'no-store',
@@ -94,6 +95,7 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
         faults: faults.active(),
         requests: log.entries(),
         clockAdjustable: isAdjustableClock(clock),
+        ...(Number.isInteger(refresh) && refresh >= 1 && refresh <= 3600 ? { refreshSeconds: refresh } : {}),
       }),
     );
   });

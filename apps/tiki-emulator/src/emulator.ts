@@ -26,11 +26,13 @@ import type {
   Fault,
   FaultRoute,
   IssueAuthCodeInput,
+  Lifetimes,
   Operation,
   RequestLogEntry,
 } from './types.ts';
 
 export { createOffsetClock, type OffsetClock } from './clock.ts';
+export { TikiRejection } from './rejection.ts';
 export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
 export type { StateSnapshot } from './state.ts';
 export type {
@@ -146,12 +148,23 @@ const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
   res.status(status).json(envelopeError(status, reason, message));
 };
 
+function requireLifetimes(lifetimes: Lifetimes): Lifetimes {
+  for (const [name, ms] of Object.entries(lifetimes) as [string, number][]) {
+    if (!Number.isSafeInteger(ms) || ms <= 0) {
+      throw new TypeError(
+        `tiki-emulator: lifetimes.${name} must be a positive integer of milliseconds, got ${ms}`,
+      );
+    }
+  }
+  return lifetimes;
+}
+
 export function createEmulator(o: EmulatorOptions = {}): Emulator {
   const clock = o.clock ?? createOffsetClock(systemClock);
   const signatureClock = o.signatureClock ?? o.clock ?? systemClock;
   const state = createState({
     clock,
-    lifetimes: { ...DEFAULT_LIFETIMES, ...o.lifetimes },
+    lifetimes: requireLifetimes({ ...DEFAULT_LIFETIMES, ...o.lifetimes }),
     apps: o.apps ?? [developmentApp()],
     customers: o.customers ?? [...DEFAULT_CUSTOMERS],
   });

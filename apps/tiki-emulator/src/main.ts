@@ -3,22 +3,40 @@ import { createEmulator } from './emulator.ts';
 import { loadEnv } from './env.ts';
 import { developmentApp } from './seed.ts';
 
-// Startup lines go to stderr (console.warn): they are the emulator's whole log; secrets are never printed.
+// Startup lines go to stderr (console.warn): they are the emulator's whole console output. Never a secret.
 const env = loadEnv(process.env);
 const emulator = createEmulator({
   apps: [developmentApp({ clientId: env.TIKI_CLIENT_ID, clientSecret: env.TIKI_CLIENT_SECRET })],
 });
-const origin = await emulator.listen({ port: env.TIKI_EMULATOR_PORT, host: env.TIKI_EMULATOR_HOST });
+
+let origin: string;
+try {
+  origin = await emulator.listen({ port: env.TIKI_EMULATOR_PORT, host: env.TIKI_EMULATOR_HOST });
+} catch (error) {
+  const code = (error as { code?: unknown }).code;
+  const where = `${env.TIKI_EMULATOR_HOST}:${env.TIKI_EMULATOR_PORT}`;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `tiki-emulator: ${where} is already in use (another emulator?); set TIKI_EMULATOR_PORT to another port`
+      : `tiki-emulator: cannot listen on ${where}: ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
+
 const urls = emulator.baseUrls();
+const devApp = env.TIKI_CLIENT_ID === DEV_CLIENT_ID ? ' (development defaults)' : ' (from TIKI_CLIENT_ID)';
 console.warn(`tiki-emulator: listening on ${origin}; state is kept in memory and lost on restart`);
+console.warn(`tiki-emulator: app ${env.TIKI_CLIENT_ID}${devApp}`);
 console.warn(
-  `tiki-emulator: app ${env.TIKI_CLIENT_ID}${env.TIKI_CLIENT_ID === DEV_CLIENT_ID ? ' (development defaults)' : ''}; ` +
-    `REST ${urls.restBaseUrl}, GraphQL ${urls.graphqlUrl}, Open API ${urls.openApiBaseUrl}`,
+  `tiki-emulator: REST ${urls.restBaseUrl}  GraphQL ${urls.graphqlUrl}  Open API ${urls.openApiBaseUrl}`,
 );
 console.warn(`tiki-emulator: state page ${origin}/__emulator/`);
+if (!['127.0.0.1', 'localhost', '::1'].includes(env.TIKI_EMULATOR_HOST)) {
+  console.warn('tiki-emulator: WARNING: not bound to loopback; anyone who can reach it can mint auth codes');
+}
 
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.warn(`tiki-emulator: ${signal}, shutting down`);

@@ -66,4 +66,15 @@ describe('GET /__emulator/ (the state page)', () => {
     await page(run.origin);
     expect(run.emulator.requests()).toEqual([]);
   });
+
+  it('reloads itself with ?refresh=N and shows only the newest rows of long tables', async () => {
+    const run = await startEmulator();
+    for (let i = 0; i < 105; i += 1) run.emulator.issueAuthCode({ clientId: DEV.clientId });
+    const response = await fetch(`${run.origin}/__emulator/?refresh=5`);
+    const html = await response.text();
+    expect(html).toContain('<meta http-equiv="refresh" content="5">');
+    expect(html).toContain('5 older rows not shown (see GET /__emulator/state).');
+    expect((await page(run.origin)).html).not.toContain('http-equiv');
+    expect(await (await fetch(`${run.origin}/__emulator/?refresh=<x>`)).text()).not.toContain('http-equiv');
+  });
 });

@@ -8,6 +8,8 @@ export interface StatePageInput {
   faults: Fault[];
   requests: RequestLogEntry[];
   clockAdjustable: boolean;
+  /** Seconds between automatic reloads (the page's ?refresh=N), or none. */
+  refreshSeconds?: number;
 }
 
 const STYLE = `
@@ -19,11 +21,19 @@ code { font: 12.5px ui-monospace, monospace; word-break: break-all; } .muted { c
 .bad { color: #b42318; } .good { color: #067647; } .note { background: #fffbe6; padding: .5rem .75rem; }
 `;
 
-function table(headers: string[], rows: string[][], empty: string): string {
-  if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
+/** Tables show the newest rows only: a load run leaves thousands behind, and the page must stay readable. */
+export const PAGE_ROWS = 100;
+
+function table(headers: string[], allRows: string[][], empty: string): string {
+  if (allRows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
+  const rows = allRows.slice(0, PAGE_ROWS);
+  const more =
+    allRows.length > rows.length
+      ? `<p class="muted">${escapeHtml(allRows.length - rows.length)} older rows not shown (see GET /__emulator/state).</p>`
+      : '';
   const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = rows.map((cells) => `<tr>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${more}`;
 }
 
 const text = (value: unknown): string => escapeHtml(value);
@@ -73,26 +83,32 @@ export function renderStatePage(input: StatePageInput): string {
   );
   const tokens = table(
     ['kind', 'token', 'family', 'client id', 'customer', 'scopes', 'expires'],
-    state.tokens.map((t) => [
-      text(t.kind),
-      code(t.token),
-      text(t.family),
-      code(t.clientId),
-      text(t.customerId),
-      list(t.scopes),
-      text(relative(t.expiresAt, now)),
-    ]),
+    state.tokens
+      .slice()
+      .reverse()
+      .map((t) => [
+        text(t.kind),
+        code(t.token),
+        text(t.family),
+        code(t.clientId),
+        text(t.customerId),
+        list(t.scopes),
+        text(relative(t.expiresAt, now)),
+      ]),
     'No live token.',
   );
   const revoked = state.families.filter((f) => f.revoked !== null);
   const families = table(
     ['family', 'client id', 'customer', 'revoked because'],
-    revoked.map((f) => [
-      text(f.id),
-      code(f.clientId),
-      text(f.customerId),
-      `<span class="bad">${text(f.revoked)}</span>`,
-    ]),
+    revoked
+      .slice()
+      .reverse()
+      .map((f) => [
+        text(f.id),
+        code(f.clientId),
+        text(f.customerId),
+        `<span class="bad">${text(f.revoked)}</span>`,
+      ]),
     'No revoked token family.',
   );
   const faultRows = table(
@@ -128,7 +144,11 @@ export function renderStatePage(input: StatePageInput): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${
+    input.refreshSeconds === undefined
+      ? ''
+      : `\n<meta http-equiv="refresh" content="${escapeHtml(input.refreshSeconds)}">`
+  }
 <title>Tiki emulator</title>
 <style>${STYLE}</style>
 </head>
@@ -136,7 +156,8 @@ export function renderStatePage(input: StatePageInput): string {
 <h1>Tiki emulator</h1>
 <p class="muted">Emulator clock: ${text(iso(now))}${input.clockAdjustable ? ' (adjustable: POST /__emulator/clock)' : ''}.
 Lifetimes: auth code ${text(l.authCodeMs / 1000)} s, access token ${text(l.accessTokenMs / 1000)} s,
-refresh token ${text(l.refreshTokenMs / 1000)} s. Reload the page to refresh.</p>
+refresh token ${text(l.refreshTokenMs / 1000)} s.
+${input.refreshSeconds === undefined ? 'Reload to refresh, or open <a href="?refresh=5">?refresh=5</a>.' : `Reloads every ${text(input.refreshSeconds)} s (<a href="./">stop</a>).`}</p>
 <p class="note">State lives in memory and is lost on restart. Codes and tokens are shown as a prefix only.</p>
 <h2>Apps</h2>
 ${apps}
