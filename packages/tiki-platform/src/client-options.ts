@@ -17,9 +17,9 @@ export interface TikiClientOptions {
   clock?: Clock;
   /** The deadline of each attempt, covering the whole response body. */
   timeoutMs: number;
-  /** Extra attempts of a read after a 5xx or a network failure. Default 2. */
+  /** Extra attempts of a read after a 5xx or a network failure, 0 to 10. Default 2. */
   readRetries?: number;
-  /** Base of the full-jitter exponential backoff between read attempts. Default 200 ms. */
+  /** Base of the full-jitter exponential backoff between read attempts, up to 60 s. Default 200 ms. */
   retryBaseDelayMs?: number;
 }
 
@@ -51,17 +51,22 @@ function requireHttpUrl(name: string, value: unknown): string {
   return text.replace(/\/+$/, '');
 }
 
-function requireNumberAtLeast(name: string, value: unknown, min: number, integer: boolean): number {
+/** Node turns a timer above 2^31-1 ms into 1 ms, so a deadline beyond that would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function requireNumberBetween(
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
   const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= min &&
-    (!integer || Number.isInteger(value));
+    typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value));
   if (!ok) {
     const kind = integer ? 'an integer' : 'a number';
-    throw misuse(
-      `${name} must be ${kind} >= ${min}, got ${typeof value === 'number' ? value : describeValue(value)}`,
-    );
+    const got = typeof value === 'number' ? value : describeValue(value);
+    throw misuse(`${name} must be ${kind} from ${min} to ${max}, got ${got}`);
   }
   return value as number;
 }
@@ -84,8 +89,8 @@ export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
     transport: o.transport,
     fetch: o.fetch ?? globalThis.fetch,
     clock: o.clock ?? systemClock,
-    timeoutMs: requireNumberAtLeast('timeoutMs', o.timeoutMs, 1, false),
-    readRetries: requireNumberAtLeast('readRetries', o.readRetries ?? 2, 0, true),
-    retryBaseDelayMs: requireNumberAtLeast('retryBaseDelayMs', o.retryBaseDelayMs ?? 200, 0, false),
+    timeoutMs: requireNumberBetween('timeoutMs', o.timeoutMs, 1, MAX_TIMER_MS, false),
+    readRetries: requireNumberBetween('readRetries', o.readRetries ?? 2, 0, 10, true),
+    retryBaseDelayMs: requireNumberBetween('retryBaseDelayMs', o.retryBaseDelayMs ?? 200, 0, 60_000, false),
   };
 }

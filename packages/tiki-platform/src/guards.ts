@@ -3,7 +3,7 @@
 const PREFIX = 'tiki-platform:';
 
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Uint8Array) return 'a Uint8Array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
