@@ -19,6 +19,7 @@ export function createRequestLog(capacity = 500): RequestLog {
   if (!Number.isSafeInteger(capacity) || capacity < 1) {
     throw new TypeError('tiki-emulator: the request log capacity is a positive integer');
   }
+  // A fixed array written round-robin: the entry with id n sits at (n - 1) % capacity.
   let ring: RequestLogEntry[] = [];
   let nextId = 1;
   const counts = new Map<string, number>();
@@ -26,9 +27,8 @@ export function createRequestLog(capacity = 500): RequestLog {
 
   return {
     add(entry) {
-      const full: RequestLogEntry = { id: nextId++, ...entry };
-      ring.push(full);
-      if (ring.length > capacity) ring = ring.slice(ring.length - capacity);
+      ring[(nextId - 1) % capacity] = { id: nextId, ...entry };
+      nextId += 1;
       const tikiRoute = entry.route !== 'emulator' && entry.route !== 'unknown';
       for (const key of tikiRoute ? [`route:${entry.route}`, 'route:*'] : [`route:${entry.route}`]) {
         bump(key);
@@ -39,13 +39,17 @@ export function createRequestLog(capacity = 500): RequestLog {
         bump(`op:${entry.operation}:${entry.verdict}`);
       }
     },
-    entries: () => ring.map((entry) => ({ ...entry })),
+    entries: () => {
+      const start = nextId - 1 > capacity ? (nextId - 1) % capacity : 0;
+      return [...ring.slice(start), ...ring.slice(0, start)].map((entry) => ({ ...entry }));
+    },
     count: (route, verdict) =>
       counts.get(verdict === undefined ? `route:${route}` : `route:${route}:${verdict}`) ?? 0,
     countOperation: (operation, verdict) =>
       counts.get(verdict === undefined ? `op:${operation}` : `op:${operation}:${verdict}`) ?? 0,
     clear() {
       ring = [];
+      nextId = 1;
       counts.clear();
     },
   };

@@ -150,9 +150,14 @@ export function createState(o: {
   for (const app of o.apps) addApp(app);
   for (const customer of o.customers) addCustomer(customer);
 
+  /** Pruning walks every map, so it runs after a number of mutations that grows with them: O(1) amortized. */
   function afterMutation(): void {
     mutations += 1;
-    if (mutations % PRUNE_EVERY === 0) prune();
+    const size = codes.size + accessTokens.size + refreshTokens.size;
+    if (mutations >= Math.max(PRUNE_EVERY, size / 2)) {
+      mutations = 0;
+      prune();
+    }
   }
 
   /** Forgets what can never be live again, so that a long load run does not grow memory without bound. */
