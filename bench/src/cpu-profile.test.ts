@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, profileWhile, shortenUrl, summarizeSelfTime } from './cpu-profile.ts';
+import {
+  type CpuProfile,
+  profileWhile,
+  shortenUrl,
+  summarizeByModule,
+  summarizeSelfTime,
+} from './cpu-profile.ts';
 
 describe('summarizeSelfTime', () => {
   it('sums self time per function and location, largest first, with shares of the total', () => {
@@ -50,5 +56,46 @@ describe('profileWhile', () => {
     });
     const frames = summarizeSelfTime(profile, 50).map((f) => f.frame);
     expect(frames.some((f) => f.startsWith('spinForAWhile') || f.startsWith('now'))).toBe(true);
+  });
+});
+
+describe('summarizeByModule and windows', () => {
+  const profile: CpuProfile = {
+    nodes: [
+      {
+        id: 1,
+        callFrame: { functionName: 'compile', url: 'node:internal/modules/esm/utils', lineNumber: 3 },
+      },
+      {
+        id: 2,
+        callFrame: { functionName: 'asJson', url: 'file:///r/node_modules/pino/lib/tools.js', lineNumber: 1 },
+      },
+      {
+        id: 3,
+        callFrame: { functionName: 'write', url: 'file:///r/node_modules/pino/lib/proto.js', lineNumber: 1 },
+      },
+      {
+        id: 4,
+        callFrame: { functionName: 'findSession', url: 'file:///r/apps/server/src/store.ts', lineNumber: 0 },
+      },
+    ],
+    // At 1000 µs start-up (module compilation), then from 10 000 µs on, the load.
+    samples: [1, 1, 2, 3, 4],
+    timeDeltas: [1000, 1000, 8000, 1000, 1000],
+    startTime: 0,
+    endTime: 12_000,
+  };
+
+  it('groups self time by package, repository file or Node internal area', () => {
+    expect(summarizeByModule(profile).map((f) => [f.frame, f.selfMs])).toEqual([
+      ['node:internal/modules', 9],
+      ['pino', 2],
+      ['apps/server/src/store.ts', 1],
+    ]);
+  });
+
+  it('keeps only the samples inside a window, so a child process start-up can be cut out', () => {
+    const frames = summarizeByModule(profile, 10, { fromUs: 9000, toUs: 12_000 });
+    expect(frames.map((f) => f.frame)).toEqual(['pino', 'apps/server/src/store.ts']);
   });
 });

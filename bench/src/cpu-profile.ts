@@ -34,32 +34,95 @@ export function shortenUrl(url: string): string {
 }
 
 /**
- * Self time per function, summed over every node of the profile with the same name and location, largest first.
- * Self time is the time the sampler found that function on top of the stack.
+ * A stretch of the profile, in the profile's own clock: microseconds of CLOCK_MONOTONIC, the clock of
+ * `process.hrtime` in any process of this machine, so a bench can cut out the child's start-up.
  */
-export function summarizeSelfTime(profile: CpuProfile, top = 12): SelfTimeFrame[] {
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** `process.hrtime` in microseconds: comparable with the timestamps of any profile taken on this machine. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+type Keyer = (frame: CpuProfile['nodes'][number]['callFrame']) => string;
+
+function sumSelfTime(
+  profile: CpuProfile,
+  keyOf: Keyer,
+  window?: ProfileWindow,
+): { byKey: Map<string, number>; totalUs: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const selfUs = new Map<string, number>();
+  const byKey = new Map<string, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   let totalUs = 0;
+  let at = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const node = byId.get(samples[i] as number);
     // A sample's duration is the gap to the next sample; V8 puts that gap in the next delta.
     const us = Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0);
     if (!node) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    // tsx-compiled files report line 0 for every function; a line is only shown when it means something.
-    const line = lineNumber > 0 ? `:${lineNumber + 1}` : '';
-    const where = url ? ` (${shortenUrl(url)}${line})` : '';
-    const key = `${functionName || '(anonymous)'}${where}`;
-    selfUs.set(key, (selfUs.get(key) ?? 0) + us);
+    const key = keyOf(node.callFrame);
+    byKey.set(key, (byKey.get(key) ?? 0) + us);
     totalUs += us;
   }
-  return [...selfUs.entries()]
+  return { byKey, totalUs };
+}
+
+function top(sum: { byKey: Map<string, number>; totalUs: number }, count: number): SelfTimeFrame[] {
+  return [...sum.byKey.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([frame, us]) => ({ frame, selfMs: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }));
+    .slice(0, count)
+    .map(([frame, us]) => ({ frame, selfMs: us / 1000, share: sum.totalUs > 0 ? us / sum.totalUs : 0 }));
+}
+
+/**
+ * Self time per function, summed over every node of the profile with the same name and location, largest first.
+ * Self time is the time the sampler found that function on top of the stack.
+ */
+export function summarizeSelfTime(profile: CpuProfile, count = 12, window?: ProfileWindow): SelfTimeFrame[] {
+  return top(
+    sumSelfTime(
+      profile,
+      ({ functionName, url, lineNumber }) => {
+        // tsx-compiled files report line 0 for every function; a line is only shown when it means something.
+        const line = lineNumber > 0 ? `:${lineNumber + 1}` : '';
+        const where = url ? ` (${shortenUrl(url)}${line})` : '';
+        return `${functionName || '(anonymous)'}${where}`;
+      },
+      window,
+    ),
+    count,
+  );
+}
+
+/**
+ * Self time per package (`pino`, `express`), per repository file (`apps/server/src/sessions.ts`), per Node
+ * internal area (`node:internal/http`) or per native frame (`writev`, `(garbage collector)`, `(idle)`): what
+ * the cost is made of, one level above functions.
+ */
+export function summarizeByModule(profile: CpuProfile, count = 12, window?: ProfileWindow): SelfTimeFrame[] {
+  return top(
+    sumSelfTime(
+      profile,
+      ({ functionName, url }) => {
+        if (url === '') return functionName || '(native)';
+        const short = shortenUrl(url);
+        if (short.startsWith('node:')) return short.split('/').slice(0, 2).join('/').replace(/:\d+$/, '');
+        if (short.startsWith('apps/') || short.startsWith('packages/') || short.startsWith('bench/'))
+          return short;
+        const parts = short.split('/');
+        return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? short);
+      },
+      window,
+    ),
+    count,
+  );
 }
 
 export function renderSelfTime(frames: readonly SelfTimeFrame[]): string {
@@ -103,4 +166,27 @@ export async function profileWhile(work: () => Promise<void> | void): Promise<Cp
     throw error;
   }
   return running.stop();
+}
+
+/** The Markdown of a diagnosis: idle share, self time per module, then per function (idle left out). */
+export function renderDiagnosis(profile: CpuProfile, window?: ProfileWindow): string {
+  const all = summarizeByModule(profile, 1000, window);
+  const idle = all.find((f) => f.frame === '(idle)')?.share ?? 0;
+  const busyModules = all.filter((f) => f.frame !== '(idle)').slice(0, 12);
+  const functions = summarizeSelfTime(profile, 60, window)
+    .filter((f) => f.frame !== '(idle)')
+    .slice(0, 15);
+  return [
+    `Idle (waiting for I/O): ${(idle * 100).toFixed(1)}% of the window. Self time by module:`,
+    '',
+    '```',
+    renderSelfTime(busyModules),
+    '```',
+    '',
+    'By function:',
+    '',
+    '```',
+    renderSelfTime(functions),
+    '```',
+  ].join('\n');
 }

@@ -45,7 +45,7 @@ export function renderResults(rows: readonly RowResult[], notes: RunNotes): stri
     ...notes.method.map((line) => `- ${line}`),
   ];
   if (notes.diagnoses.length > 0) {
-    lines.push('', '## Where the missed rows spend their time', '');
+    lines.push('', '## Where the time and the memory go', '');
     for (const diagnosis of notes.diagnoses) lines.push(`### ${diagnosis.what}`, '', diagnosis.text, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;

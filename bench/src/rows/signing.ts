@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { signBody, verifySignature } from '@tini-starter/tiki-platform/signature';
-import { profileWhile, renderSelfTime, summarizeSelfTime } from '../cpu-profile.ts';
+import { profileWhile, renderDiagnosis } from '../cpu-profile.ts';
 import { measureOpsPerSecond } from '../ops-per-second.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -103,7 +103,7 @@ export async function measureSigningRows(o: {
     });
     diagnoses.push({
       what: row.what,
-      text: `CPU profile of 1 s of the subject alone, top self time:\n\n\`\`\`\n${renderSelfTime(summarizeSelfTime(profile))}\n\`\`\``,
+      text: `CPU profile (inspector, in the bench process) of 1 s of the subject alone.\n\n${renderDiagnosis(profile)}`,
     });
   }
   return { rows, diagnoses };

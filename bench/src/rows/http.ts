@@ -1,0 +1,223 @@
+/**
+ * The HTTP rows: `GET /api/me`, its p99/p50, `GET /api/profile`, `POST /api/auth/login`, each side by side
+ * with its baseline. Setup, the same for every subject and baseline: each server is its own Node process
+ * (tsx), started the same way; autocannon runs in the bench process with 50 connections. On 2 cores the load
+ * generator and the server share the machine; that cost is the same on both sides of every ratio.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Child } from '../child.ts';
+import { type CpuProfile, monotonicMicros, type ProfileWindow, renderDiagnosis } from '../cpu-profile.ts';
+import { type FireResult, fire, requireAllOk, type Shot } from '../load-generator.ts';
+import { formatCount, meetsTarget, type RowResult } from '../row.ts';
+import { startBareExpress, startServerUnderTest } from '../server-under-test.ts';
+import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
+import { median } from '../stats.ts';
+import {
+  cycle,
+  exchangeShot,
+  type LoggedInUser,
+  loginShot,
+  loginUsers,
+  mintCodes,
+  range,
+  tikiAccessTokens,
+} from '../users.ts';
+import type { Diagnosis } from './signing.ts';
+
+export const CONNECTIONS = 50;
+
+export interface HttpRowsOptions {
+  emulator: Child;
+  workDir: string;
+  rounds: number;
+  secondsPerRun: number;
+  loginsPerRun: number;
+  /** Customers for the me/profile users and for the login rows (codes cycle through them). */
+  customerIds: number[];
+}
+
+const meShot = (users: () => LoggedInUser) => (): Shot => ({
+  path: '/api/me',
+  headers: { authorization: `Bearer ${users().token}` },
+});
+const profileShot = (users: () => LoggedInUser) => (): Shot => ({
+  path: '/api/profile',
+  headers: { authorization: `Bearer ${users().token}` },
+});
+const tikiProfileShot = (tokens: () => string) => (): Shot => ({
+  path: '/ecom/v1/customers/profile',
+  headers: { authorization: `Bearer ${tokens()}` },
+});
+
+function okRun(what: string, result: FireResult): FireResult {
+  requireAllOk(what, result);
+  return result;
+}
+
+function ratioRow(
+  what: string,
+  against: string,
+  target: number,
+  runs: { baseline: FireResult[]; subject: FireResult[] },
+): RowResult {
+  const summary = summarizeRatio(
+    runs.baseline.map((r) => r.okPerSecond),
+    runs.subject.map((r) => r.okPerSecond),
+  );
+  return {
+    what,
+    against,
+    target: { comparison: 'at-least', value: target, unit: 'x' },
+    measured: summary.ratio,
+    subject: `${formatCount(summary.subject)} req/s`,
+    baseline: `${formatCount(summary.baseline)} req/s`,
+    rounds: runs.subject.length,
+    spread: summary.ratios,
+  };
+}
+
+export async function measureHttpRows(
+  o: HttpRowsOptions,
+): Promise<{ rows: RowResult[]; diagnoses: Diagnosis[] }> {
+  const { emulator, rounds } = o;
+  const databaseFile = join(o.workDir, 'bench.sqlite');
+  const server = await startServerUnderTest({
+    emulatorOrigin: emulator.origin,
+    databaseFile,
+    logFile: join(o.workDir, 'server.log'),
+  });
+  try {
+    const users = await loginUsers({
+      emulator,
+      serverOrigin: server.origin,
+      customerIds: o.customerIds.slice(0, CONNECTIONS),
+    });
+    const meAnswer = await fetch(`${server.origin}/api/me`, {
+      headers: { authorization: `Bearer ${(users[0] as LoggedInUser).token}` },
+    });
+    const meBody: unknown = await meAnswer.json();
+    const bare = await startBareExpress(meBody, join(o.workDir, 'bare-express.log'));
+    const tikiTokens = await tikiAccessTokens(emulator, o.customerIds.slice(0, CONNECTIONS));
+    const seconds = o.secondsPerRun;
+    const run =
+      (what: string, next: () => Shot, durationSeconds = seconds) =>
+      async (origin: string) =>
+        okRun(what, await fire({ origin, connections: CONNECTIONS, durationSeconds, next }));
+    const meLoad = run('GET /api/me', meShot(cycle(users)));
+    const profileLoad = run('GET /api/profile', profileShot(cycle(users)));
+    const loginCustomers = cycle(o.customerIds);
+    const loginLoad =
+      (what: string, shotOf: (code: string) => Shot) =>
+      async (origin: string): Promise<FireResult> => {
+        // Codes are minted and requests signed before the clock starts: only the login itself is timed.
+        const codes = await mintCodes(
+          emulator,
+          range(0, o.loginsPerRun).map(() => loginCustomers()),
+        );
+        const next = cycle(codes.map(shotOf));
+        return okRun(what, await fire({ origin, connections: CONNECTIONS, amount: codes.length, next }));
+      };
+    const serverLogin = loginLoad('POST /api/auth/login', loginShot);
+
+    const meSubject = () => meLoad(server.origin);
+    const meBaseline = () => run('bare Express /api/me', meShot(cycle(users)))(bare.origin);
+    const profileSubject = () => profileLoad(server.origin);
+    const profileBaseline = () =>
+      run('emulator profile', tikiProfileShot(cycle(tikiTokens)))(emulator.origin);
+    const loginSubject = () => serverLogin(server.origin);
+    const loginBaseline = () => loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin);
+
+    // Warm-up, unmeasured: JIT, connection pools, SQLite page cache.
+    await run('warm-up', meShot(cycle(users)), 1)(server.origin);
+    await run('warm-up', meShot(cycle(users)), 1)(bare.origin);
+    await run('warm-up', profileShot(cycle(users)), 1)(server.origin);
+    await run('warm-up', tikiProfileShot(cycle(tikiTokens)), 1)(emulator.origin);
+    await loginSubject();
+    await loginBaseline();
+
+    const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
+    const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
+    const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
+    await bare.stop();
+
+    const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
+    const rows: RowResult[] = [
+      ratioRow(
+        '`GET /api/me` with a valid session (req/s, 50 connections)',
+        'a bare Express 5 route returning the same JSON, same process setup',
+        0.8,
+        me,
+      ),
+      ratioRow(
+        '`GET /api/profile`, token fresh, emulator answering (req/s)',
+        "the emulator's profile route hit directly",
+        0.5,
+        profile,
+      ),
+      ratioRow(
+        '`POST /api/auth/login` full flow (req/s)',
+        "the emulator's exchange alone (signed requests built beforehand)",
+        0.4,
+        login,
+      ),
+      {
+        what: 'p99 latency of `GET /api/me` at 50 connections',
+        against: 'p50 of the same run',
+        target: { comparison: 'at-most', value: 5, unit: 'x' },
+        measured: median(tail),
+        subject: `p99 ${median(me.subject.map((r) => r.p99Ms)).toFixed(1)} ms`,
+        baseline: `p50 ${median(me.subject.map((r) => r.p50Ms)).toFixed(1)} ms`,
+        rounds,
+        spread: tail,
+      },
+    ];
+
+    const diagnoses: Diagnosis[] = [];
+    const loads = [meLoad, profileLoad, serverLogin, meLoad];
+    for (const [index, row] of rows.entries()) {
+      const load = loads[index];
+      if (meetsTarget(row) || !load) continue;
+      const frames = await profileServerUnder(o, databaseFile, load);
+      diagnoses.push({ what: row.what, text: frames });
+    }
+    return { rows, diagnoses };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * A second server process on the same database file (sessions and tokens are shared), started with
+ * `--cpu-prof`, takes the subject's load once; its profile is written when it exits on SIGTERM.
+ */
+async function profileServerUnder(
+  o: HttpRowsOptions,
+  databaseFile: string,
+  load: (origin: string) => Promise<FireResult>,
+): Promise<string> {
+  const dir = join(o.workDir, `cpu-profile-${Date.now()}`);
+  const profiled = await startServerUnderTest({
+    emulatorOrigin: o.emulator.origin,
+    databaseFile,
+    logFile: join(o.workDir, 'server-profiled.log'),
+    nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+  });
+  let window: ProfileWindow | undefined;
+  try {
+    const fromUs = monotonicMicros();
+    await load(profiled.origin);
+    window = { fromUs, toUs: monotonicMicros() };
+  } finally {
+    await profiled.stop('SIGTERM');
+  }
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return 'No CPU profile was written (the server did not exit cleanly on SIGTERM).';
+  const profile = JSON.parse(await readFile(join(dir, files[0] as string), 'utf8')) as CpuProfile;
+  return [
+    "CPU profile of a server process (`node --cpu-prof`, same database) under one run of the subject's load; " +
+      'only the samples taken while the load ran (start-up and shutdown cut out).',
+    '',
+    renderDiagnosis(profile, window),
+  ].join('\n');
+}

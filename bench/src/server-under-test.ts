@@ -1,0 +1,86 @@
+/**
+ * The server as production runs it: `apps/server/src/main.ts` in its own Node process (tsx, as `pnpm start`
+ * does), configured only through its environment, ready when `GET /readyz` answers 200. The bench, the load
+ * run and the fault run all start it this way, so what they measure is the real process.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Child, freePort, startChild } from './child.ts';
+
+const SERVER_MAIN = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('@tini-starter/server/app')), 'main.ts'),
+);
+const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
+const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
+
+export interface ServerUnderTestOptions {
+  emulatorOrigin: string;
+  databaseFile: string;
+  /** Where the server's log lines go (JSON, one per line). */
+  logFile: string;
+  /** Overrides of the server's environment (see apps/server/src/config.ts). */
+  env?: Record<string, string>;
+  nodeFlags?: string[];
+}
+
+/**
+ * The environment the bench gives the server: development defaults pointed at the bench's emulator, JSON
+ * logs at info (a line per request, as in production), and the login rate limit lifted, because the bench
+ * logs in thousands of users from one IP on purpose.
+ */
+export function serverEnv(o: ServerUnderTestOptions, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    LOG_PRETTY: 'false',
+    TIKI_REST_BASE_URL: `${o.emulatorOrigin}/tiniapp-open-api`,
+    TIKI_GRAPHQL_URL: `${o.emulatorOrigin}/tiniapp/api/graphql/query`,
+    TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,
+    DATABASE_FILE: o.databaseFile,
+    LOGIN_RATE_LIMIT_MAX: '1000000000',
+    ...o.env,
+  };
+}
+
+export async function startServerUnderTest(o: ServerUnderTestOptions): Promise<Child> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return startChild(SERVER_MAIN, {
+    ready: { kind: 'http', origin, path: '/readyz' },
+    env: serverEnv(o, port),
+    logFile: o.logFile,
+    ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),
+  });
+}
+
+export interface EmulatorChildOptions {
+  lifetimes?: { authCodeMs?: number; accessTokenMs?: number; refreshTokenMs?: number };
+  customers?: number;
+  trackRefreshes?: boolean;
+  logFile?: string;
+}
+
+export async function startEmulatorChild(o: EmulatorChildOptions = {}): Promise<Child> {
+  return startChild(EMULATOR_ENTRY, {
+    ready: { kind: 'ipc' },
+    env: {
+      BENCH_EMULATOR_LIFETIMES: JSON.stringify(o.lifetimes ?? {}),
+      BENCH_EMULATOR_CUSTOMERS: String(o.customers ?? 0),
+      BENCH_EMULATOR_TRACK_REFRESHES: o.trackRefreshes ? '1' : '0',
+    },
+    ...(o.logFile ? { logFile: o.logFile } : {}),
+  });
+}
+
+export async function startBareExpress(body: unknown, logFile: string): Promise<Child> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return startChild(BARE_EXPRESS_ENTRY, {
+    ready: { kind: 'http', origin, path: '/readyz' },
+    env: { PORT: String(port), BENCH_BARE_BODY: JSON.stringify(body) },
+    logFile,
+  });
+}
