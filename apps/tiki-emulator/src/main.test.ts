@@ -31,7 +31,8 @@ function start(env: Record<string, string>): {
   return { child, output: () => output, ready };
 }
 
-describe('main', () => {
+// Each test starts Node processes through tsx: slow on a busy machine, so a generous budget (not an assertion).
+describe('main', { timeout: 60_000 }, () => {
   it('serves the app of TIKI_CLIENT_ID, says state is in memory, never prints the secret, stops on SIGTERM', async () => {
     const { child, output, ready } = start({
       TIKI_EMULATOR_PORT: '0',
