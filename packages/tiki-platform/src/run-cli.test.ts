@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CliIo, runCli, USAGE } from './run-cli.ts';
+import { USAGE } from './cli-usage.ts';
+import { type CliIo, runCli } from './run-cli.ts';
 import {
   GET_VECTOR,
   GRAPHQL_VECTOR,

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { TIKI_HEADERS } from './schemas.ts';
-import { canonicalPathAndQuery, type Explanation, explain, explainGraphqlInput } from './signature.ts';
+import { canonicalGet } from './cli-get.ts';
+import { bodyNotes, describe, headers } from './cli-report.ts';
+import { USAGE, UsageError } from './cli-usage.ts';
+import { explain, explainGraphqlInput } from './signature.ts';
 
 /** Everything the CLI touches, injected so that it runs in-process under test. */
 export interface CliIo {
@@ -10,32 +12,6 @@ export interface CliIo {
   now(): number;
   readFile(path: string): Uint8Array;
 }
-
-export const USAGE = `tiki-sign: print the payload, encoded payload and signature Tiki expects.
-
-Usage:
-  tiki-sign --key <client key> --body '<raw JSON body>'       [--timestamp <ms>] [--expect <signature>]
-  tiki-sign --key <client key> --body-file <file>             [--timestamp <ms>] [--expect <signature>]
-  tiki-sign --key <client key> --get '/path?name=value&...'   [--timestamp <ms>] [--expect <signature>]
-  tiki-sign --graphql '{"client_id":"...","code":"...","timestamp":1620901354516}' [--expect <signature>]
-
-Options:
-  --key <key>          client key (X-Tiniapp-Client-Id); default: env TIKI_CLIENT_ID
-  --secret <secret>    client secret; default: env TIKI_CLIENT_SECRET (preferred: keeps it out of shell history)
-  --timestamp <ms>     Unix time in milliseconds (13 digits); default: now
-  --body <json>        POST body, signed byte for byte as given (spaces and key order matter)
-  --body-file <file>   POST body read from a file, signed byte for byte (a trailing newline counts too)
-  --get <path?query>   GET path and query without the base URL; query values are re-encoded as
-                       encodeURIComponent does (space = %20), which is what Tiki signs
-  --graphql <json>     the older GraphQL generation's input fields; the signature covers their JSON with keys
-                       sorted (client_id and timestamp are added from --key and --timestamp when absent)
-  --expect <sig>       a signature to compare with; exit code 1 when it differs
-  -h, --help           this text
-
-Exit codes: 0 signed (and matched --expect), 1 --expect differs, 2 usage error.
-`;
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   key: { type: 'string' },
@@ -130,78 +106,6 @@ function readBody(path: string, io: CliIo): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new UsageError(`--body-file ${path} is not UTF-8 text`);
-  }
-}
-
-function describe(e: Explanation): string[] {
-  return [
-    `payload:         ${e.payload}`,
-    `encoded payload: ${e.encodedPayload}`,
-    `signature:       ${e.signature}`,
-  ];
-}
-
-function headers(c: { clientId: string; timestamp: string }, e: Explanation): string[] {
-  return [
-    'headers to send:',
-    `  ${titleCase(TIKI_HEADERS.clientId)}: ${c.clientId}`,
-    `  ${titleCase(TIKI_HEADERS.timestamp)}: ${c.timestamp}`,
-    `  ${titleCase(TIKI_HEADERS.signature)}: ${e.signature}`,
-  ];
-}
-
-function titleCase(header: string): string {
-  return header.replace(
-    /(^|-)([a-z])/g,
-    (_m, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`,
-  );
-}
-
-/** Hints for the two classic mismatches: a re-serialized body and a body with a trailing newline. */
-function bodyNotes(body: string): string[] {
-  let compact: string;
-  try {
-    compact = JSON.stringify(JSON.parse(body));
-  } catch {
-    return ['the body is not valid JSON; it is signed anyway, exactly as given'];
-  }
-  if (compact === body) return [];
-  const notes = [
-    'the body is not in compact JSON.stringify form; that is fine only if these exact bytes are sent',
-  ];
-  if (/\n$/.test(body)) notes.push('the body ends with a newline, which is part of what is signed');
-  return notes;
-}
-
-/**
- * Re-encodes each query key and value as encodeURIComponent does, accepting them raw ("Hà Nội") or already
- * encoded ("H%C3%A0%20N%E1%BB%99i"). Order and repeated keys are kept.
- */
-function canonicalGet(input: string): { pathAndQuery: string; notes: string[] } {
-  const questionMark = input.indexOf('?');
-  const path = questionMark === -1 ? input : input.slice(0, questionMark);
-  const query = questionMark === -1 ? '' : input.slice(questionMark + 1);
-  if (!path.startsWith('/'))
-    throw new UsageError(`--get takes the path without the base URL, starting with "/"`);
-  let pathAndQuery = path;
-  for (const pair of query.split('&').filter((p) => p !== '')) {
-    const equals = pair.indexOf('=');
-    const key = decodeLenient(equals === -1 ? pair : pair.slice(0, equals));
-    const value = equals === -1 ? '' : decodeLenient(pair.slice(equals + 1));
-    pathAndQuery = canonicalPathAndQuery(pathAndQuery, { [key]: value });
-  }
-  const notes: string[] = [];
-  if (pathAndQuery !== input) notes.push(`signed the canonical form of the path: ${pathAndQuery}`);
-  if (query.includes('+'))
-    notes.push('"+" is signed as a literal plus (%2B); Tiki encodes a space as %20, not +');
-  return { pathAndQuery, notes };
-}
-
-function decodeLenient(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 

@@ -33,7 +33,7 @@ export function useFakeTiki(): Harness {
         ...harness.tiki.baseUrls,
         transport: 'rest',
         clock: harness.clock,
-        timeoutMs: 2_000,
+        timeoutMs: 10_000,
         retryBaseDelayMs: 1,
         ...overrides,
       });
