@@ -4,7 +4,7 @@
  * whatever is left so that the process always exits within a bound.
  */
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Listening {
@@ -18,9 +18,14 @@ export interface Listening {
 export async function listen(app: RequestListener, o: { host: string; port: number }): Promise<Listening> {
   let stopping = false;
   const server = createServer();
-  // Registered before the app, so it runs first: no keep-alive once a stop has begun.
+  const unanswered = new Set<ServerResponse>();
+  // Registered before the app, so it runs first: no keep-alive once a stop has begun, and a connection whose
+  // in-flight request finishes during the stop is closed at once instead of idling until keepAliveTimeout.
   server.on('request', (_req, res) => {
     if (stopping) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('finish', () => unanswered.delete(res));
+    res.once('close', () => unanswered.delete(res));
   });
   server.on('request', app);
   server.listen(o.port, o.host);
@@ -35,6 +40,7 @@ export async function listen(app: RequestListener, o: { host: string; port: numb
     stop(timeoutMs) {
       stopped ??= new Promise((resolve) => {
         stopping = true;
+        for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
         const deadline = setTimeout(() => {
           server.closeAllConnections();
           resolve({ drained: false });

@@ -45,8 +45,10 @@ async function shutDown(signal: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   const timeoutMs = config.http.shutdownTimeoutMs;
+  // Stop first, log second: whoever reads this line may rely on the listener being closed already.
+  const stopped = server.stop(timeoutMs);
   logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
-  const { drained } = await server.stop(timeoutMs);
+  const { drained } = await stopped;
   await store.close();
   if (drained) logger.info('shut down cleanly');
   else logger.warn('shutdown deadline passed: remaining connections were cut');

@@ -116,6 +116,8 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
         case 'acquired':
           return refreshHoldingLease(userId, openTikiTokens(cipher, lease.tokens), owner, log);
         case 'busy':
+          if (poll === 0)
+            log.debug({ userId }, 'waiting for another instance to finish refreshing the tiki token');
           if (poll >= maxPolls) {
             throw new ApiError('upstream_unavailable', 'Another instance is still refreshing the Tiki token');
           }

@@ -1,0 +1,210 @@
+/**
+ * Server processes spawned for real: two processes sharing one database file, and SIGTERM with requests in
+ * flight. The emulator runs here, behind a front that records secrets and can hold requests (tiki-front.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
+import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer } from '../src/testing.ts';
+import { type ChildServer, spawnServer } from './child-server.ts';
+import { createLeakRecorder, type LeakRecorder } from './harness.ts';
+import { startTikiFront, type TikiFront } from './tiki-front.ts';
+
+const HOUR = 3600_000;
+let dir: string;
+let dbFile: string;
+let emulator: Emulator;
+let front: TikiFront;
+let recorder: LeakRecorder;
+let children: ChildServer[];
+let emulatorClock: ReturnType<typeof createOffsetClock>;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'server-processes-'));
+  dbFile = join(dir, 'server.sqlite');
+  recorder = createLeakRecorder();
+  emulatorClock = createOffsetClock();
+  emulator = createEmulator({ clock: emulatorClock });
+  await emulator.listen();
+  front = await startTikiFront(emulator, recorder);
+  children = [];
+});
+
+afterEach(async () => {
+  for (const child of children) {
+    if (child.child.exitCode === null && child.child.signalCode === null) {
+      child.child.kill('SIGKILL');
+      await child.exited;
+    }
+    recorder.logLines.push(...child.lines);
+  }
+  // The leak check over the children's logs and every answer they gave.
+  expect(recorder.leaks()).toEqual([]);
+  await front.close();
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(url: string, method: string, path: string, o: { token?: string; json?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body: o.json === undefined ? undefined : JSON.stringify(o.json),
+  });
+  const text = await response.text();
+  recorder.responseBodies.push(text);
+  return {
+    status: response.status,
+    body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
+  };
+}
+
+function authCode(): string {
+  const { authCode: code } = emulator.issueAuthCode({
+    clientId: DEV_CLIENT_ID,
+    scopes: ['user_profile', 'offline'],
+  });
+  recorder.addSecret(code);
+  return code;
+}
+
+async function spawnFixture(): Promise<ChildServer> {
+  const child = await spawnServer('test/fixtures/server-process.ts', {
+    TIKI_BASE_URLS: JSON.stringify(front.baseUrls),
+    DATABASE_FILE: dbFile,
+    CLOCK_OFFSET_MS: String(emulatorClock.offsetMs()),
+  });
+  children.push(child);
+  return child;
+}
+
+async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = await spawnServer('src/main.ts', {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DATABASE_FILE: dbFile,
+    TIKI_REST_BASE_URL: front.baseUrls.restBaseUrl,
+    TIKI_GRAPHQL_URL: front.baseUrls.graphqlUrl,
+    TIKI_OPEN_API_BASE_URL: front.baseUrls.openApiBaseUrl,
+    ...env,
+  });
+  children.push(child);
+  return child;
+}
+
+describe('two server processes sharing one database file', () => {
+  it('50 concurrent /api/profile calls with an expired token, split across both, make exactly one refresh', async () => {
+    // Log in while the token is fresh (an in-process server on the same file, on the emulator's clock)...
+    const loginServer = await startServer({ baseUrls: front.baseUrls, dbFile, clock: emulatorClock });
+    const login = await call(loginServer.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+    const token = login.body?.token as string;
+    await loginServer.close();
+    // ...then two hours pass for Tiki and for both processes.
+    emulatorClock.advance(2 * HOUR);
+    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+    if (!a || !b) throw new Error('unreachable');
+
+    // Hold the refresh at Tiki until one process is refreshing and the other is waiting for it.
+    front.hold('/oauth/auth/token/refresh');
+    const answers = Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call(i % 2 === 0 ? a.url : b.url, 'GET', '/api/profile', { token }),
+      ),
+    );
+    await front.arrivals('/oauth/auth/token/refresh', 1);
+    await Promise.race([
+      a.waitForLog(/^waiting for another instance/),
+      b.waitForLog(/^waiting for another instance/),
+    ]);
+    front.release();
+
+    expect((await answers).map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(emulator.countOperation('refresh')).toBe(1);
+    expect(emulator.countOperation('refresh', 'ok')).toBe(1);
+    expect(emulator.count('profile', 'ok')).toBe(50);
+  });
+
+  it('one code submitted to both processes at once is exchanged with Tiki once', async () => {
+    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+    if (!a || !b) throw new Error('unreachable');
+    const code = authCode();
+    const answers = await Promise.all(
+      [a, b].map((server) => call(server.url, 'POST', '/api/auth/login', { json: { authCode: code } })),
+    );
+
+    expect(emulator.countOperation('token')).toBe(1);
+    // The second process either joined the first one's exchange or (if it came after) refused the reused code.
+    expect(answers.map((answer) => answer.status)).toContain(200);
+    for (const answer of answers.filter((x) => x.status !== 200)) {
+      expect(answer.body).toMatchObject({ error: { code: 'invalid_auth_code' } });
+    }
+  });
+});
+
+describe('SIGTERM', () => {
+  it('stops accepting, finishes the requests in flight, closes the store and exits 0', async () => {
+    const server = await spawnMain();
+    const login = await call(server.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+    const token = login.body?.token as string;
+
+    front.hold('/customers/profile');
+    const inFlight = Promise.all(
+      Array.from({ length: 5 }, () => call(server.url, 'GET', '/api/profile', { token })),
+    );
+    await front.arrivals('/customers/profile', 5);
+    server.child.kill('SIGTERM');
+    await server.waitForLog(/^shutting down/);
+
+    // No new connections once the stop has begun...
+    const { port } = new URL(server.url);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+
+    // ...while the requests already in flight complete normally.
+    front.release();
+    expect((await inFlight).map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await server.waitForLog(/^shut down cleanly/);
+  });
+
+  it('exits within SHUTDOWN_TIMEOUT_MS even when a request never finishes', async () => {
+    const server = await spawnMain({ SHUTDOWN_TIMEOUT_MS: '500', TIKI_TIMEOUT_MS: '60000' });
+    const login = await call(server.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+    const token = login.body?.token as string;
+
+    front.hold('/customers/profile');
+    const stuck = call(server.url, 'GET', '/api/profile', { token }).catch((err: Error) => err);
+    await front.arrivals('/customers/profile', 1);
+    server.child.kill('SIGTERM');
+
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(await stuck).toBeInstanceOf(Error); // the connection was cut
+    await server.waitForLog(/^shutdown deadline passed/);
+  });
+
+  it('a restarted process keeps the sessions (same database file)', async () => {
+    const first = await spawnMain();
+    const login = await call(first.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+    const token = login.body?.token as string;
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+
+    const second = await spawnMain();
+    expect((await call(second.url, 'GET', '/api/me', { token })).status).toBe(200);
+    expect((await call(second.url, 'GET', '/api/profile', { token })).status).toBe(200);
+  });
+});
