@@ -1,0 +1,6 @@
+import type { Account } from './account/account.ts';
+
+/** What `getApp()` returns: pages reach shared state through it, never through module singletons. */
+export interface MiniApp {
+  account: Account;
+}

@@ -1,0 +1,139 @@
+/**
+ * The Tini App globals, fixed.
+ *
+ * `@tiki.vn/tini-types@0.3.0` is right about `App`, `Page` and most UI APIs, so those files are referenced
+ * one by one. Its entry point is not: it pins the library to ES5/ES2016, declares `globalThis` and `Function`
+ * as `undefined`, and gets `my.getAuthCode`, `my.request` and storage wrong (scope names, field spellings,
+ * methods, `includeHeader`, `removeStorage({ key })`, timers). Every file of the package says `no-default-lib`, so the ES2019 library is referenced
+ * here explicitly; the DOM never is.
+ */
+/// <reference lib="es2019" />
+/// <reference types="@tiki.vn/tini-types/types/app" resolution-mode="require" />
+/// <reference types="@tiki.vn/tini-types/types/page" resolution-mode="require" />
+/// <reference types="@tiki.vn/tini-types/types/event" resolution-mode="require" />
+/// <reference types="@tiki.vn/tini-types/types/console" resolution-mode="require" />
+/// <reference types="@tiki.vn/tini-types/types/api/ui/index" resolution-mode="require" />
+
+declare const App: tinitypes.App.Constructor;
+declare const getApp: tinitypes.App.GetApp;
+declare const Page: tinitypes.Page.Constructor;
+declare const getCurrentPages: tinitypes.Page.GetCurrentPages;
+
+/** The logic thread has timers (the package omits them); it has no `fetch`, `XMLHttpRequest` or `window`. */
+declare function setTimeout(callback: () => void, ms?: number): number;
+declare function clearTimeout(id: number | undefined): void;
+
+declare namespace my {
+  /** The failure most `my.*` APIs report. */
+  interface IFailResult {
+    readonly error?: number;
+    readonly errorMessage?: string;
+  }
+
+  // ---- my.getAuthCode: Tiki's scopes, both spellings of the result fields, `fail(result)` ----
+
+  /** Tiki scope names; other strings are accepted because Tiki adds scopes over time. */
+  type TikiScope = 'user_profile' | 'offline' | (string & {});
+  /** "1": the mini app may not request this scope; "2": the user refused it. */
+  type AuthScopeErrorCode = '1' | '2' | (string & {});
+
+  interface GetAuthCodeResult {
+    readonly authCode?: string;
+    readonly authSuccessScopes?: readonly string[];
+    readonly authErrorScopes?: Readonly<Record<string, AuthScopeErrorCode>>;
+    /** The spellings of the type package (Alipay's); some hosts may still send them. */
+    readonly authSuccessScope?: readonly string[];
+    readonly authErrorScope?: Readonly<Record<string, AuthScopeErrorCode>>;
+  }
+
+  interface GetAuthCodeOptions {
+    scopes?: TikiScope | TikiScope[];
+    success?(result: GetAuthCodeResult): void;
+    fail?(result?: IFailResult): void;
+    complete?(): void;
+  }
+
+  function getAuthCode(options: GetAuthCodeOptions): void;
+
+  // ---- my.getUserInfo (missing from the package) ----
+
+  interface UserInfo {
+    readonly name?: string;
+    readonly avatar?: string;
+    readonly phone?: string;
+    readonly email?: string;
+  }
+
+  function getUserInfo(options: {
+    success?(info: UserInfo): void;
+    fail?(result?: IFailResult): void;
+    complete?(): void;
+  }): void;
+
+  // ---- my.request: every method, includeHeader, and both shapes of the success result ----
+
+  type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+  /** The documented success result; some of Tiki's samples read the body directly instead. */
+  interface RequestResult {
+    readonly data?: unknown;
+    readonly status?: number;
+    readonly statusText?: string;
+    readonly headers?: Readonly<Record<string, string>>;
+  }
+
+  interface RequestFailResult extends IFailResult {
+    /** Some hosts report an HTTP error status through `fail`, with the body. */
+    readonly status?: number;
+    readonly data?: unknown;
+    readonly headers?: Readonly<Record<string, string>>;
+  }
+
+  interface RequestOptions {
+    url: string;
+    method?: HttpMethod;
+    headers?: Record<string, string>;
+    data?: string | Record<string, unknown>;
+    dataType?: 'json' | 'text' | 'base64' | 'arraybuffer';
+    /** Milliseconds; the host's default is 30 000. */
+    timeout?: number;
+    includeHeader?: boolean;
+    success?(result: RequestResult | unknown): void;
+    fail?(result?: RequestFailResult): void;
+    complete?(): void;
+  }
+
+  /** `abort()` is not supported by Tiki, so the returned task is not typed. */
+  function request(options: RequestOptions): unknown;
+
+  // ---- storage: `removeStorage({ key })` ----
+
+  type StorageData = string | number | boolean | null | Record<string, unknown> | readonly unknown[];
+
+  function setStorage(options: {
+    key: string;
+    data: StorageData;
+    success?(): void;
+    fail?(result?: IFailResult): void;
+    complete?(): void;
+  }): void;
+
+  function getStorage(options: {
+    key: string;
+    success?(result: { readonly data?: unknown }): void;
+    fail?(result?: IFailResult): void;
+    complete?(): void;
+  }): void;
+
+  function removeStorage(options: {
+    key: string;
+    success?(): void;
+    fail?(result?: IFailResult): void;
+    complete?(): void;
+  }): void;
+
+  /** The package's toast lacks `buttonText`. */
+  interface IShowToastOptions {
+    buttonText?: string;
+  }
+}

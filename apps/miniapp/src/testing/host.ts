@@ -1,0 +1,329 @@
+/**
+ * A Tini host for tests: the globals a mini app's logic thread sees (`App`, `Page`, `getApp`,
+ * `getCurrentPages`, `my`, `console`, timers and nothing else), running the BUILT JavaScript of the app and
+ * its pages in a `node:vm` context. `my.request` is real HTTP (Node's fetch); `my.getAuthCode` asks whatever
+ * the test plugs in (the real emulator's `issueAuthCode`, see auth-codes.ts); storage survives relaunches
+ * when the same `HostStorage` is passed again.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { applySetData } from './set-data.ts';
+
+/** What `my.getAuthCode` does: answer like the consent sheet, or fail like the host. */
+export type AuthCodeOutcome =
+  | { success: Record<string, unknown> }
+  | { fail: { error: number; errorMessage: string } };
+export type AuthCodeProvider = (scopes: string[]) => AuthCodeOutcome | Promise<AuthCodeOutcome>;
+
+/**
+ * How `my.request` reports results. 'documented': `{ data, status, headers }` for 2xx, and HTTP errors
+ * through `fail` with error 19 plus `status` and `data` (the family's behaviour). 'success-always': every
+ * status through `success`. 'bare': `success` receives the parsed body only (as some of Tiki's samples read
+ * it), HTTP errors through `fail`.
+ */
+export type RequestStyle = 'documented' | 'success-always' | 'bare';
+
+/** Stored values as JSON text, so that nothing of one launch's realm leaks into the next. */
+export type HostStorage = Map<string, string>;
+
+export interface SentRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeout: number | undefined;
+}
+
+export interface HostLog {
+  requests: SentRequest[];
+  authCodeCalls: { scopes: string[] }[];
+  toasts: Record<string, unknown>[];
+}
+
+export interface LaunchOptions {
+  /** The built mini app (the folder project.config.json's miniprogramRoot points at). */
+  distDir: string;
+  authCodes: AuthCodeProvider;
+  storage?: HostStorage;
+  requestStyle?: RequestStyle;
+  /** Launch query, given to App.onLaunch and the first page's onLoad. */
+  query?: Record<string, string>;
+}
+
+type Handler = (this: unknown, ...args: unknown[]) => unknown;
+
+export interface PageDriver {
+  readonly route: string;
+  /** The page object as `Page(...)` received it (handlers, lifecycle, initial data). */
+  readonly options: Record<string, unknown>;
+  /** A plain copy of the page's current data. */
+  data(): Record<string, unknown>;
+  /** Calls a handler named in the .txml, like a tap; resolves when the handler's promise settles. */
+  tap(handler: string, dataset?: Record<string, unknown>): Promise<void>;
+  /** Resolves once every lifecycle call and handler started so far (and those they started) has settled. */
+  idle(): Promise<void>;
+}
+
+export interface LaunchedApp {
+  page: PageDriver;
+  log: HostLog;
+  storage: HostStorage;
+  /** The number of `setData` calls made by the page so far. */
+  setDataCount(): number;
+}
+
+export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
+  const storage = o.storage ?? new Map<string, string>();
+  const log: HostLog = { requests: [], authCodeCalls: [], toasts: [] };
+  const pending = new Set<Promise<unknown>>();
+  let setDataCalls = 0;
+
+  let appInstance: Record<string, unknown> | null = null;
+  let pageOptions: Record<string, unknown> | null = null;
+  const pageStack: Record<string, unknown>[] = [];
+
+  const context = vm.createContext({});
+  const realmJson = vm.runInContext('JSON', context) as JSON;
+  /** Values handed to the app are created in its own realm, as a real host's are. */
+  const intoRealm = (value: unknown): unknown =>
+    value === undefined ? undefined : realmJson.parse(JSON.stringify(value));
+  const later = (fn: () => void) => setImmediate(fn);
+  const track = (value: unknown): void => {
+    if (value && typeof (value as Promise<unknown>).then === 'function') {
+      const settled = Promise.resolve(value as Promise<unknown>).then(
+        () => undefined,
+        (error: unknown) => {
+          throw error;
+        },
+      );
+      pending.add(settled);
+      settled.then(
+        () => pending.delete(settled),
+        () => pending.delete(settled),
+      );
+    }
+  };
+
+  const my = {
+    request: (options: Record<string, unknown>) => {
+      sendRequest(options, o.requestStyle ?? 'documented', log, intoRealm);
+    },
+    getAuthCode: (options: Record<string, unknown>) => {
+      const scopes = toScopeList(options.scopes);
+      log.authCodeCalls.push({ scopes });
+      Promise.resolve(o.authCodes(scopes)).then(
+        (outcome) =>
+          later(() => {
+            if ('success' in outcome) call(options.success, intoRealm(outcome.success));
+            else call(options.fail, intoRealm(outcome.fail));
+            call(options.complete);
+          }),
+        (error: unknown) =>
+          later(() => {
+            call(options.fail, intoRealm({ error: 3, errorMessage: String(error) }));
+            call(options.complete);
+          }),
+      );
+    },
+    getStorage: (options: { key: string } & Record<string, unknown>) => {
+      const text = storage.get(options.key);
+      later(() => {
+        call(options.success, intoRealm({ data: text === undefined ? null : JSON.parse(text) }));
+        call(options.complete);
+      });
+    },
+    setStorage: (options: { key: string; data: unknown } & Record<string, unknown>) => {
+      storage.set(options.key, JSON.stringify(options.data));
+      later(() => {
+        call(options.success);
+        call(options.complete);
+      });
+    },
+    removeStorage: (options: { key: string } & Record<string, unknown>) => {
+      storage.delete(options.key);
+      later(() => {
+        call(options.success);
+        call(options.complete);
+      });
+    },
+    showToast: (options: Record<string, unknown>) => {
+      log.toasts.push(JSON.parse(JSON.stringify(options)));
+    },
+  };
+
+  Object.assign(context, {
+    my,
+    console,
+    setTimeout,
+    clearTimeout,
+    App: (options: Record<string, unknown>) => {
+      if (appInstance !== null) throw new Error('App() was called twice');
+      appInstance = options;
+    },
+    getApp: () => {
+      if (appInstance === null) throw new Error('getApp() before App()');
+      return appInstance;
+    },
+    Page: (options: Record<string, unknown>) => {
+      if (pageOptions !== null) throw new Error('Page() was called twice in one page file');
+      pageOptions = options;
+    },
+    getCurrentPages: () => [...pageStack],
+  });
+
+  const run = (file: string) => {
+    const full = path.join(o.distDir, file);
+    vm.runInContext(readFileSync(full, 'utf8'), context, { filename: full });
+  };
+
+  const appJson = JSON.parse(readFileSync(path.join(o.distDir, 'app.json'), 'utf8')) as { pages: string[] };
+  const route = appJson.pages[0];
+  if (route === undefined) throw new Error('app.json lists no page');
+
+  run('app.js');
+  const theApp = appInstance as Record<string, unknown> | null;
+  if (theApp === null) throw new Error('app.js did not call App()');
+  const query = o.query ?? {};
+  track(call(theApp.onLaunch, intoRealm({ query, path: route }), theApp));
+  track(call(theApp.onShow, intoRealm({ query, path: route }), theApp));
+
+  run(`${route}.js`);
+  const options = pageOptions as Record<string, unknown> | null;
+  if (options === null) throw new Error(`${route}.js did not call Page()`);
+
+  const instance: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (key !== 'data') instance[key] = options[key];
+  }
+  instance.data = intoRealm(options.data ?? {});
+  instance.route = route;
+  instance.setData = (patch: Record<string, unknown>, callback?: () => void) => {
+    setDataCalls += 1;
+    applySetData(instance.data as Record<string, unknown>, intoRealm(patch) as Record<string, unknown>);
+    if (typeof callback === 'function') later(callback);
+  };
+  pageStack.push(instance);
+
+  track(call(instance.onLoad, intoRealm(query), instance));
+  track(call(instance.onShow, undefined, instance));
+  track(call(instance.onReady, undefined, instance));
+
+  async function idle(): Promise<void> {
+    while (pending.size > 0) await Promise.all([...pending]);
+  }
+
+  const page: PageDriver = {
+    route,
+    options,
+    data: () => JSON.parse(JSON.stringify(instance.data)),
+    async tap(handler, dataset = {}) {
+      const fn = instance[handler];
+      if (typeof fn !== 'function') throw new Error(`The page has no handler "${handler}"`);
+      const target = { dataset: intoRealm(dataset), targetDataset: intoRealm(dataset) };
+      const event = intoRealm({ type: 'tap', timeStamp: 0 }) as Record<string, unknown>;
+      event.target = target;
+      event.currentTarget = target;
+      const result = (fn as Handler).call(instance, event);
+      track(result);
+      await result;
+    },
+    idle,
+  };
+  return { page, log, storage, setDataCount: () => setDataCalls };
+}
+
+function call(fn: unknown, arg?: unknown, self?: unknown): unknown {
+  if (typeof fn !== 'function') return undefined;
+  return arg === undefined ? (fn as Handler).call(self) : (fn as Handler).call(self, arg);
+}
+
+function toScopeList(scopes: unknown): string[] {
+  if (typeof scopes === 'string') return [scopes];
+  if (Array.isArray(scopes)) return scopes.map(String);
+  return [];
+}
+
+function sendRequest(
+  options: Record<string, unknown>,
+  style: RequestStyle,
+  log: HostLog,
+  intoRealm: (value: unknown) => unknown,
+): void {
+  const method = typeof options.method === 'string' ? options.method.toUpperCase() : 'GET';
+  const headers: Record<string, string> = {};
+  if (options.headers && typeof options.headers === 'object') {
+    for (const [key, value] of Object.entries(options.headers)) headers[key] = String(value);
+  }
+  let url = String(options.url);
+  let body: string | undefined;
+  const data = options.data;
+  if (data !== undefined && data !== null) {
+    if (method === 'GET' || method === 'HEAD') {
+      if (typeof data === 'object') url += `${url.includes('?') ? '&' : '?'}${toForm(data)}`;
+    } else if (typeof data === 'string') {
+      body = data;
+    } else {
+      const contentType =
+        Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+      body = contentType.includes('json') ? JSON.stringify(data) : toForm(data);
+      if (!contentType) headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+  }
+  const timeout = typeof options.timeout === 'number' ? options.timeout : undefined;
+  log.requests.push({ method, url, headers: { ...headers }, body, timeout });
+
+  const answer = (callback: unknown, value: unknown) =>
+    setImmediate(() => {
+      call(callback, intoRealm(value));
+      call(options.complete);
+    });
+  const success = (value: unknown) => answer(options.success, value);
+  const fail = (value: unknown) => answer(options.fail, value);
+
+  fetch(url, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(timeout ?? 30_000),
+    redirect: 'follow',
+  }).then(
+    async (response) => {
+      const text = await response.text();
+      const responseHeaders = Object.fromEntries(response.headers.entries());
+      let parsed: unknown = text;
+      if (options.dataType === undefined || options.dataType === 'json') {
+        try {
+          parsed = text === '' ? '' : JSON.parse(text);
+        } catch {
+          fail({ error: 14, errorMessage: 'JSON parse error', status: response.status, data: text });
+          return;
+        }
+      }
+      const full = {
+        data: parsed,
+        status: response.status,
+        statusText: response.statusText,
+        headers: responseHeaders,
+      };
+      if (response.status >= 400 && style !== 'success-always') {
+        fail({ error: 19, errorMessage: 'http status error', ...full });
+      } else if (style === 'bare') {
+        success(parsed);
+      } else {
+        success(full);
+      }
+    },
+    (error: unknown) => {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') fail({ error: 13, errorMessage: 'timeout' });
+      else fail({ error: 12, errorMessage: error instanceof Error ? error.message : String(error) });
+    },
+  );
+}
+
+function toForm(data: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(data)) params.append(key, String(value));
+  return params.toString();
+}
