@@ -52,7 +52,7 @@ export function platformRoutes(deps: PlatformRouteDeps): Router {
 
   function post(
     path: string,
-    operation: Operation & ('token' | 'refresh' | 'me'),
+    operation: Extract<Operation, 'token' | 'refresh' | 'me'>,
     handle: (req: Request, context: RequestContext) => Outcome,
   ): void {
     router.post(
