@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
     clock,
     // An exchange is one call plus /oauth/me with its retries.
     pendingWaitMs: (2 + config.tiki.readRetries) * config.tiki.timeoutMs + 5000,
+    sessionIdleTimeoutMs: config.session.idleTimeoutMs,
   });
 
   const app = express();

@@ -45,7 +45,16 @@ export interface LoginOptions {
   pendingWaitMs: number;
   /** Poll interval while waiting for another process's exchange (ms, real time). */
   pollMs?: number;
+  /** Sessions idle this long are pruned. */
+  sessionIdleTimeoutMs: number;
 }
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+/**
+ * How long a used code is remembered. Tiki's codes die after about a minute, so a week is far past any
+ * legitimate retry; afterwards a resubmission reaches Tiki, which refuses the dead code itself.
+ */
+export const CODE_MEMORY_MS = 7 * 24 * 3600_000;
 
 const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was already used; get a new one');
 
@@ -122,7 +131,23 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     return flight;
   }
 
+  // Expired sessions and old code records are pruned now and then, on the login path (no timer to manage).
+  let lastPruneAt = Number.NEGATIVE_INFINITY;
+  async function pruneNowAndThen(log: Logger): Promise<void> {
+    const now = clock.now();
+    if (now - lastPruneAt < PRUNE_EVERY_MS) return;
+    lastPruneAt = now;
+    const pruned = await store.prune({
+      now,
+      idleTimeoutMs: o.sessionIdleTimeoutMs,
+      codesBefore: now - CODE_MEMORY_MS,
+    });
+    if (pruned.sessions + pruned.codes > 0)
+      log.info(pruned, 'pruned expired sessions and old auth code records');
+  }
+
   return async (authCode, log) => {
+    await pruneNowAndThen(log);
     const { user, scopes } = await exchangeOnce(authCode, log);
     const session = await sessions.open(user.id);
     return { token: session.token, expiresAt: session.expiresAt, user, scopes };

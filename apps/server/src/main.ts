@@ -2,6 +2,8 @@
  * The process: reads the configuration, builds the dependencies, listens, and stops gracefully on SIGTERM or
  * SIGINT (stop accepting, finish in-flight requests, close the store, exit within SHUTDOWN_TIMEOUT_MS).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '@tini-starter/tiki-platform/clock';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -9,6 +11,10 @@ import { listen } from './http-server.ts';
 import { createLogger } from './logger.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import { createTikiClientFromConfig } from './tiki-client.ts';
+
+// A .env beside package.json is optional: the defaults work without one (development against the emulator).
+const envFile = fileURLToPath(new URL('../.env', import.meta.url));
+if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 let config: ReturnType<typeof loadConfig>;
 try {

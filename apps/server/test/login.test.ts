@@ -176,3 +176,29 @@ describe('a code is exchanged with Tiki once', () => {
     expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
   });
 });
+
+describe('logging', () => {
+  it('puts a request id on every line of a request, including the refresh it triggered', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * 3600_000);
+    await stack.request('GET', '/api/profile', { token, headers: { 'x-request-id': 'profile-req-1' } });
+
+    const lines = stack.recorder.logLines.map((line) => JSON.parse(line) as { reqId?: string; msg: string });
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(line.reqId, line.msg).toBeTruthy();
+    expect(lines.filter((line) => line.reqId === 'profile-req-1').map((line) => line.msg)).toContain(
+      'tiki access token refreshed',
+    );
+  });
+
+  it('the leak check itself catches a secret that reaches a log line or an answer', async () => {
+    stack = await startStack();
+    await stack.loginToken();
+    const [secret] = [...stack.recorder.secrets].filter((s) => !s.startsWith('dev-only'));
+    expect(secret).toBeDefined();
+    stack.recorder.logLines.push(`{"msg":"oops ${secret}"}`);
+    expect(stack.recorder.leaks()).toEqual([secret]);
+    stack.recorder.logLines.pop();
+  });
+});

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'debug', destination }) };
+}
+
+describe('the logger', () => {
+  it('redacts credentials wherever they sit (top level, one or two levels down, headers)', () => {
+    const { lines, logger } = capture();
+    logger.info(
+      {
+        accessToken: 'AT-secret-1',
+        refresh_token: 'RT-secret-2',
+        authCode: 'CODE-secret-3',
+        grant: { access_token: 'AT-secret-4', nested: { clientSecret: 'CS-secret-5' } },
+        req: { headers: { authorization: 'Bearer SESSION-secret-6', cookie: 'sid=COOKIE-secret-7' } },
+        signature: 'SIG-secret-8',
+        userId: 'u-1',
+      },
+      'something happened',
+    );
+    expect(lines).toHaveLength(1);
+    const line = lines[0] as string;
+    for (const secret of [
+      'AT-secret-1',
+      'RT-secret-2',
+      'CODE-secret-3',
+      'AT-secret-4',
+      'CS-secret-5',
+      'SESSION-secret-6',
+      'COOKIE-secret-7',
+      'SIG-secret-8',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(JSON.parse(line)).toMatchObject({
+      userId: 'u-1',
+      accessToken: '[redacted]',
+      msg: 'something happened',
+    });
+  });
+});

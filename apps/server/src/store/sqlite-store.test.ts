@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import type { SealedTikiTokens, Store } from './store.ts';
+
+let dir: string;
+let file: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+  file = join(dir, 'nested', 'server.sqlite');
+  store = openSqliteStore(file);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sealed = (marker: string): SealedTikiTokens => ({
+  keyId: 'k1',
+  accessToken: Buffer.from(`a-${marker}`),
+  refreshToken: Buffer.from(`r-${marker}`),
+  accessExpiresAt: 1000,
+  scopes: ['offline'],
+});
+
+async function userWithTokens(): Promise<string> {
+  const user = await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+  await store.saveTikiTokens(user.id, sealed('1'), 0);
+  return user.id;
+}
+
+describe('the SQLite store', () => {
+  it('creates its folder, migrates once, uses WAL, and a second open of the same file migrates nothing', async () => {
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    const second = openSqliteStore(file);
+    await second.ping();
+    await second.close();
+  });
+
+  it('refuses a database written by a newer server', async () => {
+    await store.close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => openSqliteStore(file)).toThrow(/newer than this server/);
+    store = openSqliteStore(':memory:');
+  });
+
+  it('upserts users by Tiki customer id, keeping our id and updating the name', async () => {
+    const first = await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'A', now: 1 });
+    const again = await store.upsertUser({ id: 'u2', tikiCustomerId: 7, name: 'B', now: 2 });
+    expect(again).toEqual({ id: 'u1', tikiCustomerId: 7, name: 'B', createdAt: 1, updatedAt: 2 });
+    expect(first.id).toBe('u1');
+  });
+
+  it('gives the refresh lease to one owner per generation; the others wait or see the next generation', async () => {
+    const userId = await userWithTokens();
+    const lease = { userId, seenGeneration: 1, now: 10, leaseMs: 100 };
+    expect((await store.acquireRefreshLease({ ...lease, owner: 'A' })).kind).toBe('acquired');
+    expect(await store.acquireRefreshLease({ ...lease, owner: 'B' })).toEqual({ kind: 'busy' });
+
+    expect(await store.completeRefresh({ userId, owner: 'B', tokens: sealed('x'), now: 20 })).toBeNull();
+    const saved = await store.completeRefresh({ userId, owner: 'A', tokens: sealed('2'), now: 20 });
+    expect(saved?.generation).toBe(2);
+
+    const late = await store.acquireRefreshLease({ ...lease, owner: 'B' });
+    expect(late.kind).toBe('advanced');
+    expect(late.kind === 'advanced' && late.tokens.accessToken.toString()).toBe('a-2');
+  });
+
+  it('lets another owner take an expired lease, and a released one at once', async () => {
+    const userId = await userWithTokens();
+    const lease = { userId, seenGeneration: 1, leaseMs: 100 };
+    expect((await store.acquireRefreshLease({ ...lease, owner: 'A', now: 0 })).kind).toBe('acquired');
+    expect((await store.acquireRefreshLease({ ...lease, owner: 'B', now: 100 })).kind).toBe('acquired');
+    await store.releaseRefreshLease(userId, 'B');
+    expect((await store.acquireRefreshLease({ ...lease, owner: 'C', now: 101 })).kind).toBe('acquired');
+    expect(await store.deleteTikiTokens(userId, 5)).toBe(false);
+    expect(await store.deleteTikiTokens(userId, 1)).toBe(true);
+    expect(await store.acquireRefreshLease({ ...lease, owner: 'D', now: 102 })).toEqual({ kind: 'gone' });
+  });
+
+  it('claims a code once; a settled code is reported, a released one can be claimed again', async () => {
+    expect(await store.claimAuthCode('h1', 1)).toEqual({ claimed: true });
+    expect(await store.claimAuthCode('h1', 2)).toMatchObject({
+      claimed: false,
+      record: { state: 'pending' },
+    });
+    await store.releaseAuthCode('h1');
+    expect(await store.claimAuthCode('h1', 3)).toEqual({ claimed: true });
+    await store.settleAuthCode('h1', 'rejected', null, 4);
+    await store.releaseAuthCode('h1'); // only pending claims can be released
+    expect(await store.claimAuthCode('h1', 5)).toMatchObject({
+      claimed: false,
+      record: { state: 'rejected', settledAt: 4 },
+    });
+  });
+
+  it('prunes expired and idle sessions and old code records', async () => {
+    const userId = (await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 })).id;
+    await store.createSession({ tokenHash: 'live', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 5000 });
+    await store.createSession({ tokenHash: 'idle', userId, createdAt: 0, lastSeenAt: 100, expiresAt: 5000 });
+    await store.createSession({ tokenHash: 'old', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 1000 });
+    await store.claimAuthCode('old-code', 10);
+    await store.claimAuthCode('new-code', 900);
+    expect(await store.prune({ now: 1000, idleTimeoutMs: 500, codesBefore: 500 })).toEqual({
+      sessions: 2,
+      codes: 1,
+    });
+    expect(await store.findSession('live')).not.toBeNull();
+    expect(await store.getAuthCode('new-code')).not.toBeNull();
+  });
+});
