@@ -35,6 +35,7 @@ const customerOfCode = new Map<string, number>();
 const customerOfRefreshToken = new Map<string, number>();
 const refreshesByCustomer = new Map<number, number>();
 let refreshesOfUnknownCustomers = 0;
+const refreshTimes: number[] = [];
 
 function parseJson(raw: unknown): Record<string, unknown> | null {
   try {
@@ -81,6 +82,7 @@ const bookRefreshes: RequestHandler = (req: Request, res: Response, next) => {
       ? customerOfCode.get(String(asked?.code))
       : customerOfRefreshToken.get(String(asked?.refresh_token));
     if (refresh) {
+      refreshTimes.push(Date.now());
       if (customer === undefined) refreshesOfUnknownCustomers++;
       else refreshesByCustomer.set(customer, (refreshesByCustomer.get(customer) ?? 0) + 1);
     }
@@ -127,11 +129,14 @@ serveIpc({
   refreshesByCustomer: () => ({
     byCustomer: [...refreshesByCustomer.entries()],
     unknownCustomer: refreshesOfUnknownCustomers,
+    firstAt: refreshTimes.length > 0 ? Math.min(...refreshTimes) : null,
+    lastAt: refreshTimes.length > 0 ? Math.max(...refreshTimes) : null,
   }),
   clearRequests: () => {
     emulator.clearRequests();
     refreshesByCustomer.clear();
     refreshesOfUnknownCustomers = 0;
+    refreshTimes.length = 0;
     return true;
   },
   requests: () => emulator.requests(),
