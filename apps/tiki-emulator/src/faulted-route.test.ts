@@ -1,6 +1,18 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
-import { codeFor, exchange, login, me, profile, refresh, signedPost, startEmulator } from './test-helpers.ts';
+import {
+  codeFor,
+  DEV,
+  exchange,
+  graphql,
+  login,
+  me,
+  profile,
+  refresh,
+  signedInput,
+  signedPost,
+  startEmulator,
+} from './test-helpers.ts';
 
 describe('fault injection', () => {
   it('status: answers that status with an envelope, changes nothing, and counts down times', async () => {
@@ -143,5 +155,16 @@ describe('fault injection', () => {
     expect(() => run.emulator.setFault({ route: 'nope' as 'token', kind: 'drop_connection' })).toThrow(
       TypeError,
     );
+  });
+
+  it('drop_response_after_commit on GraphQL: the code is consumed though no answer arrived', async () => {
+    const run = await startEmulator();
+    const input = signedInput({ code: codeFor(run), client_id: DEV.clientId, timestamp: run.clock.now() });
+    const query = `query ($input: GetAuthAccessTokenInput!) { get_auth_access_token(input: $input) { access_token } }`;
+    run.emulator.setFault({ route: 'graphql', kind: 'drop_response_after_commit', times: 1 });
+    await expect(graphql(run, query, { input })).rejects.toThrow(TypeError);
+    expect(run.emulator.countOperation('token', 'ok')).toBe(1);
+    const retry = await graphql(run, query, { input });
+    expect(retry.body.errors?.[0]?.extensions?.reason).toBe('invalid_code');
   });
 });

@@ -22,6 +22,7 @@ describe('GET /__emulator/ (the state page)', () => {
     expect(headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
     expect(html).toContain('<title>Tiki emulator</title>');
     expect(html).toContain('State lives in memory');
+    expect(html).toContain('Lifetimes: auth code 60 s, access token 3600 s,\nrefresh token 30 d.');
     // Apps by client id, never their secrets.
     expect(html).toContain(`<code>${DEV.clientId}</code>`);
     expect(html).toContain(`<code>${OTHER_APP.clientId}</code>`);

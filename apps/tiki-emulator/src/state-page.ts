@@ -46,6 +46,12 @@ function relative(ms: number, now: number): string {
   return seconds >= 0 ? `in ${seconds} s` : `${-seconds} s ago`;
 }
 
+/** 60 s, 3600 s, 30 d: lifetimes as a developer configures them. */
+function duration(ms: number): string {
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  return `${ms / 1000} s`;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -155,8 +161,8 @@ export function renderStatePage(input: StatePageInput): string {
 <body>
 <h1>Tiki emulator</h1>
 <p class="muted">Emulator clock: ${text(iso(now))}${input.clockAdjustable ? ' (adjustable: POST /__emulator/clock)' : ''}.
-Lifetimes: auth code ${text(l.authCodeMs / 1000)} s, access token ${text(l.accessTokenMs / 1000)} s,
-refresh token ${text(l.refreshTokenMs / 1000)} s.
+Lifetimes: auth code ${text(duration(l.authCodeMs))}, access token ${text(duration(l.accessTokenMs))},
+refresh token ${text(duration(l.refreshTokenMs))}.
 ${input.refreshSeconds === undefined ? 'Reload to refresh, or open <a href="?refresh=5">?refresh=5</a>.' : `Reloads every ${text(input.refreshSeconds)} s (<a href="./">stop</a>).`}</p>
 <p class="note">State lives in memory and is lost on restart. Codes and tokens are shown as a prefix only.</p>
 <h2>Apps</h2>
