@@ -75,7 +75,7 @@ export interface LaunchedApp {
 
 export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
   const storage = o.storage ?? new Map<string, string>();
-  const log: HostLog = { requests: [], authCodeCalls: [], toasts: [] };
+  const log = emptyLog();
   const pending = new Set<Promise<unknown>>();
   let setDataCalls = 0;
 
@@ -233,6 +233,28 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
   return { page, log, storage, setDataCount: () => setDataCalls };
 }
 
+/**
+ * What a page file registers, without running any lifecycle: its initial data and its function names.
+ * Only `Page` exists in this context, so a page whose top level did more would fail here.
+ */
+export function readPageDefinition(
+  distDir: string,
+  route: string,
+): { data: Record<string, unknown>; methods: Set<string> } {
+  let options: Record<string, unknown> | null = null;
+  const context = vm.createContext({
+    Page: (o: Record<string, unknown>) => {
+      options = o;
+    },
+  });
+  const file = path.join(distDir, `${route}.js`);
+  vm.runInContext(readFileSync(file, 'utf8'), context, { filename: file });
+  const found = options as Record<string, unknown> | null;
+  if (found === null) throw new Error(`${route}.js did not call Page()`);
+  const methods = new Set(Object.keys(found).filter((key) => typeof found[key] === 'function'));
+  return { data: JSON.parse(JSON.stringify(found.data ?? {})), methods };
+}
+
 function call(fn: unknown, arg?: unknown, self?: unknown): unknown {
   if (typeof fn !== 'function') return undefined;
   return arg === undefined ? (fn as Handler).call(self) : (fn as Handler).call(self, arg);
@@ -242,6 +264,18 @@ function toScopeList(scopes: unknown): string[] {
   if (typeof scopes === 'string') return [scopes];
   if (Array.isArray(scopes)) return scopes.map(String);
   return [];
+}
+
+/**
+ * The test host's `my.request` on its own, for tests of code that runs outside a vm (the request wrapper
+ * and the API client): `globalThis.my = { request: hostRequest('documented', log) }`.
+ */
+export function hostRequest(style: RequestStyle, log: HostLog): (options: Record<string, unknown>) => void {
+  return (options) => sendRequest(options, style, log, (value) => value);
+}
+
+export function emptyLog(): HostLog {
+  return { requests: [], authCodeCalls: [], toasts: [] };
 }
 
 function sendRequest(

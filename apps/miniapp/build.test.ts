@@ -1,0 +1,120 @@
+/**
+ * The build: what Tini Studio opens, and what a production build may and may not contain.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BuildConfigError,
+  buildMiniapp,
+  DEFAULT_OUT_DIR,
+  DEV_API_BASE_URL,
+  DEV_ONLY_MARKERS,
+  SIZE_BUDGET_BYTES,
+} from './build.mjs';
+
+const made: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'miniapp-build-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function jsOf(outDir: string, files: { file: string }[]): string {
+  return files
+    .filter((f) => f.file.endsWith('.js'))
+    .map((f) => readFileSync(path.join(outDir, f.file), 'utf8'))
+    .join('\n');
+}
+
+describe('the production build', () => {
+  it('contains no emulator code and no http:// URL, only the HTTPS base URL, within the size budget', async () => {
+    const outDir = tempDir();
+    const result = await buildMiniapp({
+      production: true,
+      apiBaseUrl: 'https://api.example.vn',
+      outDir,
+      quiet: true,
+    });
+    const js = jsOf(outDir, result.files);
+
+    for (const marker of DEV_ONLY_MARKERS) expect(js).not.toContain(marker);
+    expect(js).not.toContain('http://');
+    expect(js).not.toContain('DEV_CLIENT');
+    expect(js).toContain('https://api.example.vn');
+    expect(result.totalBytes).toBeLessThan(SIZE_BUDGET_BYTES);
+    expect(result.files.some((f) => f.file.endsWith('.map'))).toBe(false);
+  });
+
+  it('is a complete Tini App package: app, every page (js, txml, tcss, json) and package.json with `tiki`', async () => {
+    const outDir = tempDir();
+    const result = await buildMiniapp({
+      production: true,
+      apiBaseUrl: 'https://api.example.vn',
+      outDir,
+      quiet: true,
+    });
+    const files = result.files.map((f) => f.file);
+    expect(files).toEqual(
+      expect.arrayContaining(['app.js', 'app.json', 'app.tcss', 'package.json', 'pages/index/index.js']),
+    );
+    for (const ext of ['js', 'txml', 'tcss', 'json']) expect(files).toContain(`pages/index/index.${ext}`);
+    expect(files.some((f) => f.includes('testing') || f.endsWith('.ts'))).toBe(false);
+
+    const pkg = JSON.parse(readFileSync(path.join(outDir, 'package.json'), 'utf8'));
+    const source = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+    expect(pkg.tiki).toEqual(source.tiki);
+    expect(pkg.dependencies).toBeUndefined();
+  });
+
+  it.each([
+    ['http://api.example.vn', /refuses "http:\/\/api.example.vn"/],
+    ['not a url', /is not a URL/],
+    ['https://api.example.vn/?x=1', /without query/],
+  ])('refuses the base URL %s', async (apiBaseUrl, message) => {
+    const error = await buildMiniapp({ production: true, apiBaseUrl, outDir: tempDir(), quiet: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildConfigError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses to build without MINIAPP_API_BASE_URL, and refuses an emulator origin', async () => {
+    await expect(buildMiniapp({ production: true, outDir: tempDir(), quiet: true })).rejects.toThrow(
+      /needs MINIAPP_API_BASE_URL/,
+    );
+    await expect(
+      buildMiniapp({
+        production: true,
+        apiBaseUrl: 'https://api.example.vn',
+        emulatorOrigin: 'http://127.0.0.1:4010',
+        outDir: tempDir(),
+        quiet: true,
+      }),
+    ).rejects.toThrow(/development builds only/);
+  });
+});
+
+describe('the development build', () => {
+  it('calls http://127.0.0.1:3000 by default and keeps the emulator fallback', async () => {
+    const outDir = tempDir();
+    const result = await buildMiniapp({ outDir, quiet: true });
+    const js = jsOf(outDir, result.files);
+    expect(result.apiBaseUrl).toBe(DEV_API_BASE_URL);
+    expect(js).toContain(JSON.stringify(DEV_API_BASE_URL));
+    expect(js).toContain('/__emulator/auth-codes');
+  });
+});
+
+describe('the project Tini Studio opens (apps/miniapp)', () => {
+  it('points miniprogramRoot at the build folder', () => {
+    const config = JSON.parse(readFileSync(new URL('./project.config.json', import.meta.url), 'utf8'));
+    expect(path.resolve(path.dirname(new URL(import.meta.url).pathname), config.miniprogramRoot)).toBe(
+      DEFAULT_OUT_DIR,
+    );
+  });
+});
