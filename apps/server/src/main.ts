@@ -48,7 +48,12 @@ if (config.env !== 'production' && config.encryption.activeKeyId === 'dev') {
 
 let shuttingDown = false;
 async function shutDown(signal: string): Promise<void> {
-  if (shuttingDown) return;
+  if (shuttingDown) {
+    // A second Ctrl-C means "now": skip the drain.
+    logger.warn({ signal }, 'second signal: exiting without waiting');
+    logger.flush();
+    process.exit(1);
+  }
   shuttingDown = true;
   const timeoutMs = config.http.shutdownTimeoutMs;
   // Stop first, log second: whoever reads this line may rely on the listener being closed already.

@@ -113,8 +113,16 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
             'tiki token refreshed elsewhere; using it',
           );
           return openTikiTokens(cipher, lease.tokens);
-        case 'acquired':
-          return refreshHoldingLease(userId, openTikiTokens(cipher, lease.tokens), owner, log);
+        case 'acquired': {
+          let tokens: OpenedTikiTokens;
+          try {
+            tokens = openTikiTokens(cipher, lease.tokens);
+          } catch (err) {
+            await store.releaseRefreshLease(userId, owner);
+            throw err;
+          }
+          return refreshHoldingLease(userId, tokens, owner, log);
+        }
         case 'busy':
           if (poll === 0)
             log.debug({ userId }, 'waiting for another instance to finish refreshing the tiki token');

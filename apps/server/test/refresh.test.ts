@@ -114,3 +114,17 @@ describe('refreshing Tiki access tokens', () => {
     expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
   });
 });
+
+describe.each(['rest', 'graphql'] as const)('Tiki’s refusals over the %s transport', (transport) => {
+  it('an unknown code is invalid_auth_code and a dead refresh token is tiki_reauth_required', async () => {
+    stack = await startStack({ env: { TIKI_TRANSPORT: transport } });
+    expect(errorOf(await stack.login('never-issued.by-tiki-at-all')).code).toBe('invalid_auth_code');
+
+    const token = await stack.loginToken();
+    stack.emulator.revokeTokens({ customerId: 1 });
+    stack.clock.advance(2 * HOUR);
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('tiki_reauth_required');
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+  });
+});

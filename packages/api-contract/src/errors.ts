@@ -6,16 +6,24 @@ import * as z from 'zod/mini';
  * The mini app decides what to do from `code` alone; `message` is for people and logs.
  */
 export const ERROR_STATUS = {
+  /** The body or parameters are wrong; `details` holds the zod issues. A bug in the caller: do not retry. */
   invalid_request: 400,
+  /** The auth code is unknown, expired or already used: call my.getAuthCode again, then log in. */
   invalid_auth_code: 401,
+  /** No session, or it is unknown, expired or logged out: log in again (a new auth code). */
   unauthenticated: 401,
+  /** Tiki no longer accepts the user's consent (revoked, or no refresh possible): ask for consent again. */
   tiki_reauth_required: 401,
+  /** The user did not grant the scope this needs: explain, and ask for it with my.getAuthCode if wanted. */
   scope_missing: 403,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** Too many attempts from this client: wait for the `Retry-After` header's seconds. */
   rate_limited: 429,
+  /** A server bug or misconfiguration; nothing the mini app can fix. */
   internal: 500,
+  /** Tiki is down, failing or too slow: the session is fine, try again later. */
   upstream_unavailable: 503,
 } as const;
 
