@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   DEV_BASE_URLS,
   DEV_CLIENT_ID,
@@ -6,7 +7,7 @@ import {
   TIKI_PRODUCTION_BASE_URLS,
 } from '@tini-starter/tiki-platform/dev';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_DATA_DIR, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, DEFAULT_DATA_DIR, loadConfig } from './config.ts';
 
 const key = () => randomBytes(32).toString('base64');
 const production = () => ({
@@ -127,5 +128,19 @@ describe('loadConfig', () => {
         TOKEN_ENCRYPTION_KEYS: 'k1:dGluaS1zdGFydGVyLWRldi1vbmx5LWtleS0wMDAwMDA=',
       }),
     ).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS/)]);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+
+  it('documents every variable the server reads, and no other', () => {
+    const documented = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    expect(new Set(documented)).toEqual(new Set(CONFIG_VARIABLES));
+  });
+
+  it('its uncommented values are the defaults, and load', () => {
+    const env = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(loadConfig(env)).toEqual(loadConfig({}));
   });
 });

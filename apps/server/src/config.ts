@@ -107,6 +107,9 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(100, 120_000).default(10_000),
 });
 
+/** Every variable the server reads (documented in apps/server/.env.example). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];
+
 export interface Config {
   env: 'development' | 'test' | 'production';
   host: string;
