@@ -2,6 +2,9 @@
  * The API client against the real server (and the real emulator behind it), through the test host's
  * `my.request`: the session travels as a bearer token, answers are validated, errors are typed.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type StartedServer, startServer } from '@tini-starter/server/testing';
 import { createEmulator, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
@@ -74,6 +77,26 @@ describe('the API client on the shared contract', () => {
     const session = await api.login(code(3));
     await api.logout(session.token);
     await expect(api.me(session.token)).rejects.toMatchObject({ code: 'unauthenticated', status: 401 });
+  });
+
+  it('a 2xx answer that does not match the contract is a ResponseFormatError', async () => {
+    const impostor = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ user: 'nobody', scopes: 'all' }));
+    });
+    impostor.listen(0, '127.0.0.1');
+    await once(impostor, 'listening');
+    try {
+      const api = createApiClient({
+        baseUrl: `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`,
+      });
+      const error = await api.me('x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResponseFormatError);
+      expect(error).toMatchObject({ status: 200 });
+      expect((error as Error).message).toBe('GET /api/me answered a body that does not match the contract');
+    } finally {
+      impostor.close();
+    }
   });
 
   it('a server that does not speak the contract is a ResponseFormatError, not a crash', async () => {

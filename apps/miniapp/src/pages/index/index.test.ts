@@ -5,7 +5,13 @@
 import { developmentApp } from '@tini-starter/tiki-emulator/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consentBy, consentInOldSpelling, hostFails, hostGivesNoCode } from '../../testing/auth-codes.ts';
-import { type AuthCodeProvider, type HostStorage, launch, type RequestStyle } from '../../testing/host.ts';
+import {
+  type AuthCodeOutcome,
+  type AuthCodeProvider,
+  type HostStorage,
+  launch,
+  type RequestStyle,
+} from '../../testing/host.ts';
 import { startWorld, type World } from '../../testing/world.ts';
 
 const SESSION_KEY = 'tini-starter.session';
@@ -178,6 +184,41 @@ describe('the login page against the real server and emulator', () => {
     expect(app.log.authCodeCalls).toHaveLength(1);
     expect(world.emulator.countOperation('token')).toBe(1);
     expect(app.log.requests.filter((r) => r.url.endsWith('/api/auth/login'))).toHaveLength(1);
+  });
+
+  it('shows a loading state while Tiki’s consent sheet is open and the server logs in', async () => {
+    // The consent sheet stays open until the test answers for the user.
+    let answer: (outcome: AuthCodeOutcome) => void = () => {};
+    const consent = consentBy(world.emulator, { customerId: 1 });
+    const app = await start(world, {
+      authCodes: () =>
+        new Promise<AuthCodeOutcome>((resolve) => {
+          answer = resolve;
+        }),
+    });
+    const tapped = app.page.tap('onSignInTap');
+    expect(app.shown()).toMatchObject({
+      phase: 'working',
+      loadingText: 'Đang đăng nhập với Tiki…',
+      error: null,
+    });
+
+    answer(await consent(['user_profile', 'offline']));
+    await tapped;
+    expect(app.shown()).toMatchObject({ phase: 'signed_in', account: { name: 'Ti Ni' } });
+  });
+
+  it('when Tiki is down the login says so and offers to try again', async () => {
+    world.emulator.setFault({ route: 'token', kind: 'status', status: 503, times: 1 });
+    const app = await start(world, { authCodes: consentBy(world.emulator, { customerId: 1 }) });
+    await app.page.tap('onSignInTap');
+    expect(app.shown()).toMatchObject({
+      phase: 'signed_out',
+      error: { title: 'Tiki đang gián đoạn', action: 'sign_in', actionLabel: 'Thử lại' },
+    });
+
+    await app.page.tap('onErrorActionTap');
+    expect(app.shown()).toMatchObject({ phase: 'signed_in', error: null, account: { name: 'Ti Ni' } });
   });
 
   it('a user who refuses a scope is told which one, and can try again and accept', async () => {
