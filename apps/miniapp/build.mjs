@@ -38,6 +38,7 @@ export class BuildConfigError extends Error {
  * @property {string} [emulatorOrigin] development only: the emulator's origin when not the default one
  * @property {string} [outDir]
  * @property {boolean} [quiet] do not print the size report
+ * @property {boolean} [clean] empty outDir first (default true; watch rebuilds keep it so Studio never sees it vanish)
  */
 
 /**
@@ -56,7 +57,7 @@ export class BuildConfigError extends Error {
 export async function buildMiniapp(options = {}) {
   const settings = resolveSettings(options);
   const pages = await readPages();
-  await rm(settings.outDir, { recursive: true, force: true });
+  if (options.clean ?? true) await rm(settings.outDir, { recursive: true, force: true });
   await mkdir(settings.outDir, { recursive: true });
   await esbuild.build(esbuildOptions(settings, pages));
   await copyStaticFiles(SRC, settings.outDir);
@@ -328,7 +329,7 @@ async function watchAndBuild(options) {
     }
     building = true;
     try {
-      await buildMiniapp(options);
+      await buildMiniapp({ ...options, clean: false });
     } catch (error) {
       console.error(error instanceof Error ? error.message : error);
     } finally {

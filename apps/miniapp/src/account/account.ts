@@ -11,7 +11,8 @@ import { type AccountView, type ErrorView, scopeLabel, toProfileRows } from './v
 export interface Account {
   /** True when an earlier launch left a session to reuse. */
   hasSession(): Promise<boolean>;
-  signIn(): Promise<AccountView>;
+  /** Consent and our server's login; the caller loads the account next (a failed load is not a failed login). */
+  signIn(): Promise<void>;
   /** Who is signed in and their Open API profile, fetched concurrently with the session. */
   load(): Promise<AccountView>;
   signOut(): Promise<void>;
@@ -53,7 +54,6 @@ export function createAccount(deps: { auth: Auth; api: ApiClient }): Account {
     hasSession: async () => (await auth.restore()) !== null,
     async signIn() {
       await auth.signIn();
-      return load();
     },
     load,
     signOut: () => auth.signOut(),

@@ -221,6 +221,22 @@ describe('the login page against the real server and emulator', () => {
     expect(app.shown()).toMatchObject({ phase: 'signed_in', error: null, account: { name: 'Ti Ni' } });
   });
 
+  it('a profile that fails to load after a good login offers a reload, not a second login', async () => {
+    // The server retries Open API reads twice: three failures in a row reach the mini app.
+    world.emulator.setFault({ route: 'profile', kind: 'status', status: 503, times: 3 });
+    const app = await start(world, { authCodes: consentBy(world.emulator, { customerId: 2 }) });
+    await app.page.tap('onSignInTap');
+    expect(app.shown()).toMatchObject({
+      phase: 'failed',
+      error: { title: 'Tiki đang gián đoạn', action: 'reload', actionLabel: 'Tải lại' },
+    });
+
+    await app.page.tap('onErrorActionTap');
+    expect(app.shown()).toMatchObject({ phase: 'signed_in', error: null, account: { tikiCustomerId: 2 } });
+    expect(app.log.authCodeCalls).toHaveLength(1);
+    expect(world.emulator.countOperation('token')).toBe(1);
+  });
+
   it('a user who refuses a scope is told which one, and can try again and accept', async () => {
     let answer = consentBy(world.emulator, { customerId: 1, deny: ['user_profile'] });
     const app = await start(world, { authCodes: (scopes) => answer(scopes) });

@@ -53,10 +53,12 @@ Page<IndexData, IndexMethods>({
     if (this.data.phase === 'working') return;
     this.setData({ phase: 'working', loadingText: LOADING_TEXT.signingIn, error: null });
     try {
-      this.show(await account().signIn());
+      await account().signIn();
     } catch (error) {
       this.fail(error, 'sign_in');
+      return;
     }
+    await this.load();
   },
 
   async onReloadTap() {
