@@ -27,10 +27,9 @@ export function requestLogging(logger: Logger) {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
+    // 4xx are the mini app's everyday answers (expired session, refused code): info, not warn.
     customLogLevel(_req, res, err) {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'info';
-      return 'info';
+      return err || res.statusCode >= 500 ? 'error' : 'info';
     },
   });
 }
