@@ -2,10 +2,13 @@
  * Server processes spawned for real: two processes sharing one database file, and SIGTERM with requests in
  * flight. The emulator runs here, behind a front that records secrets and can hold requests (tiki-front.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -145,6 +148,27 @@ describe('two server processes sharing one database file', () => {
     for (const answer of answers.filter((x) => x.status !== 200)) {
       expect(answer.body).toMatchObject({ error: { code: 'invalid_auth_code' } });
     }
+  });
+});
+
+describe('starting main.ts', () => {
+  it('refuses to start in production with development credentials, naming each variable (exit 78)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_FILE: dbFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    for (const variable of ['TIKI_CLIENT_ID', 'TIKI_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEYS']) {
+      expect(stderr).toContain(`${variable}: `);
+    }
+    expect(stderr).not.toContain('dev-only-secret');
+    expect(existsSync(dbFile)).toBe(false); // nothing was created before the refusal
   });
 });
 
