@@ -158,6 +158,28 @@ describe('the login page against the real server and emulator', () => {
     expect(world.emulator.countOperation('token')).toBe(0);
   });
 
+  it('an expired session whose silent login is refused ends signed out, asking once, with the session forgotten', async () => {
+    const storage: HostStorage = new Map();
+    const first = await start(world, { authCodes: consentBy(world.emulator, { customerId: 1 }), storage });
+    await first.page.tap('onSignInTap');
+    world.clock.advance(8 * DAY_MS);
+    world.emulator.clearRequests();
+
+    const next = await start(world, {
+      authCodes: consentBy(world.emulator, { customerId: 1, deny: ['offline'] }),
+      storage,
+    });
+    expect(next.shown()).toMatchObject({
+      phase: 'signed_out',
+      account: null,
+      error: { title: 'Bạn chưa đồng ý chia sẻ thông tin', action: 'sign_in' },
+    });
+    expect(next.shown().error?.message).toContain('“Duy trì đăng nhập”');
+    expect(next.log.authCodeCalls).toHaveLength(1);
+    expect(world.emulator.countOperation('token')).toBe(0);
+    expect(storage.has(SESSION_KEY)).toBe(false);
+  });
+
   it('when Tiki wants consent again (tiki_reauth_required) it logs in silently once and the profile loads', async () => {
     const storage: HostStorage = new Map();
     const first = await start(world, { authCodes: consentBy(world.emulator, { customerId: 4 }), storage });
