@@ -1,14 +1,15 @@
 /**
  * The HTTP application, built from its dependencies; it never listens by itself.
  *
- * Exports, for the mini app's e2e tests, the bench and forks:
+ * Exports, for the mini app's e2e tests, the bench and forks (package.json `exports`):
  * - `@tini-starter/server/app`: `createApp(deps: AppDeps): Express` (deps: config, store, tiki, logger, clock).
- * - `@tini-starter/server/config`: `loadConfig(env)`, `Config`, `ConfigError`.
- * - `@tini-starter/server/store`: `openSqliteStore(file)`, `Store`.
+ * - `@tini-starter/server/config`: `loadConfig(env)`, `Config`, `ConfigError`, `CONFIG_VARIABLES`.
+ * - `@tini-starter/server/store`: `openSqliteStore(file)`; `@tini-starter/server/store-interface`: `Store`.
  * - `@tini-starter/server/logger`: `createLogger({ level, pretty?, destination? })`.
- * - `@tini-starter/server/http-server`: `listen(app, { host, port })`, `stopGracefully(...)`.
+ * - `@tini-starter/server/http-server`: `listen(app, { host, port })` -> `{ server, url, stop(timeoutMs) }`.
  * - `@tini-starter/server/testing`: `startServer({ baseUrls, clock?, dbFile?, env?, logDestination?, fetch? })`
- *   -> `{ url, config, store, close() }`: a real server on an ephemeral port against an emulator.
+ *   -> `{ url, config, store, dbFile, close() }`: a real server on an ephemeral port against an emulator.
+ * `src/main.ts` is the process (config from the environment, SIGTERM/SIGINT handling).
  */
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
