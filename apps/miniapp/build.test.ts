@@ -13,6 +13,8 @@ import {
   DEV_ONLY_MARKERS,
   SIZE_BUDGET_BYTES,
 } from './build.mjs';
+import { hostFails } from './src/testing/auth-codes.ts';
+import { launch } from './src/testing/host.ts';
 
 const made: string[] = [];
 function tempDir(): string {
@@ -96,6 +98,24 @@ describe('the production build', () => {
         quiet: true,
       }),
     ).rejects.toThrow(/development builds only/);
+  });
+});
+
+describe('the production build, run in the test host', () => {
+  it('starts signed out, and when my.getAuthCode fails it says so instead of calling any emulator', async () => {
+    const outDir = tempDir();
+    await buildMiniapp({ production: true, apiBaseUrl: 'https://api.example.vn', outDir, quiet: true });
+    const app = await launch({ distDir: outDir, authCodes: hostFails });
+    await app.page.idle();
+    expect(app.page.data()).toMatchObject({ phase: 'signed_out' });
+
+    await app.page.tap('onSignInTap');
+    expect(app.page.data()).toMatchObject({
+      phase: 'signed_out',
+      error: { title: 'Chưa kết nối được tài khoản Tiki', action: 'sign_in' },
+    });
+    expect(app.log.authCodeCalls).toEqual([{ scopes: ['user_profile', 'offline'] }]);
+    expect(app.log.requests).toEqual([]);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * The Tini App globals, fixed.
  *
- * `@tiki.vn/tini-types@0.3.0` is right about `App`, `Page` and most UI APIs, so those files are referenced
- * one by one. Its entry point is not: it pins the library to ES5/ES2016, declares `globalThis` and `Function`
- * as `undefined`, and gets `my.getAuthCode`, `my.request` and storage wrong (scope names, field spellings,
- * methods, `includeHeader`, `removeStorage({ key })`, timers). Every file of the package says `no-default-lib`, so the ES2019 library is referenced
- * here explicitly; the DOM never is.
+ * `@tiki.vn/tini-types@0.3.0` is right about `App`, `Page`, events and the UI APIs, so those files are
+ * referenced one by one. The rest is not used: its entry point pins the library to ES5/ES2016 and declares
+ * `globalThis` and `Function` as `undefined`, and its `my.getAuthCode`, `my.request` and storage types are wrong
+ * (Alipay's scope names and singular field names, GET/POST only, no `includeHeader`, `removeStorage` without a
+ * key, no timers, no `getUserInfo`). Every file of the package says `no-default-lib`, which drops the tsconfig
+ * `lib`, so the ES2019 library is referenced here explicitly; the DOM never is.
+ * src/platform/tini-globals.typecheck.ts is the specification of what this allows and forbids.
  */
 /// <reference lib="es2019" />
 /// <reference types="@tiki.vn/tini-types/types/app" resolution-mode="require" />
