@@ -40,6 +40,14 @@ export function createLeakRecorder(): LeakRecorder {
   };
   const collect = (text: string) => {
     for (const match of text.matchAll(SECRET_FIELD)) addSecret(match[2] as string);
+    // A GraphQL request carries the code, refresh token and signature inside its (JSON-escaped) document.
+    try {
+      const { query } = JSON.parse(text) as { query?: unknown };
+      if (typeof query === 'string')
+        for (const match of query.matchAll(SECRET_FIELD)) addSecret(match[2] as string);
+    } catch {
+      // not JSON: nothing more to find
+    }
   };
   return {
     secrets,

@@ -38,7 +38,9 @@ describe.each(['rest', 'graphql'] as const)('the happy path over the %s transpor
     expect(ProfileResponseSchema.parse(profile.body).profile).toMatchObject({ id: 1, name: 'Ti Ni' });
 
     // The answers hold our session only: nothing of Tiki's credentials (the leak check covers the logs too).
+    // Recorded from the wire: client secret, code, access and refresh tokens, and at least one signature.
     expect(stack.recorder.secrets.size).toBeGreaterThanOrEqual(5);
+    expect([...stack.recorder.secrets].some((secret) => /^[0-9a-f]{64}$/.test(secret))).toBe(true);
   });
 });
 
