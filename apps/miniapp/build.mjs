@@ -167,6 +167,8 @@ function esbuildOptions(settings, pages) {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [constantOnlyModules],
+    // Every `globalThis` in the bundle (zod's) becomes this module's object: the host has no globalThis.
+    inject: [path.join(SRC, 'platform', 'global-this.ts')],
     define: {
       __DEV__: String(!settings.production),
       __API_BASE_URL__: JSON.stringify(settings.apiBaseUrl),

@@ -47,6 +47,8 @@ describe('the production build', () => {
     for (const marker of DEV_ONLY_MARKERS) expect(js).not.toContain(marker);
     expect(js).not.toContain('http://');
     expect(js).not.toContain('DEV_CLIENT');
+    // Globals the Tini logic thread lacks (the test host shadows the others; eval cannot be shadowed).
+    expect(js.match(/\beval\(|\bglobalThis\b/g)).toBeNull();
     expect(js).toContain('https://api.example.vn');
     expect(result.totalBytes).toBeLessThan(SIZE_BUDGET_BYTES);
     expect(result.files.some((f) => f.file.endsWith('.map'))).toBe(false);

@@ -172,10 +172,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
     getCurrentPages: () => [...pageStack],
   });
 
-  const run = (file: string) => {
-    const full = path.join(o.distDir, file);
-    vm.runInContext(readFileSync(full, 'utf8'), context, { filename: full });
-  };
+  const run = (file: string) => runScript(path.join(o.distDir, file), context);
 
   const appJson = JSON.parse(readFileSync(path.join(o.distDir, 'app.json'), 'utf8')) as { pages: string[] };
   const route = appJson.pages[0];
@@ -247,12 +244,35 @@ export function readPageDefinition(
       options = o;
     },
   });
-  const file = path.join(distDir, `${route}.js`);
-  vm.runInContext(readFileSync(file, 'utf8'), context, { filename: file });
+  runScript(path.join(distDir, `${route}.js`), context);
   const found = options as Record<string, unknown> | null;
   if (found === null) throw new Error(`${route}.js did not call Page()`);
   const methods = new Set(Object.keys(found).filter((key) => typeof found[key] === 'function'));
   return { data: JSON.parse(JSON.stringify(found.data ?? {})), methods };
+}
+
+/**
+ * Globals that @tiki.vn/tini-types declares absent from the logic thread. A vm context has some of them
+ * built in (globalThis, Function), so each script runs with them shadowed as `undefined`: a bundle that
+ * reaches for one fails here as it would on a device. (`eval` cannot be a parameter of strict code; the
+ * build test checks that no bundle mentions it.)
+ */
+const ABSENT_GLOBALS = [
+  'globalThis',
+  'global',
+  'self',
+  'window',
+  'document',
+  'location',
+  'fetch',
+  'XMLHttpRequest',
+  'Function',
+];
+
+function runScript(file: string, context: vm.Context): void {
+  const source = readFileSync(file, 'utf8');
+  const wrapped = `(function (${ABSENT_GLOBALS.join(', ')}) {\n${source}\n})();`;
+  vm.runInContext(wrapped, context, { filename: file, lineOffset: -1 });
 }
 
 function call(fn: unknown, arg?: unknown, self?: unknown): unknown {
