@@ -57,6 +57,10 @@ export function createAccount(deps: { auth: Auth; api: ApiClient }): Account {
     },
     load,
     signOut: () => auth.signOut(),
-    explain,
+    explain(error, during) {
+      // The screen words it for people; the developer in Tini Studio's console needs the real cause.
+      if (__DEV__) console.warn(`[tini-starter] ${during} failed:`, error);
+      return explain(error, during);
+    },
   };
 }

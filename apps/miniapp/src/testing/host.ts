@@ -39,6 +39,8 @@ export interface HostLog {
   requests: SentRequest[];
   authCodeCalls: { scopes: string[] }[];
   toasts: Record<string, unknown>[];
+  /** What the app wrote to `console` (kept here rather than printed, so test output stays readable). */
+  console: { level: 'log' | 'info' | 'warn' | 'error'; text: string }[];
 }
 
 export interface LaunchOptions {
@@ -152,9 +154,16 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
     },
   };
 
+  const record =
+    (level: HostLog['console'][number]['level']) =>
+    (...args: unknown[]) =>
+      log.console.push({
+        level,
+        text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '),
+      });
   Object.assign(context, {
     my,
-    console,
+    console: { log: record('log'), info: record('info'), warn: record('warn'), error: record('error') },
     setTimeout,
     clearTimeout,
     App: (options: Record<string, unknown>) => {
@@ -295,7 +304,7 @@ export function hostRequest(style: RequestStyle, log: HostLog): (options: Record
 }
 
 export function emptyLog(): HostLog {
-  return { requests: [], authCodeCalls: [], toasts: [] };
+  return { requests: [], authCodeCalls: [], toasts: [], console: [] };
 }
 
 function sendRequest(

@@ -274,6 +274,13 @@ describe('the login page against the real server and emulator', () => {
     // A refused consent is not sent to the server.
     expect(world.emulator.countOperation('token')).toBe(0);
     expect(app.log.requests).toEqual([]);
+    // The development build tells the developer the real cause in the console.
+    expect(app.log.console).toEqual([
+      {
+        level: 'warn',
+        text: '[tini-starter] sign_in failed: ScopeError: Scopes not granted: not allowed [], refused [user_profile]',
+      },
+    ]);
 
     answer = consentBy(world.emulator, { customerId: 1 });
     await app.page.tap('onErrorActionTap');
