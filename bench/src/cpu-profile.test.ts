@@ -3,6 +3,7 @@ import {
   type CpuProfile,
   profileWhile,
   shortenUrl,
+  summarizeByArea,
   summarizeByModule,
   summarizeSelfTime,
 } from './cpu-profile.ts';
@@ -97,5 +98,34 @@ describe('summarizeByModule and windows', () => {
   it('keeps only the samples inside a window, so a child process start-up can be cut out', () => {
     const frames = summarizeByModule(profile, 10, { fromUs: 9000, toUs: 12_000 });
     expect(frames.map((f) => f.frame)).toEqual(['pino', 'apps/server/src/store.ts']);
+  });
+});
+
+describe('summarizeByArea', () => {
+  it('puts each module in the area a reader reasons about', () => {
+    const frame = (id: number, functionName: string, url: string) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 1 },
+    });
+    const profile: CpuProfile = {
+      nodes: [
+        frame(1, 'redact', 'file:///r/node_modules/@pinojs/redact/index.js'),
+        frame(2, 'findSession', 'file:///r/apps/server/src/store/sqlite-store.ts'),
+        frame(3, 'writev', ''),
+        frame(4, '(garbage collector)', ''),
+        frame(5, '_Request', 'node:internal/deps/undici/undici'),
+      ],
+      samples: [1, 1, 2, 3, 4, 5],
+      timeDeltas: [0, 1000, 1000, 1000, 1000, 1000],
+      startTime: 0,
+      endTime: 6000,
+    };
+    expect(Object.fromEntries(summarizeByArea(profile).map((a) => [a.frame, a.selfMs]))).toEqual({
+      'logging (pino, pino-http, redaction)': 2,
+      'SQLite (better-sqlite3, the store)': 1,
+      'Node HTTP server and sockets': 1,
+      'garbage collection': 1,
+      'Tiki HTTP client (fetch/undici, AbortSignal, tiki-platform)': 1,
+    });
   });
 });

@@ -168,6 +168,55 @@ export async function profileWhile(work: () => Promise<void> | void): Promise<Cp
   return running.stop();
 }
 
+const AREAS: Array<[string, RegExp]> = [
+  ['idle (waiting for I/O)', /^\(idle\)$/],
+  ['garbage collection', /^\(garbage collector\)$/],
+  [
+    'logging (pino, pino-http, redaction)',
+    /^(pino|pino-http|pino-std-serializers|@pinojs\/redact|fast-redact|sonic-boom|apps\/server\/src\/(logger|http\/request-logging)\.ts)$/,
+  ],
+  [
+    'tiki-platform signing code (argument checks, payload, timestamp)',
+    /^packages\/tiki-platform\/src\/(signature|payload|verify|timestamp|guards)\.ts$/,
+  ],
+  ['UTF-8 encoding (TextEncoder)', /^(node:internal\/encoding|encodeUtf8String|encodeInto)$/],
+  ['base64url', /^(base64urlSlice|base64Slice)$/],
+  [
+    'Tiki HTTP client (fetch/undici, AbortSignal, tiki-platform)',
+    /^(node:internal\/deps|node:internal\/webstreams|node:internal\/abort_controller|node:internal\/worker|wasm.*|packages\/tiki-platform\/.*)$/,
+  ],
+  ['SQLite (better-sqlite3, the store)', /^(better-sqlite3|apps\/server\/src\/store\/.*)$/],
+  [
+    'crypto (hashes, AES-GCM, randomness)',
+    /^(node:internal\/crypto|update|digest|init|Hmac|Hash|Cipheriv|Decipheriv|randomFillSync|apps\/server\/src\/(token-cipher|token-vault|session-token)\.ts)$/,
+  ],
+  ['validation (zod)', /^(zod|@zod\/.*)$/],
+  [
+    'Express, middleware and routes',
+    /^(express|router|helmet|express-rate-limit|body-parser|raw-body|finalhandler|send|parseurl|content-type|type-is|on-finished|qs|path-to-regexp|apps\/server\/src\/.*)$/,
+  ],
+  [
+    'Node HTTP server and sockets',
+    /^(node:_http_.*|node:http|node:net|node:internal\/(streams|http|stream_base_commons|timers|url)|node:events|writev|writeLatin1String|writeUtf8String|writeBuffer|node:buffer)$/,
+  ],
+  ['the bench itself (in-process rows only)', /^bench\/.*/],
+];
+
+/** Self time grouped into the areas a reader reasons about: what the cost is made of. */
+export function summarizeByArea(profile: CpuProfile, window?: ProfileWindow): SelfTimeFrame[] {
+  const modules = summarizeByModule(profile, Number.MAX_SAFE_INTEGER, window);
+  const total = modules.reduce((sum, m) => sum + m.selfMs, 0);
+  const byArea = new Map<string, number>();
+  for (const m of modules) {
+    const area =
+      AREAS.find(([, pattern]) => pattern.test(m.frame))?.[0] ?? 'other (Node internals, V8, program)';
+    byArea.set(area, (byArea.get(area) ?? 0) + m.selfMs);
+  }
+  return [...byArea.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([frame, ms]) => ({ frame, selfMs: ms, share: total > 0 ? ms / total : 0 }));
+}
+
 /** The Markdown of a diagnosis: idle share, self time per module, then per function (idle left out). */
 export function renderDiagnosis(profile: CpuProfile, window?: ProfileWindow): string {
   const all = summarizeByModule(profile, 1000, window);
@@ -176,7 +225,15 @@ export function renderDiagnosis(profile: CpuProfile, window?: ProfileWindow): st
   const functions = summarizeSelfTime(profile, 60, window)
     .filter((f) => f.frame !== '(idle)')
     .slice(0, 15);
+  const areas = summarizeByArea(profile, window).filter((f) => f.frame !== 'idle (waiting for I/O)');
+  const busyMs = areas.reduce((sum, a) => sum + a.selfMs, 0);
+  const madeOf = areas
+    .filter((a) => a.selfMs / busyMs >= 0.02)
+    .map((a) => `${a.frame} ${((a.selfMs / busyMs) * 100).toFixed(0)}%`)
+    .join(', ');
   return [
+    `**What the busy CPU time is made of:** ${madeOf}.`,
+    '',
     `Idle (waiting for I/O): ${(idle * 100).toFixed(1)}% of the window. Self time by module:`,
     '',
     '```',
