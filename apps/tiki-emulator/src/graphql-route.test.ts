@@ -182,6 +182,18 @@ describe('POST /tiniapp/api/graphql/query', () => {
     expect(run.emulator.count('graphql', 'graphql_error')).toBe(4);
   });
 
+  it('keeps a code out of the request log when a GraphQL error quotes the input that carried it', async () => {
+    const run = await startEmulator();
+    const code = codeFor(run);
+    const missingClientId = await graphql(run, EXCHANGE, { input: { code, timestamp: run.clock.now() } });
+    // The caller gets graphql-js's own message, its own input quoted; the log keeps a masked copy.
+    expect(missingClientId.body.errors?.[0]?.message).toContain(code);
+    const entry = run.emulator.requests().at(-1);
+    expect(entry?.verdict).toBe('graphql_error');
+    expect(entry?.message).toContain(`${code.slice(0, 6)}…`);
+    expect(JSON.stringify(run.emulator.requests())).not.toContain(code);
+  });
+
   it('answers 400 for a request that is not a GraphQL request', async () => {
     const run = await startEmulator();
     const post = (body: string, type = 'application/json') =>

@@ -7,7 +7,13 @@ import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-rou
 import { type AuthAccessTokenResult, buildTikiGraphqlSchema } from './graphql-schema.ts';
 import { TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
-import { parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './signed-request.ts';
+import {
+  parseJsonBody,
+  rawBodyOf,
+  readRawBody,
+  requireJsonContentType,
+  signatureRejection,
+} from './signed-request.ts';
 import type { EmulatorState, Grant } from './state.ts';
 import { maskCredentialsInText } from './tokens.ts';
 
@@ -75,12 +81,7 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
       verdict.reason === 'signature_mismatch'
         ? maskCredentialsInText(explainGraphqlInput({ clientSecret: app.clientSecret, fields }).payload)
         : undefined;
-    throw new TikiRejection(
-      'invalid_signature',
-      `invalid signature (${verdict.reason}): ${verdict.message}`,
-      400,
-      expectedPayload,
-    );
+    throw signatureRejection(verdict, expectedPayload);
   }
 
   /** Runs a resolver body, turning a Tiki rejection into a GraphQL error and noting the first in the log. */

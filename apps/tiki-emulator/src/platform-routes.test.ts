@@ -272,6 +272,21 @@ describe('signatures over the raw body', () => {
     expect((await signedPost(run, TIKI_PATHS.token, signed)).status).toBe(200);
   });
 
+  it('masks a credential in the expected payload wherever the body put it', async () => {
+    const run = await startEmulator();
+    const code = codeFor(run);
+    const escapedKey = `{"\\u0063ode":"${code}"}`;
+    expect(JSON.parse(escapedKey)).toEqual({ code });
+    const response = await signedPost(run, TIKI_PATHS.token, escapedKey, {
+      credentials: { clientId: DEV.clientId, clientSecret: OTHER_APP.clientSecret },
+    });
+    expect(response.status).toBe(400);
+    const entry = run.emulator.requests().at(-1);
+    expect(entry?.expectedPayload).toBe(
+      `${run.clock.now()}.${DEV.clientId}.{"\\u0063ode":"${code.slice(0, 6)}…"}`,
+    );
+  });
+
   it('rejects a body signed with another secret', async () => {
     const run = await startEmulator();
     const result = await exchange(run, codeFor(run), {

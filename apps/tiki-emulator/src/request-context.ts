@@ -1,6 +1,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { RequestHandler, Response } from 'express';
 import type { RequestLog } from './request-log.ts';
+import { maskCredentialsInText } from './tokens.ts';
 import type { Operation, RequestLogEntry } from './types.ts';
 
 /** What the handlers learn about one request, written to the request log when the connection is done with it. */
@@ -26,6 +27,17 @@ export function contextOf(res: Response): RequestContext {
   return created;
 }
 
+/**
+ * The log is shown on the state page and over HTTP: a message (a GraphQL error quotes its input) or a path may
+ * carry a credential, and a path may be as long as Node's header limit.
+ */
+function forLog(text: string): string {
+  const masked = maskCredentialsInText(text);
+  return masked.length > MAX_LOGGED_CHARS ? `${masked.slice(0, MAX_LOGGED_CHARS)}…` : masked;
+}
+
+const MAX_LOGGED_CHARS = 500;
+
 /** Logs every request once, on close: answered, rejected, faulted or dropped. */
 export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
   return (req, res, next) => {
@@ -38,13 +50,13 @@ export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
       const entry: Omit<RequestLogEntry, 'id'> = {
         at,
         method: req.method,
-        path: req.originalUrl.split('?')[0] ?? req.originalUrl,
+        path: forLog(req.originalUrl.split('?')[0] ?? req.originalUrl),
         route: context.route,
         status,
         verdict: context.verdict ?? (answered ? (status < 400 ? 'ok' : `http_${status}`) : 'aborted'),
       };
       if (context.operation !== undefined) entry.operation = context.operation;
-      if (context.message !== undefined) entry.message = context.message;
+      if (context.message !== undefined) entry.message = forLog(context.message);
       if (context.clientId !== undefined) entry.clientId = context.clientId;
       if (context.expectedPayload !== undefined) entry.expectedPayload = context.expectedPayload;
       if (context.fault !== undefined) entry.fault = context.fault;

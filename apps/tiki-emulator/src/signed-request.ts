@@ -1,5 +1,5 @@
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
-import { buildPayload, verifySignature } from '@tini-starter/tiki-platform/signature';
+import { buildPayload, type Verdict, verifySignature } from '@tini-starter/tiki-platform/signature';
 import express, { type Request } from 'express';
 import type { z } from 'zod';
 import { TikiRejection } from './rejection.ts';
@@ -64,11 +64,20 @@ export function requireValidSignature(req: Request, app: EmulatorApp, raw: Buffe
     now,
   });
   if (verdict.ok) return;
+  // Only the body is masked: the `timestamp.clientKey.` prefix is what the developer compares first.
   const expectedPayload =
     verdict.reason === 'signature_mismatch' && timestamp !== undefined
-      ? maskCredentialsInText(buildPayload(timestamp, app.clientId, raw.toString('utf8')))
+      ? buildPayload(timestamp, app.clientId, maskCredentialsInText(raw.toString('utf8')))
       : undefined;
-  throw new TikiRejection(
+  throw signatureRejection(verdict, expectedPayload);
+}
+
+/** Tiki's one reason for every signature problem; the message names the cause (stale, mismatch...). */
+export function signatureRejection(
+  verdict: Extract<Verdict, { ok: false }>,
+  expectedPayload: string | undefined,
+): TikiRejection {
+  return new TikiRejection(
     'invalid_signature',
     `invalid signature (${verdict.reason}): ${verdict.message}`,
     400,

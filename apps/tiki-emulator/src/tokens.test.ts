@@ -22,4 +22,15 @@ describe('credentials', () => {
     ).toBe('{"refresh_token":"abcdef…","access_token":"qrstuv…"}');
     expect(maskCredentialsInText('{"code":"a\\"bcdefghijklmnopq"}')).toBe('{"code":"a\\"bcd…"}');
   });
+
+  it('are masked wherever their shape appears, leaving the timestamp.clientKey prefix of a payload alone', () => {
+    const code = generateAuthCode();
+    const token = generateToken();
+    expect(maskCredentialsInText(`{"\\u0063ode":"${code}"}`)).toBe(`{"\\u0063ode":"${code.slice(0, 6)}…"}`);
+    expect(maskCredentialsInText(`auth_code=${code}&x=${token}`)).toBe(
+      `auth_code=${code.slice(0, 6)}…&x=${token.slice(0, 6)}…`,
+    );
+    const prefix = '1620621619569.RLCKb7Ae9kx4DXtXsCWjnDXtggFnM43W.';
+    expect(maskCredentialsInText(`${prefix}{"id":123}`)).toBe(`${prefix}{"id":123}`);
+  });
 });

@@ -23,9 +23,23 @@ export function maskCredential(value: string): string {
 
 const CREDENTIAL_FIELD = /("(?:code|refresh_token|access_token|signature)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
 
-/** Masks the values of credential fields inside a JSON text (or a signed payload that contains one). */
+/**
+ * Any run shaped like the credentials above (two base64url parts joined by a dot, the second of 32+ characters,
+ * the first not all digits so that a `timestamp.clientKey` payload prefix is left alone). Catches a credential
+ * wherever a caller put it: an escaped key, another field name, a non-JSON body, a GraphQL error that quotes
+ * its input.
+ */
+const CREDENTIAL_SHAPE =
+  /(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Za-z_-])[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{32,}/g;
+
+/**
+ * Masks the values of credential fields inside a JSON text, and every credential-shaped run anywhere in it:
+ * what the request log keeps (messages, paths, expected payloads) goes through here.
+ */
 export function maskCredentialsInText(text: string): string {
-  return text.replace(CREDENTIAL_FIELD, (_match, open: string, value: string, close: string) => {
-    return `${open}${maskCredential(value)}${close}`;
-  });
+  return text
+    .replace(CREDENTIAL_FIELD, (_match, open: string, value: string, close: string) => {
+      return `${open}${maskCredential(value)}${close}`;
+    })
+    .replace(CREDENTIAL_SHAPE, maskCredential);
 }
