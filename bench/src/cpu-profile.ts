@@ -180,7 +180,10 @@ const AREAS: Array<[string, RegExp]> = [
     /^packages\/tiki-platform\/src\/(signature|payload|verify|timestamp|guards)\.ts$/,
   ],
   ['UTF-8 encoding (TextEncoder)', /^(node:internal\/encoding|encodeUtf8String|encodeInto)$/],
-  ['base64url', /^(base64urlSlice|base64Slice)$/],
+  [
+    'Buffer conversions (Buffer.from, base64url)',
+    /^(base64urlSlice|base64Slice|node:buffer|utf8Write|latin1Write)$/,
+  ],
   [
     'Tiki HTTP client (fetch/undici, AbortSignal, tiki-platform)',
     /^(node:internal\/deps|node:internal\/webstreams|node:internal\/abort_controller|node:internal\/worker|wasm.*|packages\/tiki-platform\/.*)$/,
@@ -197,7 +200,7 @@ const AREAS: Array<[string, RegExp]> = [
   ],
   [
     'Node HTTP server and sockets',
-    /^(node:_http_.*|node:http|node:net|node:internal\/(streams|http|stream_base_commons|timers|url)|node:events|writev|writeLatin1String|writeUtf8String|writeBuffer|node:buffer)$/,
+    /^(node:_http_.*|node:http|node:net|node:internal\/(streams|http|stream_base_commons|timers|url)|node:events|writev|writeLatin1String|writeUtf8String|writeBuffer)$/,
   ],
   ['the bench itself (in-process rows only)', /^bench\/.*/],
 ];

@@ -93,9 +93,10 @@ async function main(): Promise<void> {
       'The machine has 2 cores: the load generator, the server and (for profile and login) the emulator share ' +
         'them, on both sides of each ratio.',
       'Latency percentiles are nearest-rank over every 2xx answer of the run, in fractional milliseconds.',
-      `RSS: a fresh server process and database; /proc/<pid>/status VmRSS after /readyz and again 1 s after ` +
-        `${MEMORY_LOGINS} logins of distinct customers (${CONNECTIONS} connections). No forced GC: this is what ` +
-        'the OS sees.',
+      `RSS: a fresh server process and database; /proc/<pid>/status VmRSS after /readyz, then 1 s and every 5 s ` +
+        `up to 40 s after ${MEMORY_LOGINS} logins of distinct customers (${CONNECTIONS} connections); the row ` +
+        'judges the 40 s sample (what the logins cost for good) and shows the 1 s one (the peak the heap grew ' +
+        'to under load). This is what the OS sees; the GC split is below.',
       'A missed row gets a CPU profile of the subject (self time, top frames) below the table.',
     ],
   });

@@ -178,12 +178,53 @@ export async function measureHttpRows(
     for (const [index, row] of rows.entries()) {
       const load = loads[index];
       if (meetsTarget(row) || !load) continue;
-      const frames = await profileServerUnder(o, databaseFile, load);
-      diagnoses.push({ what: row.what, text: frames });
+      let text = await profileServerUnder(o, databaseFile, load);
+      if (index === 0) text += `\n\n${await loggingAb(o, databaseFile, meLoad)}`;
+      diagnoses.push({ what: row.what, text });
     }
     return { rows, diagnoses };
   } finally {
     await server.stop();
+  }
+}
+
+/**
+ * The request log's share, measured rather than read off a profile: the same load, alternating between a
+ * server logging at info (the default, one line per request) and one at warn, same database.
+ */
+async function loggingAb(
+  o: HttpRowsOptions,
+  databaseFile: string,
+  load: (origin: string) => Promise<FireResult>,
+): Promise<string> {
+  const quiet = await startServerUnderTest({
+    emulatorOrigin: o.emulator.origin,
+    databaseFile,
+    logFile: join(o.workDir, 'server-quiet.log'),
+    env: { LOG_LEVEL: 'warn' },
+  });
+  const loud = await startServerUnderTest({
+    emulatorOrigin: o.emulator.origin,
+    databaseFile,
+    logFile: join(o.workDir, 'server-loud.log'),
+  });
+  try {
+    await load(quiet.origin);
+    await load(loud.origin);
+    const runs = await runSideBySide({
+      rounds: 3,
+      baseline: async () => (await load(loud.origin)).okPerSecond,
+      subject: async () => (await load(quiet.origin)).okPerSecond,
+    });
+    const summary = summarizeRatio(runs.baseline, runs.subject);
+    return (
+      `The same load against a server with \`LOG_LEVEL=warn\` (no request log line) and one at the default ` +
+      `\`info\`, alternating, 3 rounds: ${formatCount(summary.subject)} vs ${formatCount(summary.baseline)} req/s, ` +
+      `${((summary.ratio - 1) * 100).toFixed(0)}% more without the request log.`
+    );
+  } finally {
+    await quiet.stop();
+    await loud.stop();
   }
 }
 
