@@ -118,6 +118,43 @@ describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () =
   });
 });
 
+describe('control bodies are read as strictly as Tiki bodies', () => {
+  async function post(body: string | Uint8Array, headers: Record<string, string> = {}) {
+    const run = await startEmulator();
+    const response = await fetch(`${run.origin}/__emulator/auth-codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return { status: response.status, body: await json(response) };
+  }
+  const error = (code: number, message: string) => ({
+    data: null,
+    error: { code, reason: 'invalid_request', message },
+  });
+
+  it.each([
+    ['JSON null', 'null', 'body: Invalid input: expected object, received null'],
+    ['a JSON string', '"tini-starter-dev"', 'body: Invalid input: expected object, received string'],
+    ['an empty body', '', 'the body is empty; expected a JSON object'],
+  ])('rejects %s naming what is wrong', async (_name, body, message) => {
+    expect(await post(body)).toEqual({ status: 400, body: error(400, message) });
+  });
+
+  it('rejects bytes that are not UTF-8 instead of reading them lossily', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"clientId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    expect(await post(bytes)).toEqual({ status: 400, body: error(400, 'the body is not valid UTF-8') });
+  });
+
+  it('answers 415 for a compressed body (it used to be a 500 with a stack trace on the console)', async () => {
+    const result = await post('{}', { 'content-encoding': 'gzip' });
+    expect(result).toEqual({
+      status: 415,
+      body: error(415, 'compressed bodies are not accepted: send the JSON bytes that were signed'),
+    });
+  });
+});
+
 describe('/__emulator/faults', () => {
   it('sets, lists and clears faults over HTTP', async () => {
     const run = await startEmulator();
@@ -192,6 +229,21 @@ describe('/__emulator/clock', () => {
       reason: 'invalid_token',
       message: 'invalid access token: expired',
     });
+  });
+
+  it('refuses to move the clock outside what a Date holds, so the page and GET /clock keep working', async () => {
+    const run = await startEmulator();
+    for (const body of [{ advanceMs: 9_007_199_254_740_991 }, { advanceMs: -run.clock.now() - 1 }]) {
+      const result = await control(run, 'POST', '/clock', body);
+      expect(result.status).toBe(400);
+      expect(result.body.error).toMatchObject({
+        reason: 'invalid_request',
+        message: expect.stringMatching(/^the clock would move to -?\d+ ms, outside 0 to 8640000000000000/),
+      });
+    }
+    expect(run.clock.now()).toBe(Date.UTC(2026, 10, 25, 9));
+    expect((await control(run, 'GET', '/clock')).status).toBe(200);
+    expect((await fetch(`${run.origin}/__emulator/`)).status).toBe(200);
   });
 
   it('rejects a body that is neither advanceMs nor nowMs', async () => {

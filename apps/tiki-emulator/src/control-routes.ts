@@ -1,5 +1,5 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type * as z from 'zod';
 import { isAdjustableClock } from './clock.ts';
 import {
@@ -11,6 +11,7 @@ import {
   RevocationRequestSchema,
 } from './control-schemas.ts';
 import type { FaultBoard } from './faults.ts';
+import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';
 import type { RequestLog } from './request-log.ts';
@@ -19,6 +20,9 @@ import { renderStatePage } from './state-page.ts';
 
 export const CONTROL_BASE_PATH = '/__emulator';
 
+/** The largest instant a Date holds (ECMAScript: 100,000,000 days after the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 export interface ControlRouteDeps {
   state: EmulatorState;
   faults: FaultBoard;
@@ -26,11 +30,10 @@ export interface ControlRouteDeps {
   clock: Clock;
 }
 
+/** The same strict reading as Tiki's routes (raw bytes, UTF-8, no inflation), then the control's schema. */
 function parseControlBody<T>(req: Request, schema: z.ZodType<T>): T {
-  if (!req.is('application/json')) {
-    throw new TikiRejection('invalid_request', 'send a JSON body with Content-Type: application/json');
-  }
-  const parsed = schema.safeParse(req.body);
+  requireJsonContentType(req);
+  const parsed = schema.safeParse(decodeJson(rawBodyOf(req)));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue === undefined || issue.path.length === 0 ? 'body' : `field "${issue.path.join('.')}"`;
@@ -81,7 +84,7 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
     if (req.method === 'GET' || req.method === 'HEAD') context.unlogged = true;
     next();
   });
-  router.use(express.json({ limit: 16 * 1024, type: 'application/json' }));
+  router.use(readRawBody);
 
   router.get('/', (req, res) => {
     const refresh = typeof req.query.refresh === 'string' ? Number(req.query.refresh) : Number.NaN;
@@ -165,6 +168,14 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
         );
       }
       const body = parseControlBody(req, ClockRequestSchema);
+      const target = 'advanceMs' in body ? clock.now() + body.advanceMs : body.nowMs;
+      // Outside this range Date cannot print the instant, and the page and GET /clock would fail until reset.
+      if (!(target >= 0 && target <= MAX_DATE_MS)) {
+        throw new TikiRejection(
+          'invalid_request',
+          `the clock would move to ${target} ms, outside 0 to ${MAX_DATE_MS} (what a Date can hold)`,
+        );
+      }
       if ('advanceMs' in body) clock.advance(body.advanceMs);
       else clock.set(body.nowMs);
       return { nowMs: clock.now(), now: new Date(clock.now()).toISOString(), adjustable: true };

@@ -9,13 +9,13 @@ import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
 import { FaultSchema } from './control-schemas.ts';
 import { createFaultBoard } from './faults.ts';
 import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
+import { BODY_LIMIT_BYTES } from './json-body.ts';
 import { openApiRoutes } from './open-api-routes.ts';
 import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
 import { envelopeError } from './rejection.ts';
 import { contextOf, trackRequests } from './request-context.ts';
 import { createRequestLog } from './request-log.ts';
 import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
-import { BODY_LIMIT_BYTES } from './signed-request.ts';
 import { createState, type StateSnapshot } from './state.ts';
 import type {
   AuthCodeAnswer,
@@ -109,7 +109,7 @@ const notFound: RequestHandler = (req, res) => {
   res.status(404).json(envelopeError(404, 'not_found', `no route ${req.method} ${req.path}`));
 };
 
-/** Body-reading errors and bugs answer an envelope: never a stack trace. */
+/** Body-reading errors (express.raw's, the only body parser here) and bugs answer an envelope: never a stack trace. */
 const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
   const context = contextOf(res);
   if (res.headersSent) {
@@ -128,14 +128,6 @@ const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
     status = 415;
     reason = 'invalid_request';
     message = 'compressed bodies are not accepted: send the JSON bytes that were signed';
-  } else if (type === 'charset.unsupported') {
-    status = 415;
-    reason = 'invalid_request';
-    message = 'JSON must be UTF-8';
-  } else if (type === 'entity.parse.failed') {
-    status = 400;
-    reason = 'invalid_request';
-    message = 'the body is not valid JSON';
   } else if (type === 'request.aborted' || type === 'request.size.invalid') {
     status = 400;
     reason = 'invalid_request';

@@ -5,15 +5,10 @@ import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema, parse,
 import * as z from 'zod';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
 import { type AuthAccessTokenResult, buildTikiGraphqlSchema } from './graphql-schema.ts';
+import { clip, parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
-import {
-  parseJsonBody,
-  rawBodyOf,
-  readRawBody,
-  requireJsonContentType,
-  signatureRejection,
-} from './signed-request.ts';
+import { signatureRejection } from './signed-request.ts';
 import type { EmulatorState, Grant } from './state.ts';
 import { maskCredentialsInText } from './tokens.ts';
 
@@ -60,13 +55,10 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
     credential: Record<string, string>,
     context: RequestContext,
   ): string {
-    context.clientId = input.client_id.slice(0, 80);
+    context.clientId = clip(input.client_id);
     const app = state.getApp(input.client_id);
     if (app === undefined) {
-      throw new TikiRejection(
-        'invalid_client',
-        `unknown client id ${JSON.stringify(input.client_id.slice(0, 80))}`,
-      );
+      throw new TikiRejection('invalid_client', `unknown client id ${JSON.stringify(clip(input.client_id))}`);
     }
     const fields: Record<string, string | number> = { ...credential, client_id: input.client_id };
     if (input.timestamp !== undefined && input.timestamp !== null) fields.timestamp = input.timestamp;

@@ -7,16 +7,10 @@ import {
 } from '@tini-starter/tiki-platform/schemas';
 import { type Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
+import { parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { envelopeOf, type TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
-import {
-  parseJsonBody,
-  rawBodyOf,
-  readRawBody,
-  requireApp,
-  requireJsonContentType,
-  requireValidSignature,
-} from './signed-request.ts';
+import { requireApp, requireValidSignature } from './signed-request.ts';
 import type { EmulatorState } from './state.ts';
 import type { Operation } from './types.ts';
 

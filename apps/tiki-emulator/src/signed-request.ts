@@ -1,38 +1,11 @@
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { buildPayload, type Verdict, verifySignature } from '@tini-starter/tiki-platform/signature';
-import express, { type Request } from 'express';
-import type { z } from 'zod';
+import type { Request } from 'express';
+import { clip } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
 import type { RequestContext } from './request-context.ts';
 import { maskCredentialsInText } from './tokens.ts';
 import type { EmulatorApp } from './types.ts';
-
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
-/**
- * Reads the body as the exact bytes received, whatever the content type (checked afterwards with a clear
- * error), up to 16 KB. No inflation: Tiki signs the bytes on the wire.
- */
-export const readRawBody = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES, inflate: false });
-
-export function rawBodyOf(req: Request): Buffer {
-  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-}
-
-export function requireJsonContentType(req: Request): void {
-  const type = req.get('content-type');
-  if (type === undefined || !req.is('application/json')) {
-    const got = type === undefined ? 'none' : JSON.stringify(clip(type));
-    throw new TikiRejection('invalid_request', `content type must be application/json, got ${got}`);
-  }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
-  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
-    throw new TikiRejection(
-      'invalid_request',
-      `JSON must be UTF-8, got charset ${JSON.stringify(clip(charset))}`,
-    );
-  }
-}
 
 /** The app named by X-Tiniapp-Client-Id, which must be registered. */
 export function requireApp(
@@ -83,41 +56,4 @@ export function signatureRejection(
     400,
     expectedPayload,
   );
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Parses the raw body (already verified) as JSON matching `schema`. */
-export function parseJsonBody<T>(raw: Buffer, schema: z.ZodType<T>): T {
-  if (raw.length === 0)
-    throw new TikiRejection('invalid_request', 'the body is empty; expected a JSON object');
-  let text: string;
-  try {
-    text = strictUtf8.decode(raw);
-  } catch {
-    throw new TikiRejection('invalid_request', 'the body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new TikiRejection('invalid_request', 'the body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TikiRejection('invalid_request', 'the body must be a JSON object');
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || 'body';
-    const key = issue?.path[0];
-    const missing = typeof key === 'string' && (value as Record<string, unknown>)[key] === undefined;
-    const problem = missing ? 'is missing' : `is invalid (${issue?.message ?? 'unexpected value'})`;
-    throw new TikiRejection('invalid_request', `field "${field}" ${problem}`);
-  }
-  return parsed.data;
-}
-
-function clip(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
