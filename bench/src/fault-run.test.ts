@@ -24,8 +24,11 @@ const PROFILE_PATH = '/ecom/v1/customers/profile';
 const customer = (n: number) => BENCH_FIRST_CUSTOMER_ID + n;
 
 let world: World | undefined;
-afterEach(async () => {
-  await world?.close();
+afterEach(async (context) => {
+  const failed = context.task.result?.state === 'fail';
+  // A failed case keeps its folder (server log, database) for reading.
+  if (failed && world) console.error(`fault run: kept ${world.dir} (server.log, server.sqlite)`);
+  await world?.close({ keepFiles: failed });
   world = undefined;
 });
 

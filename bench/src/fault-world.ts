@@ -31,7 +31,7 @@ export interface World {
   stopTiki(): Promise<void>;
   /** The server's own `responseTime` (ms) for a request id, from its request log line. */
   serverResponseTime(requestId: string): Promise<number>;
-  close(): Promise<void>;
+  close(o?: { keepFiles?: boolean }): Promise<void>;
 }
 
 export interface Answer {
@@ -120,10 +120,10 @@ export async function createWorld(o: { customers?: number } = {}): Promise<World
     },
     arrivals: (path) => arrivals.get(path) ?? 0,
     stopTiki,
-    async close() {
+    async close(options = {}) {
       for (const server of servers) await server.stop('SIGKILL');
       if (tiki.listening) await stopTiki();
-      await rm(dir, { recursive: true, force: true });
+      if (!options.keepFiles) await rm(dir, { recursive: true, force: true });
     },
   };
 }
