@@ -1,5 +1,5 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type * as z from 'zod';
 import { isAdjustableClock } from './clock.ts';
 import {
@@ -15,6 +15,7 @@ import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from './js
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';
 import type { RequestLog } from './request-log.ts';
+import { exactRouter } from './router.ts';
 import type { EmulatorState } from './state.ts';
 import { renderStatePage } from './state-page.ts';
 
@@ -76,7 +77,7 @@ const allowCors: RequestHandler = (req, res, next) => {
 /** Development and test controls under /__emulator/: not part of Tiki. */
 export function controlRoutes(deps: ControlRouteDeps): Router {
   const { state, faults, log, clock } = deps;
-  const router = Router();
+  const router = exactRouter();
   router.use((req, res, next) => {
     const context = contextOf(res);
     context.route = 'emulator';

@@ -2,18 +2,16 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '@tini-starter/tiki-platform/clock';
-import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { createOffsetClock } from './clock.ts';
 import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
 import { FaultSchema } from './control-schemas.ts';
+import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } from './error-answers.ts';
 import { createFaultBoard } from './faults.ts';
 import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
-import { BODY_LIMIT_BYTES } from './json-body.ts';
 import { openApiRoutes } from './open-api-routes.ts';
 import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
-import { envelopeError } from './rejection.ts';
-import { contextOf, trackRequests } from './request-context.ts';
+import { trackRequests } from './request-context.ts';
 import { createRequestLog } from './request-log.ts';
 import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
 import { createState, type StateSnapshot } from './state.ts';
@@ -80,66 +78,6 @@ export interface Emulator {
   snapshot(): StateSnapshot;
 }
 
-const TIKI_POST_PATHS = [
-  `${REST_BASE_PATH}${TIKI_PATHS.token}`,
-  `${REST_BASE_PATH}${TIKI_PATHS.refresh}`,
-  `${REST_BASE_PATH}${TIKI_PATHS.me}`,
-  GRAPHQL_PATH,
-];
-
-const notFound: RequestHandler = (req, res) => {
-  const context = contextOf(res);
-  if (TIKI_POST_PATHS.includes(req.path)) {
-    context.verdict = 'method_not_allowed';
-    res
-      .status(405)
-      .set('allow', 'POST')
-      .json(envelopeError(405, 'method_not_allowed', `use POST for ${req.path}`));
-    return;
-  }
-  if (req.path === TIKI_PATHS.profile) {
-    context.verdict = 'method_not_allowed';
-    res
-      .status(405)
-      .set('allow', 'GET')
-      .json(envelopeError(405, 'method_not_allowed', `use GET for ${req.path}`));
-    return;
-  }
-  context.verdict = 'not_found';
-  res.status(404).json(envelopeError(404, 'not_found', `no route ${req.method} ${req.path}`));
-};
-
-/** Body-reading errors (express.raw's, the only body parser here) and bugs answer an envelope: never a stack trace. */
-const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
-  const context = contextOf(res);
-  if (res.headersSent) {
-    req.socket.destroy();
-    return;
-  }
-  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-  let status = 500;
-  let reason = 'internal_error';
-  let message = 'the emulator failed on this request; see its console';
-  if (type === 'entity.too.large') {
-    status = 413;
-    reason = 'payload_too_large';
-    message = `the body exceeds ${BODY_LIMIT_BYTES} bytes`;
-  } else if (type === 'encoding.unsupported') {
-    status = 415;
-    reason = 'invalid_request';
-    message = 'compressed bodies are not accepted: send the JSON bytes that were signed';
-  } else if (type === 'request.aborted' || type === 'request.size.invalid') {
-    status = 400;
-    reason = 'invalid_request';
-    message = 'the body was not received completely';
-  } else {
-    console.error('tiki-emulator: unexpected error on', req.method, req.path, error);
-  }
-  context.verdict = reason;
-  context.message = message;
-  res.status(status).json(envelopeError(status, reason, message));
-};
-
 function requireLifetimes(lifetimes: Lifetimes): Lifetimes {
   for (const [name, ms] of Object.entries(lifetimes) as [string, number][]) {
     if (!Number.isSafeInteger(ms) || ms <= 0) {
@@ -167,7 +105,11 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Exact paths, as on Tiki (see router.ts); the mount points below match the same way.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.use(trackRequests(log, clock));
+  app.use(refuseTikiPreflight);
   app.use(REST_BASE_PATH, platformRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
   app.use(graphqlRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
   app.use(openApiRoutes({ state, faults, shutdown: shutdown.signal }));
@@ -184,6 +126,7 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
       if (server !== null || shutdown.signal.aborted)
         throw new Error('tiki-emulator: an emulator listens once');
       const created = createServer(app);
+      created.on('clientError', answerUnparsableRequest);
       server = created;
       created.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
       await once(created, 'listening');

@@ -1,6 +1,6 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { explainGraphqlInput, verifyGraphqlInput } from '@tini-starter/tiki-platform/signature';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
 import * as z from 'zod';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
@@ -8,6 +8,7 @@ import { type AuthAccessTokenResult, buildTikiGraphqlSchema } from './graphql-sc
 import { clip, parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
+import { exactRouter } from './router.ts';
 import { signatureRejection } from './signed-request.ts';
 import type { EmulatorState, Grant } from './state.ts';
 import { maskCredentialsInText } from './tokens.ts';
@@ -114,7 +115,7 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
     return { status: 200, body: { errors: errors.map((error) => error.toJSON()) } };
   }
 
-  const router = Router();
+  const router = exactRouter();
   router.post(
     GRAPHQL_PATH,
     (_req, res, next) => {

@@ -1,8 +1,9 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import { type Request, Router } from 'express';
+import type { Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';
+import { exactRouter } from './router.ts';
 import { type EmulatorState, PROFILE_SCOPE } from './state.ts';
 
 export interface OpenApiRouteDeps extends FaultedRouteDeps {
@@ -37,7 +38,7 @@ function bearerToken(req: Request): string | undefined {
 
 /** GET /ecom/v1/customers/profile: the customer behind a live access token that has `user_profile`. */
 export function openApiRoutes(deps: OpenApiRouteDeps): Router {
-  const router = Router();
+  const router = exactRouter();
   router.get(
     TIKI_PATHS.profile,
     (_req, res, next) => {

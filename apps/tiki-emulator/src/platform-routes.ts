@@ -5,11 +5,12 @@ import {
   TIKI_PATHS,
   TokenInfoRequestSchema,
 } from '@tini-starter/tiki-platform/schemas';
-import { type Request, Router } from 'express';
+import type { Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
 import { parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { envelopeOf, type TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
+import { exactRouter } from './router.ts';
 import { requireApp, requireValidSignature } from './signed-request.ts';
 import type { EmulatorState } from './state.ts';
 import type { Operation } from './types.ts';
@@ -33,7 +34,7 @@ function ok(data: unknown): Outcome {
 /** POST /oauth/auth/token, /oauth/auth/token/refresh, /oauth/me: signed, verified over the raw body. */
 export function platformRoutes(deps: PlatformRouteDeps): Router {
   const { state } = deps;
-  const router = Router();
+  const router = exactRouter();
 
   /** Content type, client id, then the signature over the raw bytes, and only then the JSON. */
   function signedBody(req: Request, context: RequestContext): { clientId: string; raw: Buffer } {
