@@ -8,8 +8,10 @@
  * Tiki: Tiki treats a reused code as an attack and may revoke what it issued for it, which would log out the
  * user's first, legitimate login. The store remembers codes (as sha256) across restarts and processes.
  *
- * When the exchange never reached a verdict (timeout, connection dropped, 5xx) the claim is released: the code
- * may still be unused at Tiki, and if it was used, Tiki answers invalid_code on the retry.
+ * When the exchange got no grant and Tiki did not say invalid_code (timeout, connection dropped, 5xx, or Tiki
+ * refusing our signature while the server is misconfigured) the claim is released: the code may still be
+ * unused at Tiki, and if it was used, Tiki answers invalid_code on the retry. Once a grant arrived the code is
+ * spent: if /oauth/me then fails, the code is settled 'failed' and a retry is refused here.
  */
 import { randomUUID } from 'node:crypto';
 import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
@@ -20,7 +22,6 @@ import { ApiError } from './api-error.ts';
 import { hashSecret } from './session-token.ts';
 import type { Sessions } from './sessions.ts';
 import type { AuthCodeRecord, Store, UserRecord } from './store/store.ts';
-import { isTransientTikiFailure } from './tiki-failures.ts';
 import type { TikiTokenKeeper } from './tiki-token-keeper.ts';
 
 export interface LoginResult {
@@ -68,12 +69,13 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     try {
       grant = await tiki.exchangeAuthCode(code);
     } catch (err) {
+      // Only invalid_code says the code itself is dead. Any other failure before a grant (Tiki unreachable,
+      // slow, 5xx, or refusing *our* request: signature, timestamp, client id) leaves a code Tiki has not
+      // consumed, or one it will refuse on the retry: release it rather than burn the user's consent.
       if (err instanceof TikiApiError && err.reason === 'invalid_code') {
         await store.settleAuthCode(codeHash, 'rejected', null, clock.now());
-      } else if (isTransientTikiFailure(err)) {
-        await store.releaseAuthCode(codeHash);
       } else {
-        await store.settleAuthCode(codeHash, 'failed', null, clock.now());
+        await store.releaseAuthCode(codeHash);
       }
       throw err;
     }
@@ -97,8 +99,9 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
   }
 
   /** Another process claimed the code: wait for its outcome if it is still pending, else refuse. */
-  async function awaitOtherProcess(first: AuthCodeRecord): Promise<Exchanged> {
+  async function awaitOtherProcess(first: AuthCodeRecord, log: Logger): Promise<Exchanged> {
     if (first.state !== 'pending' || clock.now() - first.createdAt > o.pendingWaitMs) throw alreadyUsed();
+    log.debug('auth code is being exchanged by another instance; waiting for its outcome');
     const maxPolls = Math.ceil(o.pendingWaitMs / pollMs);
     for (let poll = 0; poll < maxPolls; poll++) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -125,7 +128,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     const claim = await store.claimAuthCode(codeHash, clock.now());
     const joined = inflight.get(codeHash);
     if (joined) return joined;
-    if (!claim.claimed) return awaitOtherProcess(claim.record);
+    if (!claim.claimed) return awaitOtherProcess(claim.record, log);
     const flight = exchange(code, codeHash, log).finally(() => inflight.delete(codeHash));
     inflight.set(codeHash, flight);
     return flight;

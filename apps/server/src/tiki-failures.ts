@@ -12,16 +12,6 @@ import {
 } from '@tini-starter/tiki-platform/errors';
 import { ApiError } from './api-error.ts';
 
-/** Errors after which the request may or may not have reached Tiki; retrying later can succeed. */
-export function isTransientTikiFailure(err: unknown): boolean {
-  return (
-    err instanceof TikiTimeoutError ||
-    err instanceof TikiNetworkError ||
-    err instanceof TikiResponseError ||
-    (err instanceof TikiApiError && err.status >= 500)
-  );
-}
-
 export function isDeadTokenError(err: unknown): boolean {
   return err instanceof TikiApiError && err.reason === 'invalid_token';
 }

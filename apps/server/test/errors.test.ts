@@ -1,13 +1,12 @@
 /** Every error code of the contract, each produced by its real cause, in the one shape the mini app reads. */
 import { ERROR_STATUS, ErrorBodySchema } from '@tini-starter/api-contract/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApiResponse, errorOf, type Stack, startStack } from './harness.ts';
+import { type ApiResponse, closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
 
 let stack: Stack;
-afterEach(async () => {
-  expect(stack.recorder.leaks()).toEqual([]);
-  await stack.close();
-});
+// The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an
+// answer, and no session token in a log line.
+afterEach(() => closeAndExpectNoLeak(stack));
 
 function expectError(response: ApiResponse, code: keyof typeof ERROR_STATUS) {
   expect(response.status).toBe(ERROR_STATUS[code]);
@@ -178,6 +177,21 @@ describe('the other codes', () => {
     expect(stack.emulator.countOperation('token', 'invalid_signature')).toBe(1);
     // The log says what went wrong, for the operator.
     expect(stack.recorder.logLines.some((line) => line.includes('invalid_signature'))).toBe(true);
+  });
+});
+
+describe('caching', () => {
+  it('refusals of the session and login routes are no-store as well, like their successes', async () => {
+    stack = await startStack();
+    const refusals = [
+      await stack.request('GET', '/api/me'),
+      await stack.request('GET', '/api/profile', { token: 'A'.repeat(43) }),
+      await stack.request('POST', '/api/auth/logout'),
+      await stack.request('POST', '/api/auth/login', { json: {} }),
+      await stack.login('made-up.code-that-tiki-never-issued'),
+    ];
+    expect(refusals.map((response) => response.status)).toEqual([401, 401, 401, 400, 401]);
+    for (const response of refusals) expect(response.headers.get('cache-control')).toBe('no-store');
   });
 });
 

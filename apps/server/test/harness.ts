@@ -11,12 +11,16 @@ import { Writable } from 'node:stream';
 import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-starter/tiki-emulator/emulator';
 import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
+import { expect } from 'vitest';
 import { type StartedServer, startServer } from '../src/testing.ts';
 
 /** Everything a leak check looks at: secrets seen on the wire, and what the mini app and the logs saw. */
 export interface LeakRecorder {
   secrets: Set<string>;
+  /** Our own session tokens: the mini app may see them, a log line never. */
+  sessionTokens: Set<string>;
   logLines: string[];
+  /** Every answer the mini app received, status line and headers included (a header can leak too). */
   responseBodies: string[];
   /** The path of every call the Tiki client made (each attempt, as it leaves), e.g. '/ecom/v1/customers/profile'. */
   tikiCalls: string[];
@@ -24,7 +28,10 @@ export interface LeakRecorder {
   tikiFetch: typeof fetch;
   logStream: Writable;
   addSecret(secret: string): void;
-  /** The secrets found in any log line or response body (empty when nothing leaked). */
+  /** Records an answer of our server: its status, headers and body, and any session token it carries. */
+  recordResponse(response: Response, text: string): void;
+  /** Tiki's secrets found in any log line or answer, and session tokens found in any log line (empty when
+   * nothing leaked). */
   leaks(): string[];
 }
 
@@ -32,6 +39,7 @@ const SECRET_FIELD = /"?(access_token|refresh_token|code|signature)"?\s*:\s*"([^
 
 export function createLeakRecorder(): LeakRecorder {
   const secrets = new Set<string>([DEV_CLIENT_SECRET]);
+  const sessionTokens = new Set<string>();
   const logLines: string[] = [];
   const responseBodies: string[] = [];
   const tikiCalls: string[] = [];
@@ -51,10 +59,21 @@ export function createLeakRecorder(): LeakRecorder {
   };
   return {
     secrets,
+    sessionTokens,
     logLines,
     responseBodies,
     tikiCalls,
     addSecret,
+    recordResponse(response, text) {
+      const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n');
+      responseBodies.push(`${response.status}\n${headers}\n\n${text}`);
+      try {
+        const { token } = JSON.parse(text) as { token?: unknown };
+        if (typeof token === 'string') sessionTokens.add(token);
+      } catch {
+        // not JSON: no session token in it
+      }
+    },
     logStream: new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
@@ -68,14 +87,21 @@ export function createLeakRecorder(): LeakRecorder {
       if (signature) addSecret(signature);
       const bearer = headers.get('authorization')?.replace(/^Bearer /i, '');
       if (bearer) addSecret(bearer);
-      if (typeof init?.body === 'string') collect(init.body);
+      // The REST client sends the exact bytes it signed (a Uint8Array); GraphQL documents go as strings.
+      const body = init?.body;
+      if (typeof body === 'string') collect(body);
+      else if (body instanceof Uint8Array) collect(new TextDecoder().decode(body));
+      else if (body !== undefined && body !== null) throw new Error('leak recorder: unreadable request body');
       const response = await fetch(input, init);
       collect(await response.clone().text());
       return response;
     },
     leaks() {
       const seen = [...logLines, ...responseBodies];
-      return [...secrets].filter((secret) => seen.some((text) => text.includes(secret)));
+      return [
+        ...[...secrets].filter((secret) => seen.some((text) => text.includes(secret))),
+        ...[...sessionTokens].filter((token) => logLines.some((line) => line.includes(token))),
+      ];
     },
   };
 }
@@ -160,9 +186,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         headers['content-type'] ??= 'application/json';
         body = JSON.stringify(r.json);
       }
+      if (r.token !== undefined && r.token.length >= 8) recorder.sessionTokens.add(r.token);
       const response = await fetch(`${server.url}${path}`, { method, headers, body });
       const text = await response.text();
-      recorder.responseBodies.push(text);
+      recorder.recordResponse(response, text);
       let parsed: unknown;
       try {
         parsed = text === '' ? undefined : JSON.parse(text);
@@ -195,4 +222,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
 /** The body of an error answer, e.g. { code: 'unauthenticated', ... }. */
 export function errorOf(response: ApiResponse): { code: string; message: string; details?: unknown } {
   return (response.body as { error: { code: string; message: string; details?: unknown } }).error;
+}
+
+/** Closes the stack first, so that every request's last log line is written, then fails on any leak. */
+export async function closeAndExpectNoLeak(stack: Stack): Promise<void> {
+  await stack.close();
+  expect(stack.recorder.leaks()).toEqual([]);
 }

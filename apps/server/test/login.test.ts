@@ -4,14 +4,12 @@ import {
   ProfileResponseSchema,
 } from '@tini-starter/api-contract/auth';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
 
 let stack: Stack;
-afterEach(async () => {
-  // The leak check of every flow in this file: no token, code, secret or signature in a log line or an answer.
-  expect(stack.recorder.leaks()).toEqual([]);
-  await stack.close();
-});
+// The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an
+// answer, and no session token in a log line.
+afterEach(() => closeAndExpectNoLeak(stack));
 
 describe.each(['rest', 'graphql'] as const)('the happy path over the %s transport', (transport) => {
   it('exchanges the code once, opens a session, and serves /api/me and /api/profile with it', async () => {
@@ -165,6 +163,29 @@ describe('a code is exchanged with Tiki once', () => {
     expect(stack.emulator.countOperation('token')).toBe(1);
   });
 
+  it('a code Tiki refused because our server was misconfigured (wrong secret) still logs in once it is fixed', async () => {
+    const wrongSecret = 'not-the-secret-tiki-registered-for-this-app';
+    stack = await startStack({ env: { TIKI_CLIENT_SECRET: wrongSecret } });
+    stack.recorder.addSecret(wrongSecret);
+    const code = stack.authCode();
+    expect(errorOf(await stack.login(code)).code).toBe('internal');
+    expect(stack.emulator.countOperation('token', 'invalid_signature')).toBe(1);
+
+    await stack.restartServer({}); // the operator sets the right secret
+    const retried = await stack.login(code);
+    expect(retried.status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+
+  it('a code whose exchange Tiki answered with 5xx (nothing committed) can be submitted again', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    stack.emulator.setFault({ route: 'token', kind: 'status', status: 502, times: 1 });
+    expect(errorOf(await stack.login(code)).code).toBe('upstream_unavailable');
+    expect((await stack.login(code)).status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+
   it('a code whose exchange never reached Tiki (connection dropped) can be submitted again', async () => {
     stack = await startStack();
     const code = stack.authCode();
@@ -194,13 +215,24 @@ describe('logging', () => {
     );
   });
 
-  it('the leak check itself catches a secret that reaches a log line or an answer', async () => {
+  it('the leak check itself catches a Tiki secret in a log line or an answer’s header, and a session token in a log line', async () => {
     stack = await startStack();
-    await stack.loginToken();
-    const [secret] = [...stack.recorder.secrets].filter((s) => !s.startsWith('dev-only'));
-    expect(secret).toBeDefined();
-    stack.recorder.logLines.push(`{"msg":"oops ${secret}"}`);
-    expect(stack.recorder.leaks()).toEqual([secret]);
-    stack.recorder.logLines.pop();
+    const session = await stack.loginToken();
+    const { recorder } = stack;
+    const [secret] = [...recorder.secrets].filter((s) => !s.startsWith('dev-only'));
+    if (secret === undefined) throw new Error('no Tiki secret was recorded from the wire');
+    expect(recorder.leaks()).toEqual([]);
+
+    recorder.logLines.push(`{"msg":"oops ${secret}"}`);
+    expect(recorder.leaks()).toEqual([secret]);
+    recorder.logLines.pop();
+
+    recorder.recordResponse(new Response('{}', { headers: { 'x-debug': secret } }), '{}');
+    expect(recorder.leaks()).toEqual([secret]);
+    recorder.responseBodies.pop();
+
+    recorder.logLines.push(`{"msg":"issued ${session}"}`);
+    expect(recorder.leaks()).toEqual([session]);
+    recorder.logLines.pop();
   });
 });

@@ -61,8 +61,9 @@ async function call(url: string, method: string, path: string, o: { token?: stri
     headers,
     body: o.json === undefined ? undefined : JSON.stringify(o.json),
   });
+  if (o.token) recorder.sessionTokens.add(o.token);
   const text = await response.text();
-  recorder.responseBodies.push(text);
+  recorder.recordResponse(response, text);
   return {
     status: response.status,
     body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
@@ -91,7 +92,8 @@ async function spawnFixture(): Promise<ChildServer> {
 async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer> {
   const child = await spawnServer('src/main.ts', {
     PORT: '0',
-    LOG_LEVEL: 'info',
+    // Every line the process can write goes through the leak check.
+    LOG_LEVEL: 'trace',
     DATABASE_FILE: dbFile,
     TIKI_REST_BASE_URL: front.baseUrls.restBaseUrl,
     TIKI_GRAPHQL_URL: front.baseUrls.graphqlUrl,
@@ -105,7 +107,12 @@ async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer>
 describe('two server processes sharing one database file', () => {
   it('50 concurrent /api/profile calls with an expired token, split across both, make exactly one refresh', async () => {
     // Log in while the token is fresh (an in-process server on the same file, on the emulator's clock)...
-    const loginServer = await startServer({ baseUrls: front.baseUrls, dbFile, clock: emulatorClock });
+    const loginServer = await startServer({
+      baseUrls: front.baseUrls,
+      dbFile,
+      clock: emulatorClock,
+      logDestination: recorder.logStream,
+    });
     const login = await call(loginServer.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
     const token = login.body?.token as string;
     await loginServer.close();
@@ -134,20 +141,26 @@ describe('two server processes sharing one database file', () => {
     expect(emulator.count('profile', 'ok')).toBe(50);
   });
 
-  it('one code submitted to both processes at once is exchanged with Tiki once', async () => {
+  it('one code submitted to both processes at once is exchanged with Tiki once, and both get a session', async () => {
     const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
     if (!a || !b) throw new Error('unreachable');
     const code = authCode();
-    const answers = await Promise.all(
-      [a, b].map((server) => call(server.url, 'POST', '/api/auth/login', { json: { authCode: code } })),
-    );
+    // Hold the exchange at Tiki until the second process has found the code pending and waits for it.
+    front.hold('/oauth/auth/token');
+    const first = call(a.url, 'POST', '/api/auth/login', { json: { authCode: code } });
+    await front.arrivals('/oauth/auth/token', 1);
+    const second = call(b.url, 'POST', '/api/auth/login', { json: { authCode: code } });
+    await b.waitForLog(/^auth code is being exchanged by another instance/);
+    front.release();
 
+    const answers = await Promise.all([first, second]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     expect(emulator.countOperation('token')).toBe(1);
-    // The second process either joined the first one's exchange or (if it came after) refused the reused code.
-    expect(answers.map((answer) => answer.status)).toContain(200);
-    for (const answer of answers.filter((x) => x.status !== 200)) {
-      expect(answer.body).toMatchObject({ error: { code: 'invalid_auth_code' } });
-    }
+    const [sessionA, sessionB] = answers.map(
+      (answer) => answer.body as { token: string; user: { id: string } },
+    );
+    expect(sessionA?.token).not.toBe(sessionB?.token);
+    expect(sessionA?.user.id).toBe(sessionB?.user.id);
   });
 });
 

@@ -1,13 +1,12 @@
 import { createManualClock } from '@tini-starter/tiki-platform/clock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
 
 const HOUR = 3600_000;
 let stack: Stack;
-afterEach(async () => {
-  expect(stack.recorder.leaks()).toEqual([]);
-  await stack.close();
-});
+// The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an
+// answer, and no session token in a log line.
+afterEach(() => closeAndExpectNoLeak(stack));
 
 describe('refreshing Tiki access tokens', () => {
   it('refreshes ahead of expiry, within the margin, once, and then uses the new token', async () => {
