@@ -23,19 +23,8 @@ export interface TikiClientOptions {
   retryBaseDelayMs?: number;
 }
 
-export interface ResolvedOptions {
-  clientId: string;
-  clientSecret: string;
-  restBaseUrl: string;
-  graphqlUrl: string;
-  openApiBaseUrl: string;
-  transport: 'rest' | 'graphql';
-  fetch: typeof fetch;
-  clock: Clock;
-  timeoutMs: number;
-  readRetries: number;
-  retryBaseDelayMs: number;
-}
+/** The options with every default filled in: what the calls read. */
+export type ResolvedOptions = Required<TikiClientOptions>;
 
 function requireHttpUrl(name: string, value: unknown): string {
   const text = requireNonEmptyString(name, value);

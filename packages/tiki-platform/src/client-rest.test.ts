@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { TikiApiError, TikiNetworkError, TikiResponseError, TikiTimeoutError } from './errors.ts';
 import { TIKI_HEADERS } from './schemas.ts';
@@ -12,6 +15,24 @@ import {
 } from './test-support/harness.ts';
 
 const h = useFakeTiki();
+
+/** A server that answers every request with a redirect to the same path under `target`. */
+async function startRedirector(status: number, target: string) {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    const path = (req.url ?? '/').replace(/^\/tiniapp-open-api/, '');
+    res.writeHead(status, { location: `${target}${path}?trace=abc` }).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('exchangeAuthCode over REST', () => {
   it('sends the signed code and returns the grant with the customer', async () => {
@@ -96,6 +117,14 @@ describe('exchangeAuthCode over REST', () => {
     expect(error.message).toContain('code [redacted] is unknown');
   });
 
+  it("Tiki's reason is redacted in the message too, should it quote the code", async () => {
+    h.tiki.on('token', () => ({ status: 400, json: tikiError(`invalid_code:${AUTH_CODE}`, 'no') }));
+    const error = await rejection(h.client().exchangeAuthCode(AUTH_CODE));
+    expect(error.message).toBe(
+      'Tiki exchangeAuthCode: Tiki refused with invalid_code:[redacted]: no (HTTP 400)',
+    );
+  });
+
   it('data that breaks the schema is TikiResponseError naming the field, not the values', async () => {
     h.tiki.on('token', () => ({
       json: envelope({
@@ -167,6 +196,28 @@ describe('exchangeAuthCode over REST', () => {
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(error.message).toBe('Tiki exchangeAuthCode: network failure (ECONNREFUSED)');
   });
+
+  it.each([301, 302, 307, 308])(
+    'a base URL that answers %i is not followed: the signed call goes nowhere else',
+    async (status) => {
+      // What an http:// base URL gets from a gateway that upgrades to https.
+      const gateway = await startRedirector(status, h.tiki.baseUrls.restBaseUrl);
+      try {
+        const client = h.client({ restBaseUrl: `${gateway.origin}/tiniapp-open-api` });
+        const error = await rejection(client.exchangeAuthCode(AUTH_CODE));
+        expect(error).toBeInstanceOf(TikiResponseError);
+        expect(error).toMatchObject({ status });
+        expect(error.message).toBe(
+          `Tiki exchangeAuthCode: HTTP ${status} redirect to ${h.tiki.baseUrls.restBaseUrl}/oauth/auth/token, ` +
+            "not followed; Tiki's API does not redirect: check the base URL (https, exact path)",
+        );
+        expect(gateway.hits).toEqual([`POST /tiniapp-open-api/oauth/auth/token`]);
+        expect(h.tiki.requests).toHaveLength(0);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
 
   it('an empty or non-string code is a TypeError before anything is sent', async () => {
     await expect(h.client().exchangeAuthCode('')).rejects.toThrow(/^tiki-platform: code must not be empty/);

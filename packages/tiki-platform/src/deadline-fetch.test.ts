@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fetchWithDeadline } from './deadline-fetch.ts';
-import { TikiNetworkError } from './errors.ts';
+import { TikiNetworkError, TikiResponseError } from './errors.ts';
 
 // These inject a fetch that fails the way a custom or polyfilled fetch can (no system error code); the real
 // network failures (refused, reset) are covered against real sockets in the client tests.
@@ -19,5 +19,23 @@ describe('fetchWithDeadline failures without a system error code', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TikiNetworkError);
     expect(error).toMatchObject({ code: null, message: `call: network failure (${text})` });
+  });
+});
+
+describe('fetchWithDeadline and redirects', () => {
+  it.each([
+    ['no Location', {}, 'call: HTTP 302 redirect, not followed'],
+    ['an unparsable Location', { location: 'http://[::1' }, 'call: HTTP 302 redirect, not followed'],
+  ])('names no target when the redirect has %s', async (_name, headers, start) => {
+    const redirecting = (() => Promise.resolve(new Response(null, { status: 302, headers }))) as typeof fetch;
+    const error = await fetchWithDeadline({
+      fetch: redirecting,
+      url: 'http://x/path',
+      init: {},
+      timeoutMs: 1_000,
+      what: 'call',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TikiResponseError);
+    expect((error as Error).message.startsWith(`${start}; `)).toBe(true);
   });
 });

@@ -52,7 +52,7 @@ export function tikiRefusal(i: {
     reason: i.reason,
     status: i.status,
     tikiCode: i.tikiCode,
-    message: `${i.call.what}: Tiki refused with ${i.reason}: ${redact(i.message, i.call.secrets)}${via}`,
+    message: `${i.call.what}: Tiki refused with ${redact(i.reason, i.call.secrets)}: ${redact(i.message, i.call.secrets)}${via}`,
   });
 }
 
