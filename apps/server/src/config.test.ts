@@ -64,11 +64,13 @@ describe('loadConfig', () => {
       PORT: 'eighty',
       TIKI_TRANSPORT: 'soap',
       TIKI_TIMEOUT_MS: '-5',
+      TIKI_READ_RETRIES: '3',
       TIKI_CLIENT_SECRET: ' ',
     });
     expect(problems.join('\n')).toMatch(/^PORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TRANSPORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TIMEOUT_MS: /m);
+    expect(problems.join('\n')).toMatch(/^TIKI_READ_RETRIES: /m); // at most twice, as issue 4 says
     expect(problems.join('\n')).toMatch(/^TIKI_CLIENT_SECRET: /m);
     expect(problems.join('\n')).not.toContain('eighty');
   });

@@ -88,7 +88,8 @@ const EnvSchema = z.object({
   TIKI_OPEN_API_BASE_URL: httpUrl.optional(),
   TIKI_TRANSPORT: z.enum(['rest', 'graphql']).default('rest'),
   TIKI_TIMEOUT_MS: integer(100, 60_000).default(5000),
-  TIKI_READ_RETRIES: integer(0, 5).default(2),
+  // Issue 4: idempotent reads are retried at most twice.
+  TIKI_READ_RETRIES: integer(0, 2).default(2),
   TIKI_REFRESH_MARGIN_MS: integer(0, 30 * MINUTE).default(2 * MINUTE),
 
   SESSION_IDLE_TIMEOUT_MS: integer(MINUTE).default(7 * DAY),

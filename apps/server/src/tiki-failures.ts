@@ -4,6 +4,8 @@
  * tiki_reauth_required; Tiki refusing *our* request (signature, client id) -> internal, because the mini app
  * can do nothing about a misconfigured server (the log says what to fix).
  */
+
+import type { ErrorCode } from '@tini-starter/api-contract/errors';
 import {
   TikiApiError,
   TikiNetworkError,
@@ -16,50 +18,29 @@ export function isDeadTokenError(err: unknown): boolean {
   return err instanceof TikiApiError && err.reason === 'invalid_token';
 }
 
+const because = (code: ErrorCode, message: string, cause: unknown) =>
+  new ApiError(code, message, undefined, { cause });
+
 /** The ApiError for a Tiki failure, or null when `err` is not one. */
 export function tikiFailureToApiError(err: unknown): ApiError | null {
-  if (err instanceof TikiTimeoutError) {
-    return new ApiError('upstream_unavailable', 'Tiki did not answer in time', undefined, { cause: err });
-  }
+  if (err instanceof TikiTimeoutError)
+    return because('upstream_unavailable', 'Tiki did not answer in time', err);
   if (err instanceof TikiNetworkError || err instanceof TikiResponseError) {
-    return new ApiError('upstream_unavailable', 'Tiki is unreachable or answered unexpectedly', undefined, {
-      cause: err,
-    });
+    return because('upstream_unavailable', 'Tiki is unreachable or answered unexpectedly', err);
   }
   if (!(err instanceof TikiApiError)) return null;
-  if (err.status >= 500) {
-    return new ApiError('upstream_unavailable', 'Tiki is failing; try again later', undefined, {
-      cause: err,
-    });
+  // 429: Tiki is shedding load. Nothing is wrong with the user or with us; the mini app should try later.
+  if (err.status >= 500 || err.status === 429) {
+    return because('upstream_unavailable', 'Tiki is failing or busy; try again later', err);
   }
   switch (err.reason) {
     case 'invalid_code':
-      return new ApiError(
-        'invalid_auth_code',
-        'The auth code is invalid, expired or already used',
-        undefined,
-        {
-          cause: err,
-        },
-      );
+      return because('invalid_auth_code', 'The auth code is invalid, expired or already used', err);
     case 'invalid_token':
-      return new ApiError(
-        'tiki_reauth_required',
-        'Tiki no longer accepts this user’s consent; ask again',
-        undefined,
-        {
-          cause: err,
-        },
-      );
+      return because('tiki_reauth_required', 'Tiki no longer accepts this user’s consent; ask again', err);
     case 'scope_missing':
-      return new ApiError('scope_missing', 'The user did not grant the scope this needs', undefined, {
-        cause: err,
-      });
+      return because('scope_missing', 'The user did not grant the scope this needs', err);
   }
-  if (err.status === 403) {
-    return new ApiError('scope_missing', 'The user did not grant the scope this needs', undefined, {
-      cause: err,
-    });
-  }
-  return new ApiError('internal', 'Internal error', undefined, { cause: err });
+  if (err.status === 403) return because('scope_missing', 'The user did not grant the scope this needs', err);
+  return because('internal', 'Internal error', err);
 }

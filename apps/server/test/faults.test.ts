@@ -64,6 +64,16 @@ describe('when Tiki misbehaves', () => {
     expect(stack.emulator.count('profile')).toBe(3);
   });
 
+  it('answers 503 when Tiki says 429 (it is shedding load), without retrying', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.emulator.setFault({ route: 'profile', kind: 'status', status: 429, times: 1 });
+
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('upstream_unavailable');
+    expect(stack.emulator.count('profile')).toBe(1);
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+  });
+
   it('never retries a refresh answered with 5xx: one call, 503, tokens kept for the next request', async () => {
     stack = await startStack();
     const token = await stack.loginToken();
