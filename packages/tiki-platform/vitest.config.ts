@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -17,6 +19,9 @@ export default defineConfig({
         'src/cli.ts',
       ],
       reporter: ['text-summary', 'text'],
+      // Reports go to the terminal only; the directory is scratch. One per run: two runs at once (turbo and an
+      // engineer in the same tree) sharing ./coverage delete each other's .tmp and fail.
+      reportsDirectory: join(tmpdir(), `tiki-platform-coverage-${process.pid}`),
       thresholds: { lines: 95, statements: 95, functions: 95, branches: 90 },
     },
   },
