@@ -45,6 +45,16 @@ describe('invalid_request (400)', () => {
     expectError(malformed, 'invalid_request');
     expectError(await stack.request('POST', '/api/auth/login'), 'invalid_request');
   });
+
+  it('refuses a body whose Content-Encoding does not decode (a bad request, not a server error)', async () => {
+    stack = await startStack();
+    const garbled = await stack.request('POST', '/api/auth/login', {
+      body: '{"authCode":"x"}',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expectError(garbled, 'invalid_request');
+    expect(stack.recorder.logLines.some((line) => line.includes('"level":50'))).toBe(false);
+  });
 });
 
 describe('unauthenticated (401)', () => {

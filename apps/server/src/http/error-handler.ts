@@ -19,13 +19,20 @@ function bodyParserError(err: unknown): ApiError | null {
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new ApiError('unsupported_media_type', 'Send the body as UTF-8 JSON');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return new ApiError('invalid_request', 'The request body could not be read');
     default:
       return null;
   }
+}
+
+/**
+ * Any other client error body-parser raises (an aborted upload, a size mismatch, a Content-Encoding whose bytes
+ * do not inflate...) is marked `expose` with a 4xx status: it is the request's fault, so 400, never a 500.
+ */
+function clientBodyError(err: unknown): ApiError | null {
+  if (typeof err !== 'object' || err === null || !('expose' in err) || err.expose !== true) return null;
+  const status = 'status' in err ? err.status : undefined;
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  return new ApiError('invalid_request', 'The request body could not be read');
 }
 
 export function toApiError(err: unknown): ApiError {
@@ -33,6 +40,7 @@ export function toApiError(err: unknown): ApiError {
   return (
     tikiFailureToApiError(err) ??
     bodyParserError(err) ??
+    clientBodyError(err) ??
     new ApiError('internal', 'Internal error', undefined, { cause: err })
   );
 }
