@@ -19,6 +19,8 @@
  *   land in the case above (tokens deleted, consent asked again). So a lost refresh costs the user at most one
  *   503 and one consent, never a loop, and never more than one extra refresh call.
  * - No refresh token at all (scope `offline` not granted): tiki_reauth_required when the access token expires.
+ * - An early refresh (inside the margin, token not yet expired) whose outcome is unknown does not fail the
+ *   request: the still-valid access token serves it, and the next request tries the refresh again.
  */
 import { randomUUID } from 'node:crypto';
 import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
@@ -26,7 +28,7 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { Logger } from 'pino';
 import { ApiError } from './api-error.ts';
 import type { Store } from './store/store.ts';
-import { isDeadTokenError } from './tiki-failures.ts';
+import { isDeadTokenError, tikiFailureToApiError } from './tiki-failures.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import { type OpenedTikiTokens, openTikiTokens, sealTikiTokens } from './token-vault.ts';
 
@@ -61,6 +63,11 @@ export interface TikiTokenKeeper {
 }
 
 const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
+
+/** Tiki unreachable, slow, failing, or another instance's refresh outlasting our wait: worth trying later. */
+function isUpstreamFailure(err: unknown): boolean {
+  return (err instanceof ApiError ? err : tikiFailureToApiError(err))?.code === 'upstream_unavailable';
+}
 
 export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeeper {
   const { store, cipher, tiki, clock } = o;
@@ -209,8 +216,15 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       }
       let refreshed = false;
       if (tokens.accessExpiresAt - o.refreshMarginMs <= clock.now()) {
-        tokens = await refresh(userId, tokens.generation, log);
-        refreshed = true;
+        try {
+          tokens = await refresh(userId, tokens.generation, log);
+          refreshed = true;
+        } catch (err) {
+          // Ahead of expiry the current token still works: Tiki being down or slow for the early refresh must
+          // not fail a request that can be served. A dead refresh token (reauth) or an expired token still fails.
+          if (!isUpstreamFailure(err) || tokens.accessExpiresAt <= clock.now()) throw err;
+          log.warn({ userId }, 'early tiki token refresh failed; using the still-valid access token');
+        }
       }
       try {
         return await use(tokens.accessToken);

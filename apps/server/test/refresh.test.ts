@@ -26,6 +26,30 @@ describe('refreshing Tiki access tokens', () => {
     expect(stack.emulator.count('profile', 'ok')).toBe(3);
   });
 
+  it('an early refresh that Tiki fails (5xx) does not fail the request: the still-valid token serves it', async () => {
+    stack = await startStack({ env: { TIKI_REFRESH_MARGIN_MS: '120000' } });
+    const token = await stack.loginToken();
+    stack.clock.advance(HOUR - 60_000); // one minute left: inside the margin, not expired
+    stack.emulator.setFault({ route: 'refresh', kind: 'status', status: 503, times: 1 });
+
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(0);
+    // The next request tries again, and this time Tiki answers.
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
+  it('an early refresh refused because the refresh token is dead asks for consent, even if the access token still works', async () => {
+    stack = await startStack({ env: { TIKI_REFRESH_MARGIN_MS: '120000' } });
+    const token = await stack.loginToken();
+    stack.clock.advance(HOUR - 60_000);
+    stack.emulator.revokeTokens({ customerId: 1 });
+
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+  });
+
   it('50 concurrent /api/profile calls with an expired token make one refresh, and all succeed', async () => {
     stack = await startStack();
     const token = await stack.loginToken();
