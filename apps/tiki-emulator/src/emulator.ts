@@ -86,6 +86,12 @@ function requireLifetimes(lifetimes: Lifetimes): Lifetimes {
       );
     }
   }
+  // expires_in is whole seconds: under one second it would be 0, which Tiki never sends and clients refuse.
+  if (lifetimes.accessTokenMs < 1000) {
+    throw new TypeError(
+      `tiki-emulator: lifetimes.accessTokenMs must be at least 1000 (expires_in is in seconds), got ${lifetimes.accessTokenMs}`,
+    );
+  }
   return lifetimes;
 }
 

@@ -74,6 +74,8 @@ describe('GET /__emulator/ (the state page)', () => {
     const response = await fetch(`${run.origin}/__emulator/?refresh=5`);
     const html = await response.text();
     expect(html).toContain('<meta http-equiv="refresh" content="5">');
+    // "?" and not "./": the page is also served at /__emulator, where "./" is the origin's root.
+    expect(html).toContain('Reloads every 5 s (<a href="?">stop</a>).');
     expect(html).toContain('5 older rows not shown (see GET /__emulator/state).');
     expect((await page(run.origin)).html).not.toContain('http-equiv');
     expect(await (await fetch(`${run.origin}/__emulator/?refresh=<x>`)).text()).not.toContain('http-equiv');

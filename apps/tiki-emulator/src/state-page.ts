@@ -163,7 +163,7 @@ export function renderStatePage(input: StatePageInput): string {
 <p class="muted">Emulator clock: ${text(iso(now))}${input.clockAdjustable ? ' (adjustable: POST /__emulator/clock)' : ''}.
 Lifetimes: auth code ${text(duration(l.authCodeMs))}, access token ${text(duration(l.accessTokenMs))},
 refresh token ${text(duration(l.refreshTokenMs))}.
-${input.refreshSeconds === undefined ? 'Reload to refresh, or open <a href="?refresh=5">?refresh=5</a>.' : `Reloads every ${text(input.refreshSeconds)} s (<a href="./">stop</a>).`}</p>
+${input.refreshSeconds === undefined ? 'Reload to refresh, or open <a href="?refresh=5">?refresh=5</a>.' : `Reloads every ${text(input.refreshSeconds)} s (<a href="?">stop</a>).`}</p>
 <p class="note">State lives in memory and is lost on restart. Codes and tokens are shown as a prefix only.</p>
 <h2>Apps</h2>
 ${apps}

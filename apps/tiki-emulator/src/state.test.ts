@@ -65,6 +65,9 @@ describe('createEmulator options', () => {
       'tiki-emulator: lifetimes.authCodeMs must be a positive integer of milliseconds, got 0',
     );
     expect(() => createEmulator({ lifetimes: { accessTokenMs: 1.5 } })).toThrow(TypeError);
+    expect(() => createEmulator({ lifetimes: { accessTokenMs: 999 } })).toThrow(
+      'tiki-emulator: lifetimes.accessTokenMs must be at least 1000 (expires_in is in seconds), got 999',
+    );
   });
 
   it('registers the development app and seeds customer 1 "Ti Ni" by default', () => {
