@@ -33,19 +33,7 @@ export { createOffsetClock, type OffsetClock } from './clock.ts';
 export { TikiRejection } from './rejection.ts';
 export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
 export type { StateSnapshot } from './state.ts';
-export type {
-  AuthCodeAnswer,
-  BaseUrls,
-  EmulatorApp,
-  EmulatorCustomer,
-  EmulatorOptions,
-  Fault,
-  FaultRoute,
-  IssueAuthCodeInput,
-  Lifetimes,
-  Operation,
-  RequestLogEntry,
-} from './types.ts';
+export type * from './types.ts';
 
 export interface Emulator {
   /** The Express app, for mounting or for driving without a port. */
