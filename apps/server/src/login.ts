@@ -44,13 +44,13 @@ export interface LoginOptions {
   clock: Clock;
   /** How long a code pending in another process is waited for before it counts as abandoned (ms). */
   pendingWaitMs: number;
-  /** Poll interval while waiting for another process's exchange (ms, real time). */
-  pollMs?: number;
   /** Sessions idle this long are pruned. */
   sessionIdleTimeoutMs: number;
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** Poll interval while waiting for another process's exchange (real time: the other process's progress). */
+const PENDING_POLL_MS = 50;
 /**
  * How long a used code is remembered. Tiki's codes die after about a minute, so a week is far past any
  * legitimate retry; afterwards a resubmission reaches Tiki, which refuses the dead code itself.
@@ -61,7 +61,6 @@ const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was 
 
 export function createLogin(o: LoginOptions): (authCode: string, log: Logger) => Promise<LoginResult> {
   const { store, tiki, keeper, sessions, clock } = o;
-  const pollMs = o.pollMs ?? 50;
   const inflight = new Map<string, Promise<Exchanged>>();
 
   async function exchange(code: string, codeHash: string, log: Logger): Promise<Exchanged> {
@@ -102,9 +101,9 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
   async function awaitOtherProcess(first: AuthCodeRecord, log: Logger): Promise<Exchanged> {
     if (first.state !== 'pending' || clock.now() - first.createdAt > o.pendingWaitMs) throw alreadyUsed();
     log.debug('auth code is being exchanged by another instance; waiting for its outcome');
-    const maxPolls = Math.ceil(o.pendingWaitMs / pollMs);
+    const maxPolls = Math.ceil(o.pendingWaitMs / PENDING_POLL_MS);
     for (let poll = 0; poll < maxPolls; poll++) {
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
       const record = await store.getAuthCode(first.codeHash);
       if (!record) {
         throw new ApiError(

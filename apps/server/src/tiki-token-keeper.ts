@@ -42,8 +42,6 @@ export interface TikiTokenKeeperOptions {
   refreshMarginMs: number;
   /** How long a cross-process refresh lease lasts; longer than one refresh call can take. */
   leaseMs: number;
-  /** How often a process waiting for another process's refresh looks at the store (ms, real time). */
-  leasePollMs?: number;
 }
 
 export interface UseOptions {
@@ -62,6 +60,9 @@ export interface TikiTokenKeeper {
   grantedScopes(userId: string): Promise<string[] | null>;
 }
 
+/** How often a process waiting for another process's refresh looks at the store (real time). */
+const LEASE_POLL_MS = 25;
+
 const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
 
 /** Tiki unreachable, slow, failing, or another instance's refresh outlasting our wait: worth trying later. */
@@ -71,7 +72,6 @@ function isUpstreamFailure(err: unknown): boolean {
 
 export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeeper {
   const { store, cipher, tiki, clock } = o;
-  const pollMs = o.leasePollMs ?? 25;
   const inflight = new Map<string, Promise<OpenedTikiTokens>>();
 
   async function current(userId: string): Promise<OpenedTikiTokens> {
@@ -102,7 +102,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   ): Promise<OpenedTikiTokens> {
     const owner = randomUUID();
     // Bounded in real time as well as by the lease: a manual clock in tests never expires a lease by itself.
-    const maxPolls = Math.ceil((2 * o.leaseMs) / pollMs);
+    const maxPolls = Math.ceil((2 * o.leaseMs) / LEASE_POLL_MS);
     for (let poll = 0; ; poll++) {
       const lease = await store.acquireRefreshLease({
         userId,
@@ -136,7 +136,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
           if (poll >= maxPolls) {
             throw new ApiError('upstream_unavailable', 'Another instance is still refreshing the Tiki token');
           }
-          await new Promise((resolve) => setTimeout(resolve, pollMs));
+          await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
       }
     }
   }

@@ -18,7 +18,6 @@ export interface Sealed {
 export interface TokenCipher {
   seal(plaintext: string, aad: string): Sealed;
   open(sealed: Sealed, aad: string): string;
-  readonly activeKeyId: string;
 }
 
 export class TokenDecryptionError extends Error {
@@ -36,7 +35,6 @@ export function createTokenCipher(o: {
   if (!active) throw new TypeError(`server: active encryption key "${o.activeKeyId}" is not configured`);
 
   return {
-    activeKeyId: o.activeKeyId,
     seal(plaintext, aad) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', active, iv);

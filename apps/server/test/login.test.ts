@@ -186,6 +186,18 @@ describe('a code is exchanged with Tiki once', () => {
     expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
   });
 
+  it('a code whose exchange succeeded but /oauth/me then failed is spent: 503, then refused without Tiki', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    stack.emulator.setFault({ route: 'me', kind: 'status', status: 503 });
+    expect(errorOf(await stack.login(code)).code).toBe('upstream_unavailable');
+    expect(stack.emulator.count('me')).toBe(3); // a read: retried twice
+
+    stack.emulator.clearFaults();
+    expect(errorOf(await stack.login(code)).code).toBe('invalid_auth_code');
+    expect(stack.emulator.countOperation('token')).toBe(1);
+  });
+
   it('a code whose exchange never reached Tiki (connection dropped) can be submitted again', async () => {
     stack = await startStack();
     const code = stack.authCode();
