@@ -63,6 +63,25 @@ describe('refreshing Tiki access tokens', () => {
     expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
   });
 
+  it('a refresh lease left by an instance that crashed expires, and the next request takes it over', async () => {
+    stack = await startStack();
+    const login = await stack.login(stack.authCode());
+    const { token, user } = login.body as { token: string; user: { id: string } };
+    // An instance took the lease for the current tokens and died before refreshing.
+    const crashed = await stack.server.store.acquireRefreshLease({
+      userId: user.id,
+      seenGeneration: 1,
+      owner: 'crashed-instance',
+      now: stack.clock.now(),
+      leaseMs: 10_000,
+    });
+    expect(crashed.kind).toBe('acquired');
+
+    stack.clock.advance(2 * HOUR); // the token expired, and the lease long ago
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
   it('refreshes once when Tiki rejects an access token our clock still believes valid', async () => {
     const serverClock = createManualClock(Date.now());
     const tikiClock = createManualClock(serverClock.now());
