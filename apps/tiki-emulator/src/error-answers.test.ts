@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
+import { answerUnparsableRequest } from './error-answers.ts';
 import { type Envelope, json, type Running, startEmulator } from './test-helpers.ts';
 
 const envelope = (code: number, reason: string, message: string) => ({
@@ -78,5 +79,33 @@ describe('requests no route takes', () => {
       const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
       expect(JSON.parse(body)).toEqual(envelope(400, 'invalid_request', 'the request is not valid HTTP/1.1'));
     }
+  });
+
+  // Node's request timeout is minutes long: these feed the handler what Node reports, on a socket stand-in.
+  function answerTo(code: string, writable = true) {
+    const written: string[] = [];
+    let destroyed = false;
+    const socket = {
+      writable,
+      end: (chunk: string) => written.push(chunk),
+      destroy: () => {
+        destroyed = true;
+      },
+    } as unknown as Parameters<typeof answerUnparsableRequest>[1];
+    answerUnparsableRequest(Object.assign(new Error(code), { code }), socket);
+    return { written: written.join(''), destroyed };
+  }
+
+  it('answers a request that never finished arriving with a 408 envelope', () => {
+    const { written } = answerTo('ERR_HTTP_REQUEST_TIMEOUT');
+    expect(written.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(JSON.parse(written.slice(written.indexOf('\r\n\r\n') + 4))).toEqual(
+      envelope(408, 'invalid_request', 'the request was not received completely in time'),
+    );
+  });
+
+  it('only closes a connection the client already reset, or that cannot be written to', () => {
+    expect(answerTo('ECONNRESET')).toEqual({ written: '', destroyed: true });
+    expect(answerTo('HPE_INVALID_METHOD', false)).toEqual({ written: '', destroyed: true });
   });
 });

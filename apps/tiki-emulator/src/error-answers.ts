@@ -79,26 +79,37 @@ export const refuseTikiPreflight: RequestHandler = (req, res, next) => {
   else next();
 };
 
+/** What Node's parser and timers report, as Node itself would answer it (status and reason phrase). */
+const UNPARSABLE: Record<string, { status: number; phrase: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    phrase: 'Request Header Fields Too Large',
+    message: 'the request line and headers exceed 16 KB',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    phrase: 'Request Timeout',
+    message: 'the request was not received completely in time',
+  },
+};
+const NOT_HTTP = { status: 400, phrase: 'Bad Request', message: 'the request is not valid HTTP/1.1' };
+
 /**
- * Requests Node cannot parse (headers over its 16 KB limit, a bad Content-Length, garbage) never reach Express;
- * Node would answer a bare 400 or 431. They get the envelope too.
+ * Requests Node cannot parse (headers over its 16 KB limit, a bad Content-Length, garbage, a request that never
+ * finishes arriving) never reach Express; Node would answer a bare status line. They get the envelope too.
  */
-export function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
+export function answerUnparsableRequest(
+  error: Error & { code?: string },
+  socket: Pick<Socket, 'writable' | 'end' | 'destroy'>,
+): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify(
-    envelopeError(
-      status,
-      'invalid_request',
-      tooLarge ? 'the request line and headers exceed 16 KB' : 'the request is not valid HTTP/1.1',
-    ),
-  );
+  const { status, phrase, message } = UNPARSABLE[error.code ?? ''] ?? NOT_HTTP;
+  const body = JSON.stringify(envelopeError(status, 'invalid_request', message));
   socket.end(
-    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${phrase}\r\n` +
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
