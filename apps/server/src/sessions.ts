@@ -7,7 +7,10 @@ import { ApiError } from './api-error.ts';
 import { generateSessionToken, hashSecret } from './session-token.ts';
 import type { SessionRecord, Store } from './store/store.ts';
 
-/** Last-seen is written at most this often, so that reads do not all become writes. */
+/**
+ * Last-seen is written at most this often, so that reads do not all become writes; never more than a tenth of
+ * the idle limit, or a session used steadily but less often than the interval would expire while in use.
+ */
 const TOUCH_INTERVAL_MS = 60_000;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -25,6 +28,7 @@ export function createSessions(o: {
   maxAgeMs: number;
 }): Sessions {
   const { store, clock } = o;
+  const touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, Math.floor(o.idleTimeoutMs / 10));
   return {
     async open(userId) {
       const token = generateSessionToken();
@@ -52,7 +56,7 @@ export function createSessions(o: {
         await store.deleteSession(tokenHash);
         throw new ApiError('unauthenticated', 'The session has expired');
       }
-      if (now - session.lastSeenAt >= TOUCH_INTERVAL_MS) await store.touchSession(tokenHash, now);
+      if (now - session.lastSeenAt >= touchIntervalMs) await store.touchSession(tokenHash, now);
       return session;
     },
 

@@ -80,6 +80,17 @@ describe('unauthenticated (401)', () => {
     expectError(await stack.request('GET', '/api/me', { token }), 'unauthenticated');
   });
 
+  it('keeps a session used every half idle limit alive, even with an idle limit as short as one minute', async () => {
+    stack = await startStack({ env: { SESSION_IDLE_TIMEOUT_MS: '60000' } });
+    const token = await stack.loginToken();
+    for (let i = 0; i < 5; i++) {
+      stack.clock.advance(30_000);
+      expect((await stack.request('GET', '/api/me', { token })).status).toBe(200);
+    }
+    stack.clock.advance(60_000);
+    expectError(await stack.request('GET', '/api/me', { token }), 'unauthenticated');
+  });
+
   it('ends a session at SESSION_MAX_AGE_MS however active it is', async () => {
     stack = await startStack({ env: { SESSION_IDLE_TIMEOUT_MS: '600000', SESSION_MAX_AGE_MS: '1200000' } });
     const token = await stack.loginToken();
