@@ -65,12 +65,15 @@ describe('loadConfig', () => {
       TIKI_TRANSPORT: 'soap',
       TIKI_TIMEOUT_MS: '-5',
       TIKI_READ_RETRIES: '3',
+      AUTH_BODY_LIMIT_BYTES: '512',
       TIKI_CLIENT_SECRET: ' ',
     });
     expect(problems.join('\n')).toMatch(/^PORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TRANSPORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TIMEOUT_MS: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_READ_RETRIES: /m); // at most twice, as issue 4 says
+    // A limit below what the contract allows would refuse valid logins with 413.
+    expect(problems.join('\n')).toMatch(/^AUTH_BODY_LIMIT_BYTES: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_CLIENT_SECRET: /m);
     expect(problems.join('\n')).not.toContain('eighty');
   });

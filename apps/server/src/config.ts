@@ -98,7 +98,8 @@ const EnvSchema = z.object({
   TRUST_PROXY_HOPS: integer(0, 10).default(0),
   LOGIN_RATE_LIMIT_MAX: integer(1).default(10),
   LOGIN_RATE_LIMIT_WINDOW_MS: integer(1000).default(MINUTE),
-  AUTH_BODY_LIMIT_BYTES: integer(256, 1_000_000).default(4096),
+  // At least room for the largest body the contract accepts (a 512-character auth code, JSON-escaped).
+  AUTH_BODY_LIMIT_BYTES: integer(4096, 1_000_000).default(4096),
 
   DATA_DIR: z.string().trim().min(1).optional(),
   DATABASE_FILE: z.string().trim().min(1).optional(),
