@@ -285,6 +285,14 @@ describe('signatures over the raw body', () => {
     expect(entry?.expectedPayload).toBe(
       `${run.clock.now()}.${DEV.clientId}.{"\\u0063ode":"${code.slice(0, 6)}…"}`,
     );
+    // A code sent in the wrong header is masked too, in every field of the entry.
+    await signedPost(run, TIKI_PATHS.token, '{}', { headers: { [TIKI_HEADERS.clientId]: code } });
+    expect(run.emulator.requests().at(-1)).toMatchObject({
+      verdict: 'invalid_client',
+      clientId: `${code.slice(0, 6)}…`,
+      message: `unknown client id "${code.slice(0, 6)}…"`,
+    });
+    expect(JSON.stringify(run.emulator.requests())).not.toContain(code);
   });
 
   it('rejects a body signed with another secret', async () => {

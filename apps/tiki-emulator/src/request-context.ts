@@ -28,8 +28,8 @@ export function contextOf(res: Response): RequestContext {
 }
 
 /**
- * The log is shown on the state page and over HTTP: a message (a GraphQL error quotes its input) or a path may
- * carry a credential, and a path may be as long as Node's header limit.
+ * The log is shown on the state page and over HTTP: a message (a GraphQL error quotes its input), a path or a
+ * client id header may carry a credential, and a path may be as long as Node's header limit.
  */
 function forLog(text: string): string {
   const masked = maskCredentialsInText(text);
@@ -57,7 +57,7 @@ export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
       };
       if (context.operation !== undefined) entry.operation = context.operation;
       if (context.message !== undefined) entry.message = forLog(context.message);
-      if (context.clientId !== undefined) entry.clientId = context.clientId;
+      if (context.clientId !== undefined) entry.clientId = forLog(context.clientId);
       if (context.expectedPayload !== undefined) entry.expectedPayload = context.expectedPayload;
       if (context.fault !== undefined) entry.fault = context.fault;
       log.add(entry);
