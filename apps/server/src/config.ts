@@ -7,6 +7,7 @@
  * development encryption key; `NODE_ENV=production` refuses those and any Tiki URL that is not HTTPS.
  */
 import { fileURLToPath } from 'node:url';
+import type { TikiClientOptions } from '@tini-starter/tiki-platform/client';
 import {
   DEV_BASE_URLS,
   DEV_CLIENT_ID,
@@ -117,15 +118,8 @@ export interface Config {
   host: string;
   port: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
-  tiki: {
-    clientId: string;
-    clientSecret: string;
-    restBaseUrl: string;
-    graphqlUrl: string;
-    openApiBaseUrl: string;
-    transport: 'rest' | 'graphql';
-    timeoutMs: number;
-    readRetries: number;
+  /** The Tiki client's settings (documented on TikiClientOptions), and when to refresh ahead of expiry. */
+  tiki: Required<Omit<TikiClientOptions, 'fetch' | 'clock' | 'retryBaseDelayMs'>> & {
     /** Refresh the access token when it expires within this margin. */
     refreshMarginMs: number;
   };
