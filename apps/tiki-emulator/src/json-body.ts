@@ -22,7 +22,8 @@ export function requireJsonContentType(req: Request): void {
     throw new TikiRejection('invalid_request', `content type must be application/json, got ${got}`);
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
-  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+  // 'utf8' is the alias many HTTP clients write; both name the same bytes.
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
     throw new TikiRejection(
       'invalid_request',
       `JSON must be UTF-8, got charset ${JSON.stringify(clip(charset))}`,

@@ -449,6 +449,18 @@ describe('malformed requests', () => {
     expect((await json<Envelope<never>>(response)).error?.reason).toBe('invalid_signature');
   });
 
+  it.each([
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF8',
+    'application/json; charset="UTF-8"',
+  ])('accepts %s', async (type) => {
+    const run = await startEmulator();
+    const response = await signedPost(run, TIKI_PATHS.token, JSON.stringify({ code: codeFor(run) }), {
+      headers: { 'content-type': type },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it('answers 413 with an envelope for a body over 16 KB, and accepts one at 16 KB', async () => {
     const run = await startEmulator();
     const padded = (size: number) => {
