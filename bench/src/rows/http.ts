@@ -7,8 +7,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Child } from '../child.ts';
+import { accountCpu } from '../cpu-accounting.ts';
 import { type CpuProfile, monotonicMicros, type ProfileWindow, renderDiagnosis } from '../cpu-profile.ts';
 import { type FireResult, fire, requireAllOk, type Shot } from '../load-generator.ts';
+import { renderTable } from '../markdown.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { startBareExpress, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -49,6 +51,34 @@ const tikiProfileShot = (tokens: () => string) => (): Shot => ({
   path: '/ecom/v1/customers/profile',
   headers: { authorization: `Bearer ${tokens()}` },
 });
+
+type AccountedRun = FireResult & { cpuUsPerRequest: Record<string, number> };
+
+/**
+ * Median CPU microseconds per answered request of every process, subject and baseline: on 2 shared cores a
+ * ratio of throughputs mixes the server's cost with the emulator's and the load generator's; this separates them.
+ */
+function renderCpuTable(
+  rows: Array<[string, { baseline: AccountedRun[]; subject: AccountedRun[] }]>,
+): string {
+  const processes = ['server', 'emulator', 'bare Express', 'load generator'];
+  const cell = (runs: AccountedRun[], name: string) => {
+    const value = median(runs.map((r) => r.cpuUsPerRequest[name] ?? 0));
+    return value < 5 ? '-' : formatCount(value);
+  };
+  return [
+    'Median over rounds of the CPU time (user + system, `/proc/<pid>/stat`, 10 ms ticks) each process spent ' +
+      'during a run, divided by the 2xx answers of that run, in microseconds:',
+    '',
+    renderTable(
+      ['row', 'side', ...processes],
+      rows.flatMap(([what, runs]) => [
+        [what, 'subject', ...processes.map((name) => cell(runs.subject, name))],
+        [what, 'baseline', ...processes.map((name) => cell(runs.baseline, name))],
+      ]),
+    ),
+  ].join('\n');
+}
 
 function okRun(what: string, result: FireResult): FireResult {
   requireAllOk(what, result);
@@ -120,13 +150,25 @@ export async function measureHttpRows(
       };
     const serverLogin = loginLoad('POST /api/auth/login', loginShot);
 
-    const meSubject = () => meLoad(server.origin);
-    const meBaseline = () => run('bare Express /api/me', meShot(cycle(users)))(bare.origin);
-    const profileSubject = () => profileLoad(server.origin);
-    const profileBaseline = () =>
-      run('emulator profile', tikiProfileShot(cycle(tikiTokens)))(emulator.origin);
-    const loginSubject = () => serverLogin(server.origin);
-    const loginBaseline = () => loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin);
+    // Every measured run also books the CPU each process spent, per answered request.
+    const pids = { server: server.pid, emulator: emulator.pid, 'bare Express': bare.pid };
+    const accounted = (load: () => Promise<FireResult>) => async (): Promise<AccountedRun> => {
+      const { value, cpuUs } = await accountCpu(pids, load);
+      return {
+        ...value,
+        cpuUsPerRequest: Object.fromEntries(Object.entries(cpuUs).map(([k, us]) => [k, us / value.ok])),
+      };
+    };
+    const meSubject = accounted(() => meLoad(server.origin));
+    const meBaseline = accounted(() => run('bare Express /api/me', meShot(cycle(users)))(bare.origin));
+    const profileSubject = accounted(() => profileLoad(server.origin));
+    const profileBaseline = accounted(() =>
+      run('emulator profile', tikiProfileShot(cycle(tikiTokens)))(emulator.origin),
+    );
+    const loginSubject = accounted(() => serverLogin(server.origin));
+    const loginBaseline = accounted(() =>
+      loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin),
+    );
 
     // Warm-up, unmeasured: JIT, connection pools, SQLite page cache.
     await run('warm-up', meShot(cycle(users)), 1)(server.origin);
@@ -173,7 +215,16 @@ export async function measureHttpRows(
       },
     ];
 
-    const diagnoses: Diagnosis[] = [];
+    const diagnoses: Diagnosis[] = [
+      {
+        what: 'CPU per answered request, every process (HTTP rows)',
+        text: renderCpuTable([
+          ['`GET /api/me`', me],
+          ['`GET /api/profile`', profile],
+          ['`POST /api/auth/login`', login],
+        ]),
+      },
+    ];
     const loads = [meLoad, profileLoad, serverLogin, meLoad];
     for (const [index, row] of rows.entries()) {
       const load = loads[index];
