@@ -98,6 +98,10 @@ app.disable('x-powered-by');
 if (trackRefreshes) app.use(bookRefreshes);
 app.use(emulator.handler);
 const server = createServer(app);
+let connections = 0;
+server.on('connection', () => {
+  connections++;
+});
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -116,6 +120,7 @@ serveIpc({
     });
   },
   counts: () => ({
+    connections,
     all: emulator.count('*'),
     token: emulator.countOperation('token'),
     tokenOk: emulator.countOperation('token', 'ok'),
