@@ -5,30 +5,36 @@ import { createHmac } from 'node:crypto';
  * signature = hex(HMAC_SHA256(key = clientSecret, message = base64url_no_padding(utf8(payload)))).
  */
 
-const utf8 = new TextEncoder();
-
 /** `timestamp.clientId.content`: the string Tiki signs for REST calls. */
 export function buildPayload(timestamp: string, clientId: string, content: string): string {
   return `${timestamp}.${clientId}.${content}`;
 }
 
 /**
- * The payload bytes as received: the prefix is ASCII-safe text we build, the content is left exactly as it
- * arrived, so a body is never decoded and re-encoded on its way to the HMAC.
+ * base64url (no padding) of the payload as received: a string content is UTF-8 encoded together with its
+ * prefix in one pass (Buffer's encoder, the one the bare HMAC uses; lone surrogates become U+FFFD as with
+ * TextEncoder), while bytes are left exactly as they arrived, so a body is never decoded and re-encoded on its
+ * way to the HMAC: the prefix is written in front of them once.
  */
-export function payloadBytes(timestamp: string, clientId: string, content: string | Uint8Array): Uint8Array {
-  const prefix = utf8.encode(`${timestamp}.${clientId}.`);
-  const body = typeof content === 'string' ? utf8.encode(content) : content;
-  const bytes = new Uint8Array(prefix.length + body.length);
-  bytes.set(prefix, 0);
-  bytes.set(body, prefix.length);
-  return bytes;
+export function encodedPayloadOf(timestamp: string, clientId: string, content: string | Uint8Array): string {
+  if (typeof content === 'string') {
+    return Buffer.from(buildPayload(timestamp, clientId, content), 'utf8').toString('base64url');
+  }
+  const prefix = `${timestamp}.${clientId}.`;
+  const prefixLength = Buffer.byteLength(prefix, 'utf8');
+  const bytes = Buffer.allocUnsafe(prefixLength + content.byteLength);
+  bytes.write(prefix, 0, 'utf8');
+  bytes.set(content, prefixLength);
+  return bytes.toString('base64url');
 }
 
 /** base64url without padding, of the UTF-8 bytes of the payload. */
 export function encodePayload(payload: string | Uint8Array): string {
-  const bytes = typeof payload === 'string' ? utf8.encode(payload) : payload;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  const bytes =
+    typeof payload === 'string'
+      ? Buffer.from(payload, 'utf8')
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return bytes.toString('base64url');
 }
 
 /** Lowercase hex HMAC-SHA256 over the encoded payload. */

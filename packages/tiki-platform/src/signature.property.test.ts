@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signBody, verifySignature } from './signature.ts';
+import { encodePayload, signBody, verifySignature } from './signature.ts';
 import { VECTOR_CREDENTIALS } from './test-support/vectors.ts';
 
 /** Text as real bodies carry it: ASCII, Vietnamese diacritics, emoji, and the JSON-vs-JS trap U+2028. */
@@ -100,6 +101,30 @@ describe('signing properties over arbitrary JSON bodies', () => {
         const reserialized = JSON.stringify(JSON.parse(sent));
         expect(reserialized).not.toBe(sent);
         expect(check(reserialized)).toMatchObject({ reason: 'signature_mismatch' });
+      }),
+      runs,
+    );
+  });
+
+  it('arbitrary bytes, valid UTF-8 or not, verify exactly as they were signed, behind any client id', () => {
+    fc.assert(
+      fc.property(credentials, timestamp, fc.uint8Array({ maxLength: 64 }), (c, ts, raw) => {
+        const prefix = Buffer.from(`${ts}.${c.clientId}.`, 'utf8');
+        const signature = createHmac('sha256', c.clientSecret)
+          .update(Buffer.concat([prefix, raw]).toString('base64url'))
+          .digest('hex');
+        const verdict = verifySignature({ ...c, timestamp: String(ts), signature, content: raw, now: ts });
+        expect(verdict).toEqual({ ok: true });
+      }),
+      runs,
+    );
+  });
+
+  it('a string payload is encoded as the WHATWG encoder does, lone surrogates included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (payload) => {
+        const bytes = new TextEncoder().encode(payload);
+        expect(encodePayload(payload)).toBe(Buffer.from(bytes).toString('base64url'));
       }),
       runs,
     );

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signBody, signGraphqlInput, verifyGraphqlInput, verifySignature } from './signature.ts';
 import {
@@ -42,6 +43,34 @@ describe('verifySignature accepts what Tiki signs', () => {
     const framed = Buffer.from(`xxxx${POST_VECTOR.body}yyyy`);
     const view = new Uint8Array(framed.buffer, framed.byteOffset + 4, POST_VECTOR.body.length);
     expect(verifySignature({ ...base, content: view })).toEqual({ ok: true });
+  });
+});
+
+describe('raw bytes are verified as they arrived, never decoded and re-encoded', () => {
+  // {"a":"<ff> <c3 28> <ed a0 80>"}: a stray byte, a truncated sequence and an encoded surrogate, none valid UTF-8.
+  const raw = Buffer.concat([
+    Buffer.from('{"a":"'),
+    Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+    Buffer.from('"}'),
+  ]);
+  // Signed by hand over exactly these bytes, as a sender that does not go through a string would.
+  const prefix = Buffer.from(`${VECTOR_TIMESTAMP}.${VECTOR_CREDENTIALS.clientId}.`);
+  const signature = createHmac('sha256', VECTOR_CREDENTIALS.clientSecret)
+    .update(Buffer.concat([prefix, raw]).toString('base64url'))
+    .digest('hex');
+
+  it('invalid UTF-8 in a raw body verifies exactly as the bytes were signed', () => {
+    expect(verifySignature({ ...base, signature, content: raw })).toEqual({ ok: true });
+    expect(verifySignature({ ...base, signature, content: new Uint8Array(raw) })).toEqual({ ok: true });
+  });
+
+  it('the same body decoded to a string (invalid bytes become U+FFFD) no longer matches', () => {
+    const decoded = raw.toString('utf8');
+    expect(decoded).toContain('\ufffd');
+    expect(verifySignature({ ...base, signature, content: decoded })).toMatchObject({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
   });
 });
 

@@ -9,7 +9,7 @@ import {
   requireRecord,
   requireStringOrBytes,
 } from './guards.ts';
-import { encodePayload, hmacHex, payloadBytes, sortedFieldsJson } from './payload.ts';
+import { encodedPayloadOf, encodePayload, hmacHex, sortedFieldsJson } from './payload.ts';
 import { checkWindow, parseMsTimestamp, SIGNATURE_WINDOW_MS, timestampText } from './timestamp.ts';
 
 export type VerifyFailureReason =
@@ -87,7 +87,7 @@ export function verifySignature(i: {
 
   const problem = checkSignatureFormat(signature) ?? checkTimestamp(timestamp, now, windowMs);
   if (problem) return problem;
-  const expected = hmacHex(clientSecret, encodePayload(payloadBytes(timestamp as string, clientId, content)));
+  const expected = hmacHex(clientSecret, encodedPayloadOf(timestamp as string, clientId, content));
   const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
   return compare(
     expected,
