@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: every row of issue 6, side by side, one Markdown table printed and written to
  * bench/results.md. BENCH_ROUNDS (default 5), BENCH_SECONDS per HTTP run (default 3), BENCH_LOGINS per
- * login run (default 1000) trade time for precision.
+ * login run (default 1000) trade time for precision. BENCH_ONLY=signing|http|memory runs one part and prints
+ * it with its profiles, without touching results.md.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,55 +35,70 @@ async function main(): Promise<void> {
   const rounds = positiveInteger('BENCH_ROUNDS', 5);
   const secondsPerRun = positiveInteger('BENCH_SECONDS', 3);
   const loginsPerRun = positiveInteger('BENCH_LOGINS', 1000);
+  const only = process.env.BENCH_ONLY ?? '';
+  if (!['', 'signing', 'http', 'memory'].includes(only)) {
+    throw new Error(`bench: BENCH_ONLY is signing, http or memory, got "${only}"`);
+  }
+  const runs = (part: string) => only === '' || only === part;
   const workDir = await mkdtemp(join(tmpdir(), 'tini-bench-'));
   const rows: RowResult[] = [];
   const diagnoses: Diagnosis[] = [];
   let memoryNote = '';
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
-  progress('signing and verifying');
   // Many short rounds: a neighbour's burst on the shared cores spoils one 150 ms pair, not the median.
   const signingRounds = rounds * 3;
-  const signing = await measureSigningRows({ rounds: signingRounds, sampleMs: 150 });
-  rows.push(...signing.rows);
-  diagnoses.push(...signing.diagnoses);
+  if (runs('signing')) {
+    progress('signing and verifying');
+    const signing = await measureSigningRows({ rounds: signingRounds, sampleMs: 150 });
+    rows.push(...signing.rows);
+    diagnoses.push(...signing.diagnoses);
+  }
 
-  const emulator = await startEmulatorChild({
-    customers: LOGIN_POOL + MEMORY_LOGINS,
-    lifetimes: { authCodeMs: 30 * 60_000 },
-    logFile: join(workDir, 'emulator.log'),
-  });
-  try {
-    progress(
-      `HTTP rows (${rounds} rounds of ${secondsPerRun} s per side, ${loginsPerRun} logins per login run)`,
-    );
-    const http = await measureHttpRows({
-      emulator,
-      workDir,
-      rounds,
-      secondsPerRun,
-      loginsPerRun,
-      customerIds: range(BENCH_FIRST_CUSTOMER_ID, LOGIN_POOL),
+  if (runs('http') || runs('memory')) {
+    const emulator = await startEmulatorChild({
+      customers: LOGIN_POOL + MEMORY_LOGINS,
+      lifetimes: { authCodeMs: 30 * 60_000 },
+      logFile: join(workDir, 'emulator.log'),
     });
-    rows.push(...http.rows);
-    diagnoses.push(...http.diagnoses);
-    progress(`RSS over ${MEMORY_LOGINS} logins of distinct users`);
-    const memory = await measureMemoryRow({
-      emulator,
-      workDir,
-      customerIds: range(BENCH_FIRST_CUSTOMER_ID + LOGIN_POOL, MEMORY_LOGINS),
-    });
-    rows.push(memory.row);
-    // Shown whether or not the row is met: the split between live heap and the rest is the useful part.
-    memoryNote = memory.diagnosis;
-  } finally {
-    await emulator.stop();
+    try {
+      if (runs('http')) {
+        progress(
+          `HTTP rows (${rounds} rounds of ${secondsPerRun} s per side, ${loginsPerRun} logins per login run)`,
+        );
+        const http = await measureHttpRows({
+          emulator,
+          workDir,
+          rounds,
+          secondsPerRun,
+          loginsPerRun,
+          customerIds: range(BENCH_FIRST_CUSTOMER_ID, LOGIN_POOL),
+        });
+        rows.push(...http.rows);
+        diagnoses.push(...http.diagnoses);
+      }
+      if (runs('memory')) {
+        progress(`RSS over ${MEMORY_LOGINS} logins of distinct users`);
+        const memory = await measureMemoryRow({
+          emulator,
+          workDir,
+          customerIds: range(BENCH_FIRST_CUSTOMER_ID + LOGIN_POOL, MEMORY_LOGINS),
+        });
+        rows.push(memory.row);
+        // Shown whether or not the row is met: the split between live heap and the rest is the useful part.
+        memoryNote = memory.diagnosis;
+      }
+    } finally {
+      await emulator.stop();
+    }
   }
 
   const markdown = renderResults(rows, {
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
-    diagnoses: [...diagnoses, { what: 'Memory over 10,000 logins', text: memoryNote }],
+    diagnoses: memoryNote
+      ? [...diagnoses, { what: 'Memory over 10,000 logins', text: memoryNote }]
+      : diagnoses,
     method: [
       `Signing rows: in the bench process, ${signingRounds} rounds of 150 ms per side after a warm-up; the 1 KB body ` +
         'is JSON with Vietnamese text; both sides sign the same timestamp, client id and body.',
@@ -103,8 +119,13 @@ async function main(): Promise<void> {
       'A missed row gets a CPU profile of the subject (self time, top frames) below the table.',
     ],
   });
-  await writeResults(RESULTS_FILE, markdown);
   await rm(workDir, { recursive: true, force: true });
+  if (only !== '') {
+    // A partial run never replaces the full table: results.md always holds every row of one run.
+    process.stdout.write(`${markdown}\n(BENCH_ONLY=${only}: not written to ${RESULTS_FILE})\n`);
+    return;
+  }
+  await writeResults(RESULTS_FILE, markdown);
   process.stdout.write(`${renderResultsTable(rows)}\n\nWritten to ${RESULTS_FILE}\n`);
 }
 
