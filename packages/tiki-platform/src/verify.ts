@@ -72,12 +72,10 @@ const scratch = Buffer.alloc(2 * HEX_LENGTH);
 const expectedHalf = scratch.subarray(0, HEX_LENGTH);
 const receivedHalf = scratch.subarray(HEX_LENGTH);
 
-/** Constant-time comparison of two 64-hex digests; the mismatch message is only built on a mismatch. */
-function compare(expectedHex: string, receivedHex: string, mismatchMessage: () => string): Verdict {
+/** Constant-time comparison of two 64-hex digests. */
+function sameDigest(expectedHex: string, receivedHex: string): boolean {
   scratch.write(expectedHex + receivedHex, 0, 'latin1');
-  return timingSafeEqual(expectedHalf, receivedHalf)
-    ? VERIFIED
-    : fail('signature_mismatch', mismatchMessage());
+  return timingSafeEqual(expectedHalf, receivedHalf);
 }
 
 /**
@@ -105,13 +103,13 @@ export function verifySignature(i: {
   const problem = checkSignatureFormat(signature) ?? checkTimestamp(timestamp, now, windowMs);
   if (problem) return problem;
   const expected = hmacHex(clientSecret, encodedPayloadOf(timestamp as string, clientId, content));
-  return compare(expected, signature as string, () => {
-    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
-    return (
-      `signature does not match HMAC-SHA256(client secret, base64url("${timestamp}.${clientId}." + the ${size} content bytes received)); ` +
-      'check the secret, and that the exact bytes sent were signed (run tiki-sign to compare)'
-    );
-  });
+  if (sameDigest(expected, signature as string)) return VERIFIED;
+  const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+  return fail(
+    'signature_mismatch',
+    `signature does not match HMAC-SHA256(client secret, base64url("${timestamp}.${clientId}." + the ${size} content bytes received)); ` +
+      'check the secret, and that the exact bytes sent were signed (run tiki-sign to compare)',
+  );
 }
 
 /**
@@ -139,11 +137,10 @@ export function verifyGraphqlInput(i: {
     checkTimestamp(rawTimestamp === undefined ? undefined : timestampText(rawTimestamp), now, windowMs);
   if (problem) return problem;
   const expected = hmacHex(clientSecret, encodePayload(sortedFieldsJson(signed)));
-  return compare(
-    expected,
-    signature as string,
-    () =>
-      `signature does not match HMAC-SHA256(client secret, base64url(JSON of the fields ${Object.keys(signed).sort().join(', ')} with keys sorted)); ` +
+  if (sameDigest(expected, signature as string)) return VERIFIED;
+  return fail(
+    'signature_mismatch',
+    `signature does not match HMAC-SHA256(client secret, base64url(JSON of the fields ${Object.keys(signed).sort().join(', ')} with keys sorted)); ` +
       'check the secret, and that timestamp was sent as a number',
   );
 }
