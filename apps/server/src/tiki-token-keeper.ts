@@ -47,8 +47,11 @@ export interface TikiTokenKeeperOptions {
 export interface UseOptions {
   /** Answer scope_missing without calling Tiki when the user did not grant this scope. */
   requireScope?: string;
-  /** The request's logger, so that refresh lines carry its request id. */
-  log?: Logger;
+  /**
+   * The request's logger, so that refresh lines carry its request id; asked for only when there is a line to
+   * write (a request's redacting logger is made on first use, and most requests never need it).
+   */
+  log?: () => Logger;
 }
 
 export interface TikiTokenKeeper {
@@ -209,7 +212,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     },
 
     async withAccessToken(userId, use, options = {}) {
-      const log = options.log ?? o.logger;
+      const log = options.log ?? (() => o.logger);
       let tokens = await current(userId);
       if (options.requireScope !== undefined && !tokens.scopes.includes(options.requireScope)) {
         throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
@@ -217,13 +220,13 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       let refreshed = false;
       if (tokens.accessExpiresAt - o.refreshMarginMs <= clock.now()) {
         try {
-          tokens = await refresh(userId, tokens.generation, log);
+          tokens = await refresh(userId, tokens.generation, log());
           refreshed = true;
         } catch (err) {
           // Ahead of expiry the current token still works: Tiki being down or slow for the early refresh must
           // not fail a request that can be served. A dead refresh token (reauth) or an expired token still fails.
           if (!isUpstreamFailure(err) || tokens.accessExpiresAt <= clock.now()) throw err;
-          log.warn({ userId }, 'early tiki token refresh failed; using the still-valid access token');
+          log().warn({ userId }, 'early tiki token refresh failed; using the still-valid access token');
         }
       }
       try {
@@ -231,8 +234,8 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       } catch (err) {
         if (!isDeadTokenError(err)) throw err;
         if (!refreshed) {
-          log.info({ userId }, 'tiki rejected an unexpired access token; refreshing once');
-          tokens = await refresh(userId, tokens.generation, log);
+          log().info({ userId }, 'tiki rejected an unexpired access token; refreshing once');
+          tokens = await refresh(userId, tokens.generation, log());
           try {
             return await use(tokens.accessToken);
           } catch (again) {

@@ -33,7 +33,7 @@ export function accountRoutes(o: {
     const profile = await o.keeper.withAccessToken(
       sessionOf(res).userId,
       (accessToken) => o.tiki.getCustomerProfile(accessToken),
-      { requireScope: 'user_profile', log: req.log },
+      { requireScope: 'user_profile', log: () => req.log },
     );
     const body: ProfileResponse = { profile };
     res.json(body);
