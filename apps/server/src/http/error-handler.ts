@@ -52,7 +52,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   }
   const apiError = toApiError(err);
   if (apiError.status >= 500) {
-    // pino-http logs the failed request with this error attached.
+    // The request's log line (http/request-logging.ts) carries this error.
     res.err = apiError.code === 'internal' ? (err as Error) : apiError;
   } else {
     req.log.debug({ code: apiError.code, reason: apiError.message }, 'request refused');

@@ -18,7 +18,7 @@ interface Line {
 
 let server: Listening | undefined;
 afterEach(async () => {
-  await server?.stop(1000);
+  await server?.stop(200);
   server = undefined;
 });
 
@@ -51,6 +51,9 @@ async function start() {
     res.err = err;
     res.status(500).json({ error: 'internal' });
   });
+  app.get('/stalls', (_req, res) => {
+    res.write('{"partial":');
+  });
   server = await listen(app, { host: '127.0.0.1', port: 0 });
   const url = server.url;
   return {
@@ -63,6 +66,14 @@ async function start() {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       return response;
+    },
+    /** Reads the first bytes of the answer, then hangs up. */
+    async abandon(path: string, headers: Record<string, string> = {}) {
+      const controller = new AbortController();
+      const response = await fetch(`${url}${path}`, { headers, signal: controller.signal });
+      await response.body?.getReader().read();
+      controller.abort();
+      for (let i = 0; i < 100 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     },
     parsed: () => lines.map((line) => JSON.parse(line) as Line),
   };
@@ -125,5 +136,18 @@ describe('request logging', () => {
       },
     });
     expect(s.lines.join('')).not.toMatch(/secret/);
+  });
+
+  it('says so when the client hung up before the answer was complete', async () => {
+    const s = await start();
+    await s.abandon('/stalls', { 'x-request-id': 'req-4' });
+    expect(s.parsed()).toEqual([
+      expect.objectContaining({
+        level: 30,
+        reqId: 'req-4',
+        msg: 'request aborted before its answer was complete',
+        res: { statusCode: 200 },
+      }),
+    ]);
   });
 });

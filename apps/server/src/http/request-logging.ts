@@ -3,7 +3,7 @@
  * method, path without query, status, timing. Headers and bodies are never serialized.
  *
  * The request line goes through a logger that redacts only under `err` (see accessLineLogger): its other
- * fields are picked below and cannot hold a secret. `req.log`, which routes use for everything else they log,
+ * fields are picked here and cannot hold a secret. `req.log`, which routes use for everything else they log,
  * is the fully redacting logger with the request id bound, made on first use: most requests never log beyond
  * the request line, and a redacting child costs more than the line itself.
  */
@@ -11,42 +11,70 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { accessLineLogger } from '../logger.ts';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id: the client's X-Request-Id when it is a plain token, else a fresh UUID. */
+    id: string;
+    /** The redacting logger with this request's id bound. */
+    log: Logger;
+  }
+  interface ServerResponse {
+    /** An error to attach to the request line (set by the error handler for a 5xx). */
+    err?: Error;
+  }
+}
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestLogging(logger: Logger): RequestHandler {
-  const logRequestLine = pinoHttp({
-    logger: accessLineLogger(logger),
-    quietReqLogger: true,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: { method: string; url: string; remoteAddress?: string; raw?: IncomingMessage }) => ({
-        method: req.method,
-        path: req.url.split('?')[0],
-        remoteAddress: req.remoteAddress,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    // 4xx are the mini app's everyday answers (expired session, refused code): info, not warn.
-    customLogLevel(_req, res, err) {
-      return err || res.statusCode >= 500 ? 'error' : 'info';
-    },
-  });
+  const accessLog = accessLineLogger(logger);
   return (req, res, next) => {
-    logRequestLine(req, res);
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
     redactingLogOnDemand(req, logger);
+    const startedAt = Date.now();
+    let logged = false;
+    const logLine = (err?: Error) => {
+      if (logged) return;
+      logged = true;
+      writeRequestLine(accessLog, req, res, Date.now() - startedAt, err);
+    };
+    res.once('finish', logLine);
+    res.once('close', logLine);
+    res.once('error', logLine);
     next();
   };
 }
 
-/** Replaces the `req.log` pino-http set with the redacting logger bound to the request id, made when first read. */
+function writeRequestLine(
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  responseTime: number,
+  error: Error | undefined,
+): void {
+  const line = {
+    reqId: req.id,
+    req: { method: req.method, path: req.url?.split('?')[0], remoteAddress: req.socket.remoteAddress },
+    res: { statusCode: res.statusCode },
+    responseTime,
+  };
+  const err = error ?? res.err;
+  // 4xx are the mini app's everyday answers (expired session, refused code): info, not warn.
+  if (err !== undefined || res.statusCode >= 500) {
+    log.error(err === undefined ? line : { ...line, err }, 'request errored');
+  } else if (!res.writableFinished) {
+    log.info(line, 'request aborted before its answer was complete');
+  } else {
+    log.info(line, 'request completed');
+  }
+}
+
+/** `req.log`: the redacting logger bound to the request id, made when first read. */
 function redactingLogOnDemand(req: IncomingMessage, logger: Logger): void {
   let log: Logger | undefined;
   Object.defineProperty(req, 'log', {
