@@ -271,7 +271,7 @@ async function loggingAb(
     return (
       `The same load against a server with \`LOG_LEVEL=warn\` (no request log line) and one at the default ` +
       `\`info\`, alternating, 3 rounds: ${formatCount(summary.subject)} vs ${formatCount(summary.baseline)} req/s, ` +
-      `${((summary.ratio - 1) * 100).toFixed(0)}% more without the request log.`
+      `so the request log costs ${((summary.ratio - 1) * 100).toFixed(0)}% of throughput (negative: within noise).`
     );
   } finally {
     await quiet.stop();
