@@ -9,12 +9,28 @@ export const SIGNATURE_WINDOW_MS = 300_000;
 
 export type TimestampParse = { ok: true; ms: number } | { ok: false; message: string };
 
-/** The only accepted form: 13 decimal digits, no leading zero. Anything else is explained by `diagnose`. */
-const MS_TIMESTAMP = /^[1-9][0-9]{12}$/;
+const MS_TIMESTAMP_DIGITS = 13;
 
 export function parseMsTimestamp(text: string): TimestampParse {
-  // The common case costs one precompiled match; the message for a bad one is built only when it is needed.
-  return MS_TIMESTAMP.test(text) ? { ok: true, ms: Number(text) } : diagnose(text);
+  // The common case costs one pass over 13 characters; the message for a bad one is built only when needed.
+  const ms = wellFormedMs(text);
+  return ms >= 0 ? { ok: true, ms } : diagnose(text);
+}
+
+/**
+ * The only accepted form: 13 ASCII digits, no leading zero; its value, or -1 for anything else. A loop over
+ * the character codes that reads the value as it checks: every signed request runs it, and it costs half of
+ * a regex test followed by Number(). (Every 13-digit value is far below 2^53, so the sum is exact.)
+ */
+function wellFormedMs(text: string): number {
+  if (text.length !== MS_TIMESTAMP_DIGITS) return -1;
+  let ms = 0;
+  for (let i = 0; i < MS_TIMESTAMP_DIGITS; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9 || (i === 0 && digit === 0)) return -1;
+    ms = ms * 10 + digit;
+  }
+  return ms;
 }
 
 function diagnose(text: string): Extract<TimestampParse, { ok: false }> {
