@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: config.http.loginRateLimit,
     }),
   );
-  app.use('/api', accountRoutes({ sessions, store, keeper, tiki }));
+  app.use('/api', accountRoutes({ sessions, keeper, tiki }));
   app.use(notFound);
   app.use(errorHandler);
   return app;

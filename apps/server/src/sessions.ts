@@ -5,7 +5,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { ApiError } from './api-error.ts';
 import { generateSessionToken, hashSecret } from './session-token.ts';
-import type { SessionRecord, Store } from './store/store.ts';
+import type { SessionRecord, SessionWithUser, Store } from './store/store.ts';
 
 /**
  * Last-seen is written at most this often, so that reads do not all become writes; never more than a tenth of
@@ -16,8 +16,8 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface Sessions {
   open(userId: string): Promise<{ token: string; expiresAt: number }>;
-  /** The live session for a bearer token; throws ApiError unauthenticated otherwise. */
-  authenticate(token: string | undefined): Promise<SessionRecord>;
+  /** The live session for a bearer token, with its user and granted scopes; throws ApiError unauthenticated otherwise. */
+  authenticate(token: string | undefined): Promise<SessionWithUser>;
   close(session: SessionRecord): Promise<void>;
 }
 

@@ -1,9 +1,9 @@
 import type { RequestHandler, Response } from 'express';
 import type { Sessions } from '../sessions.ts';
 import { bearerToken } from '../sessions.ts';
-import type { SessionRecord } from '../store/store.ts';
+import type { SessionWithUser } from '../store/store.ts';
 
-/** Requires a live session (`Authorization: Bearer <token>`); puts it in res.locals.session. */
+/** Requires a live session (`Authorization: Bearer <token>`); puts it, with its user, in res.locals.session. */
 export function authenticate(sessions: Sessions): RequestHandler {
   return async (req, res, next) => {
     res.locals.session = await sessions.authenticate(bearerToken(req.headers.authorization));
@@ -11,6 +11,6 @@ export function authenticate(sessions: Sessions): RequestHandler {
   };
 }
 
-export function sessionOf(res: Response): SessionRecord {
-  return res.locals.session as SessionRecord;
+export function sessionOf(res: Response): SessionWithUser {
+  return res.locals.session as SessionWithUser;
 }

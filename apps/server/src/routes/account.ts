@@ -2,29 +2,21 @@
 import type { MeResponse, ProfileResponse } from '@tini-starter/api-contract/auth';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import { Router } from 'express';
-import { ApiError } from '../api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import type { Sessions } from '../sessions.ts';
-import type { Store } from '../store/store.ts';
 import type { TikiTokenKeeper } from '../tiki-token-keeper.ts';
 
-export function accountRoutes(o: {
-  sessions: Sessions;
-  store: Store;
-  keeper: TikiTokenKeeper;
-  tiki: TikiClient;
-}): Router {
+export function accountRoutes(o: { sessions: Sessions; keeper: TikiTokenKeeper; tiki: TikiClient }): Router {
   const router = Router();
   // Per route, not router.use: an unknown /api path must answer 404, not 401.
   const requireSession = authenticate(o.sessions);
 
-  router.get('/me', requireSession, async (_req, res) => {
-    const { userId } = sessionOf(res);
-    const user = await o.store.getUser(userId);
-    if (!user) throw new ApiError('unauthenticated', 'The session’s user no longer exists');
+  router.get('/me', requireSession, (_req, res) => {
+    // The session lookup already read the user and the granted scopes (one query).
+    const { user, grantedScopes } = sessionOf(res);
     const body: MeResponse = {
       user: { id: user.id, tikiCustomerId: user.tikiCustomerId, name: user.name },
-      scopes: (await o.keeper.grantedScopes(userId)) ?? [],
+      scopes: grantedScopes ?? [],
     };
     res.json(body);
   });

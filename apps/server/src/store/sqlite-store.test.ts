@@ -104,6 +104,23 @@ describe('the SQLite store', () => {
     });
   });
 
+  it('finds a session with its user and granted scopes in one read; scopes null until tokens are stored', async () => {
+    await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', now: 1 });
+    await store.createSession({ tokenHash: 's1', userId: 'u1', createdAt: 2, lastSeenAt: 3, expiresAt: 9 });
+    expect(await store.findSession('s1')).toEqual({
+      tokenHash: 's1',
+      userId: 'u1',
+      createdAt: 2,
+      lastSeenAt: 3,
+      expiresAt: 9,
+      user: { id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', createdAt: 1, updatedAt: 1 },
+      grantedScopes: null,
+    });
+    await store.saveTikiTokens('u1', { ...sealed('1'), scopes: ['user_profile', 'offline'] }, 4);
+    expect((await store.findSession('s1'))?.grantedScopes).toEqual(['user_profile', 'offline']);
+    expect(await store.findSession('unknown')).toBeNull();
+  });
+
   it('prunes expired and idle sessions and old code records', async () => {
     const userId = (await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 })).id;
     await store.createSession({ tokenHash: 'live', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 5000 });

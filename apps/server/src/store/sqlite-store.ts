@@ -10,6 +10,7 @@ import type {
   AuthCodeRecord,
   AuthCodeState,
   RefreshLease,
+  SessionWithUser,
   Store,
   StoredTikiTokens,
   UserRecord,
@@ -22,12 +23,17 @@ interface UserRow {
   created_at: number;
   updated_at: number;
 }
-interface SessionRow {
+interface SessionWithUserRow {
   token_hash: string;
   user_id: string;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  tiki_customer_id: number;
+  name: string;
+  user_created_at: number;
+  user_updated_at: number;
+  scopes: string | null;
 }
 interface TokensRow {
   user_id: string;
@@ -73,7 +79,13 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     createSession: db.prepare<[string, string, number, number, number]>(
       'INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    findSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE token_hash = ?'),
+    // Every authenticated request: one statement (one read transaction) instead of three.
+    findSession: db.prepare<[string], SessionWithUserRow>(
+      `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
+         u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes
+       FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
+       WHERE s.token_hash = ?`,
+    ),
     touchSession: db.prepare<[number, string, number]>(
       'UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?',
     ),
@@ -174,15 +186,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
     async findSession(tokenHash) {
       const row = q.findSession.get(tokenHash);
-      return row
-        ? {
-            tokenHash: row.token_hash,
-            userId: row.user_id,
-            createdAt: row.created_at,
-            lastSeenAt: row.last_seen_at,
-            expiresAt: row.expires_at,
-          }
-        : null;
+      return row ? toSessionWithUser(row) : null;
     },
     async touchSession(tokenHash, now) {
       q.touchSession.run(now, tokenHash, now);
@@ -278,6 +282,24 @@ function toUser(row: UserRow): UserRecord {
     name: row.name,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
+  return {
+    tokenHash: row.token_hash,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    user: {
+      id: row.user_id,
+      tikiCustomerId: row.tiki_customer_id,
+      name: row.name,
+      createdAt: row.user_created_at,
+      updatedAt: row.user_updated_at,
+    },
+    grantedScopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
   };
 }
 

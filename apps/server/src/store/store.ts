@@ -22,6 +22,15 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
+/**
+ * A session as authentication reads it, in one query: the session, its user, and the scopes the user granted
+ * (null when no Tiki tokens are stored), which is all GET /api/me answers.
+ */
+export interface SessionWithUser extends SessionRecord {
+  user: UserRecord;
+  grantedScopes: string[] | null;
+}
+
 /** Tiki's tokens for one user, sealed (AES-256-GCM) under `keyId`. */
 export interface SealedTikiTokens {
   keyId: string;
@@ -68,7 +77,7 @@ export interface Store {
   getUser(id: string): Promise<UserRecord | null>;
 
   createSession(s: SessionRecord): Promise<void>;
-  findSession(tokenHash: string): Promise<SessionRecord | null>;
+  findSession(tokenHash: string): Promise<SessionWithUser | null>;
   touchSession(tokenHash: string, now: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
 
