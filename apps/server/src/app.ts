@@ -73,7 +73,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(requestLogging(logger));
   app.use(helmet());
-  app.use(healthRoutes(store));
   app.use('/api', noStore);
   app.use(
     '/api/auth',
@@ -85,6 +84,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use('/api', accountRoutes({ sessions, keeper, tiki }));
+  // After the API: every API request would otherwise walk this router's routes first.
+  app.use(healthRoutes(store));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -43,9 +43,9 @@ export function requestLogging(logger: Logger): RequestHandler {
       logged = true;
       writeRequestLine(accessLog, req, res, Date.now() - startedAt, err);
     };
-    res.once('finish', logLine);
-    res.once('close', logLine);
-    res.once('error', logLine);
+    // 'close' follows 'finish' at once for a complete answer, and comes alone when the client hung up.
+    res.on('close', logLine);
+    res.on('error', logLine);
     next();
   };
 }
