@@ -30,7 +30,13 @@ import { ApiError } from './api-error.ts';
 import type { Store } from './store/store.ts';
 import { isDeadTokenError, tikiFailureToApiError } from './tiki-failures.ts';
 import type { TokenCipher } from './token-cipher.ts';
-import { type OpenedTikiTokens, openTikiTokens, sealTikiTokens } from './token-vault.ts';
+import {
+  type OpenedTikiTokens,
+  openAccessToken,
+  openTikiTokens,
+  sealTikiTokens,
+  type UsableTikiTokens,
+} from './token-vault.ts';
 
 export interface TikiTokenKeeperOptions {
   store: Store;
@@ -77,10 +83,10 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   const { store, cipher, tiki, clock } = o;
   const inflight = new Map<string, Promise<OpenedTikiTokens>>();
 
-  async function current(userId: string): Promise<OpenedTikiTokens> {
+  async function current(userId: string): Promise<UsableTikiTokens> {
     const stored = await store.getTikiTokens(userId);
     if (!stored) throw reauthRequired('No Tiki consent is stored for this user; ask for consent again');
-    return openTikiTokens(cipher, stored);
+    return openAccessToken(cipher, stored);
   }
 
   /** One refresh of the generation the caller saw, shared by every caller in this process. */
@@ -213,7 +219,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
 
     async withAccessToken(userId, use, options = {}) {
       const log = options.log ?? (() => o.logger);
-      let tokens = await current(userId);
+      let tokens: UsableTikiTokens = await current(userId);
       if (options.requireScope !== undefined && !tokens.scopes.includes(options.requireScope)) {
         throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
       }

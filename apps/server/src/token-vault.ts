@@ -13,6 +13,9 @@ export interface OpenedTikiTokens extends TikiTokens {
   generation: number;
 }
 
+/** What a request needs to call Tiki: the access token opened, the refresh token left sealed. */
+export type UsableTikiTokens = Omit<OpenedTikiTokens, 'refreshToken'>;
+
 const aad = (userId: string, field: 'access' | 'refresh') => `tiki_tokens:v1:${userId}:${field}`;
 
 export function sealTikiTokens(cipher: TokenCipher, userId: string, t: TikiTokens): SealedTikiTokens {
@@ -23,6 +26,16 @@ export function sealTikiTokens(cipher: TokenCipher, userId: string, t: TikiToken
     refreshToken: t.refreshToken === null ? null : cipher.seal(t.refreshToken, aad(userId, 'refresh')).blob,
     accessExpiresAt: t.accessExpiresAt,
     scopes: t.scopes,
+  };
+}
+
+/** Opens the access token only (one AES-GCM open): a refresh opens the refresh token from the row it leases. */
+export function openAccessToken(cipher: TokenCipher, stored: StoredTikiTokens): UsableTikiTokens {
+  return {
+    accessToken: cipher.open({ keyId: stored.keyId, blob: stored.accessToken }, aad(stored.userId, 'access')),
+    accessExpiresAt: stored.accessExpiresAt,
+    scopes: stored.scopes,
+    generation: stored.generation,
   };
 }
 
