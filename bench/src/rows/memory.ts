@@ -57,16 +57,14 @@ export async function measureMemoryRow(o: {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const rightAfter = await residentSetBytes(server.pid);
     const afterCollected = await probe();
-    // V8 keeps the heap it grew under load until its memory reducer runs, some 20-40 s into idleness; what
-    // stays after that is what the logins cost for good. Sampled every 5 s until the RSS has come down and held
-    // for one sample, or for SETTLE_SECONDS at most; the row judges the last sample and shows them all.
+    // V8 keeps the heap it grew under load until its memory reducer has run, in steps, some 20-40 s into
+    // idleness; what stays after that is what the logins cost for good. Sampled every 5 s for a fixed
+    // SETTLE_SECONDS (stopping at the first plateau would catch an intermediate step); the row judges the last
+    // sample and shows them all.
     const samples: Array<[number, number]> = [[1, rightAfter]];
     for (let second = 5; second <= SETTLE_SECONDS; second += 5) {
       await new Promise((resolve) => setTimeout(resolve, 5000));
-      const bytes = await residentSetBytes(server.pid);
-      const previous = (samples.at(-1) as [number, number])[1];
-      samples.push([second, bytes]);
-      if (Math.abs(bytes - previous) < MB && bytes < rightAfter - 16 * MB) break;
+      samples.push([second, await residentSetBytes(server.pid)]);
     }
     const after = (samples.at(-1) as [number, number])[1];
     const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
