@@ -271,7 +271,8 @@ async function loggingAb(
     return (
       `The same load against a server with \`LOG_LEVEL=warn\` (no request log line) and one at the default ` +
       `\`info\`, alternating, 3 rounds: ${formatCount(summary.subject)} vs ${formatCount(summary.baseline)} req/s, ` +
-      `so the request log costs ${((summary.ratio - 1) * 100).toFixed(0)}% of throughput (negative: within noise).`
+      `so the request log costs ${((summary.ratio - 1) * 100).toFixed(0)}% of throughput` +
+      (summary.ratio < 1 ? ' (negative: within noise).' : '.')
     );
   } finally {
     await quiet.stop();
