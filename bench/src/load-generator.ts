@@ -45,6 +45,9 @@ export async function fire(o: FireOptions): Promise<FireResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const started = performance.now();
+  // The run ends at its last answer: with `amount`, autocannon only notices it is done on its 1 s tick, so its
+  // own end (or the promise's) rounds every run up to whole seconds and would flatten the req/s of short runs.
+  let lastAnswerAt = started;
   let settle: (r: autocannon.Result) => void = () => {};
   let fail: (e: unknown) => void = () => {};
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
@@ -82,11 +85,12 @@ export async function fire(o: FireOptions): Promise<FireResult> {
     (error, result) => (error ? fail(error) : settle(result)),
   );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    lastAnswerAt = performance.now();
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
   const result = await finished;
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (lastAnswerAt - started) / 1000;
   const ok = latencies.length;
   return {
     requests: Object.values(statuses).reduce((a, b) => a + b, 0),
@@ -96,7 +100,7 @@ export async function fire(o: FireOptions): Promise<FireResult> {
     timeouts: result.timeouts,
     statuses,
     seconds,
-    okPerSecond: ok / seconds,
+    okPerSecond: seconds > 0 ? ok / seconds : 0,
     p50Ms: ok > 0 ? percentile(latencies, 50) : Number.NaN,
     p99Ms: ok > 0 ? percentile(latencies, 99) : Number.NaN,
   };
