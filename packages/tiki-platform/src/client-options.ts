@@ -1,6 +1,7 @@
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { describeValue, misuse, requireNonEmptyString, requireRecord } from './guards.ts';
+import { createNodeFetch } from './node-fetch.ts';
 
 export interface TikiClientOptions {
   clientId: string;
@@ -13,6 +14,11 @@ export interface TikiClientOptions {
   openApiBaseUrl: string;
   /** 'graphql' changes only exchange and refresh; /oauth/me and the profile are always REST. */
   transport: 'rest' | 'graphql';
+  /**
+   * Default: a fetch-compatible function on node:http(s) with this client's own keep-alive pool (see
+   * node-fetch.ts). Pass globalThis.fetch, or any fetch, to use that instead; it is called with
+   * `redirect: 'manual'` and an AbortSignal per attempt.
+   */
   fetch?: typeof fetch;
   clock?: Clock;
   /** The deadline of each attempt, covering the whole response body. */
@@ -76,7 +82,7 @@ export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
     graphqlUrl: requireHttpUrl('graphqlUrl', o.graphqlUrl),
     openApiBaseUrl: requireHttpUrl('openApiBaseUrl', o.openApiBaseUrl),
     transport: o.transport,
-    fetch: o.fetch ?? globalThis.fetch,
+    fetch: o.fetch ?? createNodeFetch(),
     clock: o.clock ?? systemClock,
     timeoutMs: requireNumberBetween('timeoutMs', o.timeoutMs, 1, MAX_TIMER_MS, false),
     readRetries: requireNumberBetween('readRetries', o.readRetries ?? 2, 0, 10, true),
