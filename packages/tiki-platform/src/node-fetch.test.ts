@@ -186,6 +186,35 @@ describe('createNodeFetch: failures', () => {
   });
 });
 
+describe('createNodeFetch: idle sockets', () => {
+  it('closes a pooled socket once it has been idle for idleSocketMs', async () => {
+    let closed!: Promise<void>;
+    handle = (req, res) => {
+      closed = new Promise((resolve) => req.socket.on('close', () => resolve()));
+      res.end('ok');
+    };
+    await (await createNodeFetch({ idleSocketMs: 20 })(origin)).text();
+    await closed; // the server keeps it for 60 s: only the client's idle timeout can close it
+  });
+
+  it('never cuts a request in flight that is slower than idleSocketMs', async () => {
+    handle = (_req, res) => void setTimeout(() => res.end('late'), 200);
+    const response = await createNodeFetch({ idleSocketMs: 20 })(origin);
+    expect(await response.text()).toBe('late');
+  });
+
+  it('honours the server’s Keep-Alive hint: a socket is not kept past timeout=N less a second', async () => {
+    let closed!: Promise<void>;
+    handle = (req, res) => {
+      closed = new Promise((resolve) => req.socket.on('close', () => resolve()));
+      res.writeHead(200, { 'keep-alive': 'timeout=2' }).end('ok');
+    };
+    await (await createNodeFetch({ idleSocketMs: 30_000 })(origin)).text();
+    // The server keeps it for 60 s and the idle timeout is 30 s: only the hint (2 s less 1 s) closes it.
+    await closed;
+  });
+});
+
 describe('createNodeFetch: a status a Response cannot carry', () => {
   it('rejects a status outside 200-599 as a failed fetch, the RangeError as its cause', async () => {
     handle = (_req, res) => res.writeHead(600).end('?');

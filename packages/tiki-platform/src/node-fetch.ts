@@ -12,6 +12,14 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
  */
 export const DEFAULT_MAX_SOCKETS = 128;
 
+/**
+ * How long a pooled socket may sit idle before it is closed, as undici's keepAliveTimeout. Also what makes
+ * Node honour a server's `Keep-Alive: timeout=N` hint (less a second): the Agent applies the hint only when
+ * it is shorter than this, so without it a socket would outlive the server's timeout and race its close.
+ * It never cuts a request in flight: the Agent destroys only free sockets on timeout.
+ */
+export const DEFAULT_IDLE_SOCKET_MS = 4_000;
+
 /** Statuses whose Response must have a null body (the Response constructor rejects any other). */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -27,15 +35,16 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  *   undici does, the system error (with its `code`) as the cause;
  * - the body's exact bytes are sent with a Content-Length; no compression is asked for.
  *
- * Idle keep-alive sockets are unref'd by the Agent, so they never keep a process alive, and the Agent drops
- * a socket before the server's own Keep-Alive timeout (the `timeout=` hint, less a second).
+ * Idle keep-alive sockets are unref'd by the Agent, so they never keep a process alive (no close() needed),
+ * and closed after `idleSocketMs` or a second before the server's own Keep-Alive timeout, whichever is first.
  */
-export function createNodeFetch(o: { maxSockets?: number } = {}): typeof fetch {
-  const maxSockets = o.maxSockets ?? DEFAULT_MAX_SOCKETS;
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true, maxSockets }),
-    'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
+export function createNodeFetch(o: { maxSockets?: number; idleSocketMs?: number } = {}): typeof fetch {
+  const options = {
+    keepAlive: true,
+    maxSockets: o.maxSockets ?? DEFAULT_MAX_SOCKETS,
+    timeout: o.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS,
   };
+  const agents = { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) };
   const nodeFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const request = await toNodeRequest(input, init);
     const protocol = request.url.protocol;
