@@ -118,18 +118,20 @@ describe('summarizeByArea', () => {
         frame(3, 'writev', ''),
         frame(4, '(garbage collector)', ''),
         frame(5, '_Request', 'node:internal/deps/undici/undici'),
+        // The Tiki client's own transport is node:http's client side, not the server's sockets.
+        frame(6, 'ClientRequest', 'node:_http_client'),
       ],
-      samples: [1, 1, 2, 3, 4, 5],
-      timeDeltas: [0, 1000, 1000, 1000, 1000, 1000],
+      samples: [1, 1, 2, 3, 4, 5, 6],
+      timeDeltas: [0, 1000, 1000, 1000, 1000, 1000, 1000],
       startTime: 0,
-      endTime: 6000,
+      endTime: 7000,
     };
     expect(Object.fromEntries(summarizeByArea(profile).map((a) => [a.frame, a.selfMs]))).toEqual({
       'logging (pino, pino-http, redaction)': 2,
       'SQLite (better-sqlite3, the store)': 1,
       'Node HTTP server and sockets': 1,
       'garbage collection': 1,
-      'Tiki HTTP client (fetch/undici, AbortSignal, tiki-platform)': 1,
+      'Tiki HTTP client (node:http client and agent, AbortSignal, tiki-platform)': 2,
     });
   });
 });

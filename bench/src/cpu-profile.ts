@@ -185,8 +185,8 @@ const AREAS: Array<[string, RegExp]> = [
     /^(base64urlSlice|base64Slice|node:buffer|utf8Write|latin1Write)$/,
   ],
   [
-    'Tiki HTTP client (fetch/undici, AbortSignal, tiki-platform)',
-    /^(node:internal\/deps|node:internal\/webstreams|node:internal\/abort_controller|node:internal\/worker|wasm.*|packages\/tiki-platform\/.*)$/,
+    'Tiki HTTP client (node:http client and agent, AbortSignal, tiki-platform)',
+    /^(node:_http_client|node:_http_agent|node:internal\/deps|node:internal\/webstreams|node:internal\/abort_controller|node:internal\/worker|wasm.*|packages\/tiki-platform\/.*)$/,
   ],
   ['SQLite (better-sqlite3, the store)', /^(better-sqlite3|apps\/server\/src\/store\/.*)$/],
   [
