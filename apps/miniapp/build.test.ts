@@ -26,6 +26,22 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
+/** One production build, shared by the tests that only read it (each build takes a while). */
+let production: Promise<{ outDir: string; result: Awaited<ReturnType<typeof buildMiniapp>> }> | undefined;
+function productionBuild() {
+  production ??= (async () => {
+    const outDir = tempDir();
+    const result = await buildMiniapp({
+      production: true,
+      apiBaseUrl: 'https://api.example.vn',
+      outDir,
+      quiet: true,
+    });
+    return { outDir, result };
+  })();
+  return production;
+}
+
 function jsOf(outDir: string, files: { file: string }[]): string {
   return files
     .filter((f) => f.file.endsWith('.js'))
@@ -35,13 +51,7 @@ function jsOf(outDir: string, files: { file: string }[]): string {
 
 describe('the production build', () => {
   it('contains no emulator code and no http:// URL, only the HTTPS base URL, within the size budget', async () => {
-    const outDir = tempDir();
-    const result = await buildMiniapp({
-      production: true,
-      apiBaseUrl: 'https://api.example.vn',
-      outDir,
-      quiet: true,
-    });
+    const { outDir, result } = await productionBuild();
     const js = jsOf(outDir, result.files);
 
     for (const marker of DEV_ONLY_MARKERS) expect(js).not.toContain(marker);
@@ -55,13 +65,7 @@ describe('the production build', () => {
   });
 
   it('is a complete Tini App package: app, every page (js, txml, tcss, json) and package.json with `tiki`', async () => {
-    const outDir = tempDir();
-    const result = await buildMiniapp({
-      production: true,
-      apiBaseUrl: 'https://api.example.vn',
-      outDir,
-      quiet: true,
-    });
+    const { outDir, result } = await productionBuild();
     const files = result.files.map((f) => f.file);
     expect(files).toEqual(
       expect.arrayContaining(['app.js', 'app.json', 'app.tcss', 'package.json', 'pages/index/index.js']),
@@ -105,8 +109,7 @@ describe('the production build', () => {
 
 describe('the production build, run in the test host', () => {
   it('starts signed out, and when my.getAuthCode fails it says so instead of calling any emulator', async () => {
-    const outDir = tempDir();
-    await buildMiniapp({ production: true, apiBaseUrl: 'https://api.example.vn', outDir, quiet: true });
+    const { outDir } = await productionBuild();
     const app = await launch({ distDir: outDir, authCodes: hostFails });
     await app.page.idle();
     expect(app.page.data()).toMatchObject({ phase: 'signed_out' });
