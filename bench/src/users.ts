@@ -2,7 +2,7 @@
 import { createTikiClient } from '@tini-starter/tiki-platform/client';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import { signBody } from '@tini-starter/tiki-platform/signature';
+import { signBody } from '@tini-starter/tiki-platform/sign';
 import type { Child } from './child.ts';
 import type { Shot } from './load-generator.ts';
 

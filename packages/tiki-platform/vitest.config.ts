@@ -13,7 +13,7 @@ export default defineConfig({
       exclude: [
         'src/**/*.test.ts',
         // Test helpers (the fake Tiki server, vectors) are exercised by the tests, not measured as product code.
-        'src/test-support/**',
+        'src/testing/**',
         // The bin's entry only binds process.argv/stdout to runCli; it runs in a subprocess (cli.test.ts),
         // where v8 coverage is not collected. All its logic is in run-cli.ts, measured in-process.
         'src/cli.ts',

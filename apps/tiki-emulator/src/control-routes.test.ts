@@ -11,7 +11,7 @@ import {
   type Running,
   signedPost,
   startEmulator,
-} from './test-helpers.ts';
+} from './testing/harness.ts';
 
 async function control(run: Running, method: string, path: string, body?: unknown) {
   const init: RequestInit = { method };

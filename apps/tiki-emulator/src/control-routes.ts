@@ -6,11 +6,10 @@ import {
   AuthCodeRequestSchema,
   ClockRequestSchema,
   CustomerRequestSchema,
-  FaultRouteSchema,
   FaultsRequestSchema,
   RevocationRequestSchema,
 } from './control-schemas.ts';
-import type { FaultBoard } from './faults.ts';
+import { type FaultBoard, FaultRouteSchema } from './faults.ts';
 import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';

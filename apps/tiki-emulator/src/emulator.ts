@@ -1,39 +1,62 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from '@tini-starter/tiki-platform/clock';
+import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
+import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
 import express, { type Express } from 'express';
 import { createOffsetClock } from './clock.ts';
 import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
-import { FaultSchema } from './control-schemas.ts';
 import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } from './error-answers.ts';
-import { createFaultBoard } from './faults.ts';
+import type { Fault, FaultRoute } from './faults.ts';
+import { createFaultBoard, FaultSchema } from './faults.ts';
 import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
 import { openApiRoutes } from './open-api-routes.ts';
 import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
 import { trackRequests } from './request-context.ts';
+import type { Operation, RequestLogEntry } from './request-log.ts';
 import { createRequestLog } from './request-log.ts';
 import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
-import { createState, type StateSnapshot } from './state.ts';
 import type {
   AuthCodeAnswer,
-  BaseUrls,
   EmulatorApp,
   EmulatorCustomer,
-  EmulatorOptions,
-  Fault,
-  FaultRoute,
   IssueAuthCodeInput,
   Lifetimes,
-  Operation,
-  RequestLogEntry,
-} from './types.ts';
+} from './state.ts';
+import { createState, type StateSnapshot } from './state.ts';
 
 export { createOffsetClock, type OffsetClock } from './clock.ts';
+export type { Fault, FaultRoute } from './faults.ts';
 export { TikiRejection } from './rejection.ts';
+export type { Operation, RequestLogEntry } from './request-log.ts';
 export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
-export type { StateSnapshot } from './state.ts';
-export type * from './types.ts';
+export type {
+  AuthCodeAnswer,
+  EmulatorApp,
+  EmulatorCustomer,
+  IssueAuthCodeInput,
+  Lifetimes,
+  StateSnapshot,
+} from './state.ts';
+
+export interface EmulatorOptions {
+  /** The clock of codes and tokens. Default: system time plus an offset the emulator owns (HTTP-adjustable). */
+  clock?: Clock;
+  /**
+   * The clock signature timestamps are checked against. Default: `clock` when one is given, else system time,
+   * so that moving the emulator's own clock expires tokens without making every caller's signature stale.
+   */
+  signatureClock?: Clock;
+  lifetimes?: Partial<Lifetimes>;
+  /** Registered apps. Default: the development app (DEV_CLIENT_ID) with ['user_profile', 'offline']. */
+  apps?: EmulatorApp[];
+  /** Seeded customers. Default: customer 1 "Ti Ni" and a few with Vietnamese names. */
+  customers?: EmulatorCustomer[];
+  /** Request log capacity (default 500). Counts are kept for every request regardless. */
+  requestLogSize?: number;
+}
+/** The three base URLs a Tiki client takes, laid out as Tiki's. */
+export type BaseUrls = TikiBaseUrls;
 
 export interface Emulator {
   /** The Express app, for mounting or for driving without a port. */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
 import { answerUnparsableRequest } from './error-answers.ts';
-import { type Envelope, json, type Running, startEmulator } from './test-helpers.ts';
+import { type Envelope, json, type Running, startEmulator } from './testing/harness.ts';
 
 const envelope = (code: number, reason: string, message: string) => ({
   data: null,

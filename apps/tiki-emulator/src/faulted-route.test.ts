@@ -12,7 +12,7 @@ import {
   signedInput,
   signedPost,
   startEmulator,
-} from './test-helpers.ts';
+} from './testing/harness.ts';
 
 describe('fault injection', () => {
   it('status: answers that status with an envelope, changes nothing, and counts down times', async () => {

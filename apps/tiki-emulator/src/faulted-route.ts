@@ -1,9 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Request, RequestHandler, Response } from 'express';
-import type { FaultBoard } from './faults.ts';
+import type { FaultBoard, FaultRoute } from './faults.ts';
 import { TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
-import type { FaultRoute } from './types.ts';
 
 export interface Outcome {
   status: number;

@@ -1,4 +1,30 @@
-import type { Fault, FaultRoute } from './types.ts';
+import * as z from 'zod';
+
+/** Which Tiki route a fault applies to; '*' is every one of them (not the emulator's own controls). */
+export const FaultRouteSchema = z.enum(['token', 'refresh', 'me', 'graphql', 'profile', '*']);
+export type FaultRoute = z.infer<typeof FaultRouteSchema>;
+
+const times = z.number().int().positive().optional();
+
+/** A fault is written once, as this schema: the controls validate with it and the type is inferred from it. */
+export const FaultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    route: FaultRouteSchema,
+    kind: z.literal('latency'),
+    ms: z.number().int().min(0).max(600_000),
+    times,
+  }),
+  z.strictObject({
+    route: FaultRouteSchema,
+    kind: z.literal('status'),
+    status: z.number().int().min(400).max(599),
+    times,
+  }),
+  z.strictObject({ route: FaultRouteSchema, kind: z.literal('drop_connection'), times }),
+  z.strictObject({ route: FaultRouteSchema, kind: z.literal('drop_response_after_commit'), times }),
+]);
+
+export type Fault = z.infer<typeof FaultSchema>;
 
 type ActiveFault = Fault & { remaining: number | null };
 type TerminalFault = Exclude<Fault, { kind: 'latency' }>;

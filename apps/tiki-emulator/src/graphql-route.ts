@@ -1,5 +1,6 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { explainGraphqlInput, verifyGraphqlInput } from '@tini-starter/tiki-platform/signature';
+import { explainGraphqlInput } from '@tini-starter/tiki-platform/sign';
+import { verifyGraphqlInput } from '@tini-starter/tiki-platform/verify';
 import type { Router } from 'express';
 import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
 import * as z from 'zod';

@@ -1,19 +1,18 @@
+import { TIKI_GRAPHQL_SDL } from '@tini-starter/tiki-platform/graphql-schema';
+import { type GraphqlToken, TIKI_GRAPHQL_FIELDS } from '@tini-starter/tiki-platform/schemas';
 import {
+  buildSchema,
   GraphQLError,
-  GraphQLInputObjectType,
-  GraphQLInt,
-  GraphQLList,
-  GraphQLNonNull,
-  GraphQLObjectType,
-  GraphQLScalarType,
-  GraphQLSchema,
-  GraphQLString,
+  type GraphQLFieldResolver,
+  type GraphQLScalarType,
+  type GraphQLSchema,
   Kind,
 } from 'graphql';
 
 /**
  * The older generation of Tiki's Platform API: a GraphQL endpoint with two queries whose signature travels
- * inside the input. Field and argument names are Tiki's (snake_case).
+ * inside the input. The schema is the platform package's SDL (one definition, shared with the client's tests);
+ * this module adds the resolvers and the `Timestamp` scalar's parsing.
  */
 
 function asTimestamp(value: unknown): number {
@@ -23,65 +22,14 @@ function asTimestamp(value: unknown): number {
   return value;
 }
 
-/** Milliseconds since the epoch exceed GraphQL's 32-bit Int, so the timestamp has its own scalar. */
-export const TimestampScalar = new GraphQLScalarType<number, number>({
-  name: 'Timestamp',
-  description: 'Unix time in milliseconds, written as an integer literal (e.g. 1620470539433).',
-  serialize: asTimestamp,
-  parseValue: asTimestamp,
-  parseLiteral(ast) {
-    if (ast.kind !== Kind.INT) {
-      throw new GraphQLError('Timestamp must be an integer literal: Unix time in milliseconds', {
-        nodes: ast,
-      });
-    }
-    return asTimestamp(Number(ast.value));
-  },
-});
-
-const AuthAccessToken = new GraphQLObjectType({
-  name: 'AuthAccessToken',
-  fields: {
-    access_token: { type: new GraphQLNonNull(GraphQLString) },
-    refresh_token: { type: GraphQLString, description: 'Only when the scope offline was granted.' },
-    expires_in: { type: new GraphQLNonNull(GraphQLInt), description: 'Seconds.' },
-    scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))) },
-  },
-});
-
-// timestamp and signature are nullable so that a missing one is Tiki's invalid_signature, as on REST.
-const GetAuthAccessTokenInput = new GraphQLInputObjectType({
-  name: 'GetAuthAccessTokenInput',
-  fields: {
-    code: { type: new GraphQLNonNull(GraphQLString) },
-    client_id: { type: new GraphQLNonNull(GraphQLString) },
-    timestamp: { type: TimestampScalar },
-    signature: { type: GraphQLString },
-  },
-});
-
-const RefreshAuthAccessTokenInput = new GraphQLInputObjectType({
-  name: 'RefreshAuthAccessTokenInput',
-  fields: {
-    refresh_token: { type: new GraphQLNonNull(GraphQLString) },
-    client_id: { type: new GraphQLNonNull(GraphQLString) },
-    timestamp: { type: TimestampScalar },
-    signature: { type: GraphQLString },
-  },
-});
-
 export interface GetAuthAccessTokenArgs {
   input: { code: string; client_id: string; timestamp?: number | null; signature?: string | null };
 }
 export interface RefreshAuthAccessTokenArgs {
   input: { refresh_token: string; client_id: string; timestamp?: number | null; signature?: string | null };
 }
-export interface AuthAccessTokenResult {
-  access_token: string;
-  refresh_token: string | null;
-  expires_in: number;
-  scopes: string[];
-}
+/** What both queries answer, typed by the platform's schema so that a change there breaks the build here. */
+export type AuthAccessTokenResult = GraphqlToken;
 
 export interface GraphqlResolvers<Context> {
   getAuthAccessToken(args: GetAuthAccessTokenArgs, context: Context): AuthAccessTokenResult;
@@ -90,23 +38,32 @@ export interface GraphqlResolvers<Context> {
 
 /** Resolvers are synchronous on purpose: checking and consuming a code happens without yielding. */
 export function buildTikiGraphqlSchema<Context>(resolvers: GraphqlResolvers<Context>): GraphQLSchema {
-  return new GraphQLSchema({
-    query: new GraphQLObjectType<unknown, Context>({
-      name: 'Query',
-      fields: {
-        get_auth_access_token: {
-          type: AuthAccessToken,
-          args: { input: { type: new GraphQLNonNull(GetAuthAccessTokenInput) } },
-          resolve: (_source, args, context) =>
-            resolvers.getAuthAccessToken(args as GetAuthAccessTokenArgs, context),
-        },
-        refresh_auth_access_token: {
-          type: AuthAccessToken,
-          args: { input: { type: new GraphQLNonNull(RefreshAuthAccessTokenInput) } },
-          resolve: (_source, args, context) =>
-            resolvers.refreshAuthAccessToken(args as RefreshAuthAccessTokenArgs, context),
-        },
-      },
-    }),
-  });
+  const schema = buildSchema(TIKI_GRAPHQL_SDL);
+
+  // Milliseconds since the epoch exceed GraphQL's 32-bit Int: the scalar takes integer literals only.
+  const timestamp = schema.getType('Timestamp') as GraphQLScalarType<number, number>;
+  timestamp.serialize = asTimestamp;
+  timestamp.parseValue = asTimestamp;
+  timestamp.parseLiteral = (ast) => {
+    if (ast.kind !== Kind.INT) {
+      throw new GraphQLError('Timestamp must be an integer literal: Unix time in milliseconds', {
+        nodes: ast,
+      });
+    }
+    return asTimestamp(Number(ast.value));
+  };
+
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  const resolveWith = (name: string, resolve: GraphQLFieldResolver<unknown, Context>) => {
+    const field = fields[name];
+    if (field === undefined) throw new Error(`tiki-emulator: the GraphQL SDL has no query ${name}`);
+    field.resolve = resolve;
+  };
+  resolveWith(TIKI_GRAPHQL_FIELDS.exchange, (_source, args, context) =>
+    resolvers.getAuthAccessToken(args as GetAuthAccessTokenArgs, context),
+  );
+  resolveWith(TIKI_GRAPHQL_FIELDS.refresh, (_source, args, context) =>
+    resolvers.refreshAuthAccessToken(args as RefreshAuthAccessTokenArgs, context),
+  );
+  return schema;
 }

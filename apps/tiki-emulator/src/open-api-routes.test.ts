@@ -1,6 +1,6 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
-import { DEV, exchange, login, profile, refresh, startEmulator } from './test-helpers.ts';
+import { DEV, exchange, login, profile, refresh, startEmulator } from './testing/harness.ts';
 
 const unauthorized = (message: string) => ({
   data: null,

@@ -1,10 +1,11 @@
-import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
+import { type CustomerProfile, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
+import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import type { Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';
 import { exactRouter } from './router.ts';
-import { type EmulatorState, PROFILE_SCOPE } from './state.ts';
+import type { EmulatorState } from './state.ts';
 
 export interface OpenApiRouteDeps extends FaultedRouteDeps {
   state: EmulatorState;
@@ -21,7 +22,8 @@ function openApiRejection(rejection: TikiRejection): Outcome {
   if (rejection.status === 401) {
     headers['www-authenticate'] = `Bearer realm="tiki", error="invalid_token"`;
   } else if (rejection.status === 403) {
-    headers['www-authenticate'] = `Bearer realm="tiki", error="insufficient_scope", scope="${PROFILE_SCOPE}"`;
+    headers['www-authenticate'] =
+      `Bearer realm="tiki", error="insufficient_scope", scope="${TIKI_SCOPES.userProfile}"`;
   }
   return { status: rejection.status, body: envelopeOf(rejection), headers };
 }
@@ -51,8 +53,8 @@ export function openApiRoutes(deps: OpenApiRouteDeps): Router {
       deps,
       'profile',
       (req) => {
-        const { customer } = deps.state.bearer(bearerToken(req), PROFILE_SCOPE);
-        return { status: 200, body: customer };
+        const { customer } = deps.state.bearer(bearerToken(req), TIKI_SCOPES.userProfile);
+        return { status: 200, body: customer satisfies CustomerProfile };
       },
       openApiRejection,
     ),

@@ -1,7 +1,7 @@
 import { createTikiClient, type TikiClient } from '@tini-starter/tiki-platform/client';
 import { TikiApiError } from '@tini-starter/tiki-platform/errors';
 import { describe, expect, it } from 'vitest';
-import { codeFor, DEV, type Running, startEmulator } from './test-helpers.ts';
+import { codeFor, DEV, type Running, startEmulator } from './testing/harness.ts';
 
 /** The team's client against the emulator: the two agree on the wire, whichever transport is used. */
 function clientFor(run: Running, transport: 'rest' | 'graphql'): TikiClient {

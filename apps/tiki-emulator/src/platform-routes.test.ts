@@ -1,5 +1,5 @@
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import { signBody } from '@tini-starter/tiki-platform/signature';
+import { signBody } from '@tini-starter/tiki-platform/sign';
 import { describe, expect, it } from 'vitest';
 import {
   codeFor,
@@ -13,7 +13,7 @@ import {
   refresh,
   signedPost,
   startEmulator,
-} from './test-helpers.ts';
+} from './testing/harness.ts';
 
 const CODE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 

@@ -1,8 +1,11 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import {
   ExchangeCodeRequestSchema,
+  type RefreshGrant,
   RefreshTokenRequestSchema,
   TIKI_PATHS,
+  type TokenGrant,
+  type TokenInfo,
   TokenInfoRequestSchema,
 } from '@tini-starter/tiki-platform/schemas';
 import type { Request, Router } from 'express';
@@ -10,10 +13,10 @@ import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-rou
 import { parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { envelopeOf, type TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
+import type { Operation } from './request-log.ts';
 import { exactRouter } from './router.ts';
 import { requireApp, requireValidSignature } from './signed-request.ts';
 import type { EmulatorState } from './state.ts';
-import type { Operation } from './types.ts';
 
 /** Tiki's REST base path: only the origin differs from https://api.tiki.vn/tiniapp-open-api. */
 export const REST_BASE_PATH = '/tiniapp-open-api';
@@ -74,7 +77,7 @@ export function platformRoutes(deps: PlatformRouteDeps): Router {
       scopes: grant.scopes,
       token_type: 'bearer',
       customer: grant.customer,
-    });
+    } satisfies TokenGrant);
   });
 
   post(TIKI_PATHS.refresh, 'refresh', (req, context) => {
@@ -87,14 +90,18 @@ export function platformRoutes(deps: PlatformRouteDeps): Router {
       expires_in: grant.expiresIn,
       scopes: grant.scopes,
       token_type: 'bearer',
-    });
+    } satisfies RefreshGrant);
   });
 
   post(TIKI_PATHS.me, 'me', (req, context) => {
     const { clientId, raw } = signedBody(req, context);
     const { access_token } = parseJsonBody(raw, TokenInfoRequestSchema);
     const info = state.tokenInfo(clientId, access_token);
-    return ok({ customer_id: info.customer.id, customer_name: info.customer.name, scopes: info.scopes });
+    return ok({
+      customer_id: info.customer.id,
+      customer_name: info.customer.name,
+      scopes: info.scopes,
+    } satisfies TokenInfo);
   });
 
   return router;

@@ -1,8 +1,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { RequestHandler, Response } from 'express';
-import type { RequestLog } from './request-log.ts';
+import type { Operation, RequestLog, RequestLogEntry } from './request-log.ts';
 import { maskCredentialsInText } from './tokens.ts';
-import type { Operation, RequestLogEntry } from './types.ts';
 
 /** What the handlers learn about one request, written to the request log when the connection is done with it. */
 export interface RequestContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestLogEntry } from './request-log.ts';
 import { createRequestLog } from './request-log.ts';
-import type { RequestLogEntry } from './types.ts';
 
 const entry = (
   route: RequestLogEntry['route'],

@@ -1,4 +1,28 @@
-import type { FaultRoute, RequestLogEntry } from './types.ts';
+import type { FaultRoute } from './faults.ts';
+
+/** What the caller wanted, whatever the transport: GraphQL exchanges count as 'token', its refreshes as 'refresh'. */
+export type Operation = 'token' | 'refresh' | 'me' | 'profile';
+
+export interface RequestLogEntry {
+  id: number;
+  at: number;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  route: Exclude<FaultRoute, '*'> | 'emulator' | 'unknown';
+  /** The operation behind the route, when known (a GraphQL call is 'token' or 'refresh'). */
+  operation?: Operation;
+  /** HTTP status sent, 0 when the connection was dropped before a response. */
+  status: number;
+  /** 'ok', a Tiki reason ('invalid_code', 'invalid_signature'...), 'emulated_fault', 'aborted'. */
+  verdict: 'ok' | (string & {});
+  message?: string;
+  clientId?: string;
+  /** For signature mismatches: the payload the emulator signed, with tokens and codes masked. */
+  expectedPayload?: string;
+  /** The fault applied, e.g. 'status 503', 'latency 200ms', 'drop_response_after_commit'. */
+  fault?: string;
+}
 
 export interface RequestLog {
   add(entry: Omit<RequestLogEntry, 'id'>): void;

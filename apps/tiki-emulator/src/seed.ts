@@ -1,5 +1,6 @@
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
-import type { EmulatorApp, EmulatorCustomer, Lifetimes } from './types.ts';
+import { KNOWN_TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
+import type { EmulatorApp, EmulatorCustomer, Lifetimes } from './state.ts';
 
 export const DEFAULT_LIFETIMES: Lifetimes = {
   authCodeMs: 60_000,
@@ -7,7 +8,8 @@ export const DEFAULT_LIFETIMES: Lifetimes = {
   refreshTokenMs: 30 * 24 * 3_600_000,
 };
 
-export const DEFAULT_ALLOWED_SCOPES = ['user_profile', 'offline'];
+/** What the development app may ask for: every scope the starter knows. */
+export const DEFAULT_ALLOWED_SCOPES: string[] = [...KNOWN_TIKI_SCOPES];
 
 export function developmentApp(
   credentials: { clientId: string; clientSecret: string } = {

@@ -1,11 +1,12 @@
+import { buildPayload } from '@tini-starter/tiki-platform/payload';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
-import { buildPayload, type Verdict, verifySignature } from '@tini-starter/tiki-platform/signature';
+import { type Verdict, verifySignature } from '@tini-starter/tiki-platform/verify';
 import type { Request } from 'express';
 import { clip } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
 import type { RequestContext } from './request-context.ts';
+import type { EmulatorApp } from './state.ts';
 import { maskCredentialsInText } from './tokens.ts';
-import type { EmulatorApp } from './types.ts';
 
 /** The app named by X-Tiniapp-Client-Id, which must be registered. */
 export function requireApp(

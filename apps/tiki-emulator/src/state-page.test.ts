@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV, login, me, OTHER_APP, startEmulator } from './test-helpers.ts';
+import { DEV, login, me, OTHER_APP, startEmulator } from './testing/harness.ts';
 
 async function page(origin: string) {
   const response = await fetch(`${origin}/__emulator/`);

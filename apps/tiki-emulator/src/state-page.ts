@@ -1,7 +1,8 @@
+import type { Fault } from './faults.ts';
 import { describeFault } from './faults.ts';
 import { escapeHtml } from './html.ts';
+import type { RequestLogEntry } from './request-log.ts';
 import type { StateSnapshot } from './state.ts';
-import type { Fault, RequestLogEntry } from './types.ts';
 
 export interface StatePageInput {
   state: StateSnapshot;

@@ -1,13 +1,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import { TikiRejection } from './rejection.ts';
 import { generateAuthCode, generateToken, maskCredential } from './tokens.ts';
-import type {
-  AuthCodeAnswer,
-  EmulatorApp,
-  EmulatorCustomer,
-  IssueAuthCodeInput,
-  Lifetimes,
-} from './types.ts';
 
 /**
  * The emulator's Tiki: apps, customers, auth codes and token families, in memory.
@@ -16,9 +10,43 @@ import type {
  * concurrent uses of one code or refresh token cannot both pass the check: exactly one wins.
  */
 
-export const OFFLINE_SCOPE = 'offline';
-export const PROFILE_SCOPE = 'user_profile';
-
+/** An app registered in the emulator's Tini Console. */
+export interface EmulatorApp {
+  clientId: string;
+  clientSecret: string;
+  /** The scopes the app may request; any other requested scope is answered with authErrorScopes "1". */
+  allowedScopes: string[];
+  name?: string;
+}
+/** A Tiki customer. The fields beyond id and name appear in the Open API profile when present. */
+export type EmulatorCustomer = {
+  id: number;
+  name: string;
+  email?: string;
+  phone_number?: string;
+};
+export interface Lifetimes {
+  /** Auth code lifetime (Tiki: about a minute). */
+  authCodeMs: number;
+  /** Access token lifetime (Tiki: 3600 s). */
+  accessTokenMs: number;
+  /** Refresh token lifetime, renewed on each rotation. */
+  refreshTokenMs: number;
+}
+export interface IssueAuthCodeInput {
+  clientId: string;
+  /** Default 1 ("Ti Ni"). */
+  customerId?: number;
+  /** The scopes requested by my.getAuthCode. Default none. */
+  scopes?: string[];
+  /** Scopes the user refuses on the consent screen (answered "2"). */
+  deny?: string[];
+}
+export interface AuthCodeAnswer {
+  authCode: string;
+  authSuccessScopes: string[];
+  authErrorScopes: Record<string, '1' | '2'>;
+}
 export interface Grant {
   accessToken: string;
   /** Only when `offline` was granted. */
@@ -104,7 +132,8 @@ export interface EmulatorState {
   addCustomer(customer: EmulatorCustomer): void;
   issueAuthCode(input: IssueAuthCodeInput): AuthCodeAnswer;
   exchangeCode(clientId: string, code: string): Grant;
-  refresh(clientId: string, refreshToken: string): Grant;
+  /** A refresh always rotates: its grant carries the next refresh token. */
+  refresh(clientId: string, refreshToken: string): Grant & { refreshToken: string };
   /** Token info for /oauth/me: the token must belong to the calling app. */
   tokenInfo(clientId: string, accessToken: string): TokenInfo;
   /** Open API bearer check: any app's live access token. Rejections carry 401/403. */
@@ -228,7 +257,7 @@ export function createState(o: {
     });
     family.horizon = Math.max(family.horizon, now + lifetimes.accessTokenMs);
     let refreshToken: string | null = null;
-    if (family.scopes.includes(OFFLINE_SCOPE)) {
+    if (family.scopes.includes(TIKI_SCOPES.offline)) {
       refreshToken = generateToken();
       refreshTokens.set(refreshToken, {
         token: refreshToken,
@@ -289,7 +318,7 @@ export function createState(o: {
     return issueTokens(family, now);
   }
 
-  function refresh(clientId: string, refreshToken: string): Grant {
+  function refresh(clientId: string, refreshToken: string): Grant & { refreshToken: string } {
     const record = refreshTokens.get(refreshToken);
     const family = record === undefined ? undefined : families.get(record.familyId);
     if (record === undefined || family === undefined) {
@@ -311,7 +340,11 @@ export function createState(o: {
     const now = clock.now();
     if (now >= record.expiresAt) throw new TikiRejection('invalid_token', 'invalid refresh token: expired');
     record.rotatedAt = now;
-    return issueTokens(family, now);
+    const grant = issueTokens(family, now);
+    // Only a family granted `offline` ever held a refresh token, so its next grant has one too.
+    if (grant.refreshToken === null)
+      throw new Error('tiki-emulator: a refreshed family lost its offline scope');
+    return { ...grant, refreshToken: grant.refreshToken };
   }
 
   /** The live access token's family, or the reason it is not live. */

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { signBody, verifySignature } from '@tini-starter/tiki-platform/signature';
+import { signBody } from '@tini-starter/tiki-platform/sign';
+import { verifySignature } from '@tini-starter/tiki-platform/verify';
 import { profileWhile, renderDiagnosis } from '../cpu-profile.ts';
 import { measureOpsPerSecond } from '../ops-per-second.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';

@@ -1,10 +1,7 @@
+// Tiki's scope names are Tiki's fact, written once in the platform package (itself zod/mini, like this file).
+import { ScopeSchema } from '@tini-starter/tiki-platform/scopes';
 // zod/mini keeps the mini app's bundle small (Tiki's package budget); the server uses the same schemas.
 import * as z from 'zod/mini';
-
-/** Tiki scope names: the two the starter uses are known, any other string is accepted as Tiki adds scopes. */
-export const KNOWN_SCOPES = ['user_profile', 'offline'] as const;
-export const ScopeSchema = z.string().check(z.minLength(1));
-export type Scope = (typeof KNOWN_SCOPES)[number] | (string & {});
 
 export const LoginRequestSchema = z.strictObject({
   authCode: z.string().check(z.minLength(1), z.maxLength(512)),

@@ -1,5 +1,5 @@
 import { TIKI_HEADERS } from './schemas.ts';
-import type { Explanation } from './signature.ts';
+import type { Explanation } from './sign.ts';
 
 export function describe(e: Explanation): string[] {
   return [

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TikiApiError, TikiResponseError, TikiTimeoutError } from './errors.ts';
-import { graphqlError } from './test-support/fake-tiki.ts';
-import {
-  AUTH_CODE,
-  CLIENT_ID,
-  deadOrigin,
-  rejection,
-  START_MS,
-  useFakeTiki,
-} from './test-support/harness.ts';
+import { graphqlError } from './testing/fake-tiki.ts';
+import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 const graphqlClient = (o = {}) => h.client({ transport: 'graphql', ...o });

@@ -29,6 +29,9 @@ export interface TikiClientOptions {
   retryBaseDelayMs?: number;
 }
 
+/** Tiki's three base URLs: all that differs between the emulator, sandbox and production (with the key pair). */
+export type TikiBaseUrls = Pick<TikiClientOptions, 'restBaseUrl' | 'graphqlUrl' | 'openApiBaseUrl'>;
+
 /** The options with every default filled in: what the calls read. */
 export type ResolvedOptions = Required<TikiClientOptions>;
 

@@ -4,15 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { TikiApiError, TikiNetworkError, TikiResponseError, TikiTimeoutError } from './errors.ts';
 import { TIKI_HEADERS } from './schemas.ts';
-import { envelope, tikiError } from './test-support/fake-tiki.ts';
-import {
-  AUTH_CODE,
-  CLIENT_ID,
-  deadOrigin,
-  rejection,
-  START_MS,
-  useFakeTiki,
-} from './test-support/harness.ts';
+import { envelope, tikiError } from './testing/fake-tiki.ts';
+import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 

@@ -15,7 +15,7 @@ import {
   TokenInfoSchema,
 } from './schemas.ts';
 
-export type { TikiClientOptions } from './client-options.ts';
+export type { TikiBaseUrls, TikiClientOptions } from './client-options.ts';
 export type { TikiGrant, TikiTokenInfo } from './grant.ts';
 export type TikiCustomerProfile = z.infer<typeof CustomerProfileSchema>;
 

@@ -58,3 +58,34 @@ export class TikiResponseError extends TikiError {
     this.status = i.status;
   }
 }
+
+/**
+ * How a failure is read, in one place for every caller. Each predicate answers one question; they are kept
+ * side by side so that what "retry now", "try later" and "the token is dead" mean stays consistent.
+ */
+
+/**
+ * Retry within the same call? Only for reads: a network failure or a 5xx is often transient. A timeout is not
+ * retried (the caller's deadline is already spent) and a 4xx will not change on a second try.
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof TikiNetworkError || (error instanceof TikiApiError && error.status >= 500);
+}
+
+/**
+ * Worth trying later? Tiki gave no verdict on the request: unreachable, slower than the deadline, failing
+ * (5xx), shedding load (429), or answering something we cannot read. The call may or may not have taken effect.
+ */
+export function isTransient(error: unknown): boolean {
+  return (
+    error instanceof TikiTimeoutError ||
+    error instanceof TikiNetworkError ||
+    error instanceof TikiResponseError ||
+    (error instanceof TikiApiError && (error.status >= 500 || error.status === 429))
+  );
+}
+
+/** Is the token itself dead? Tiki refused the access or refresh token (`invalid_token`): only consent helps. */
+export function isTokenRefused(error: unknown): boolean {
+  return error instanceof TikiApiError && error.reason === 'invalid_token';
+}

@@ -2,9 +2,9 @@ import { ClientError, GraphQLClient } from 'graphql-request';
 import * as z from 'zod';
 import { fetchWithDeadline } from './deadline-fetch.ts';
 import { TikiError, TikiResponseError } from './errors.ts';
+import { graphqlSignatureOf } from './payload.ts';
 import { type CallContext, tikiRefusal, unusableResponse } from './read-envelope.ts';
 import { GraphqlErrorSchema, type GraphqlToken, GraphqlTokenSchema, TIKI_GRAPHQL_FIELDS } from './schemas.ts';
-import { signGraphqlInput } from './signature.ts';
 import { describeIssues } from './zod-issues.ts';
 
 export type GraphqlOperation = keyof typeof TIKI_GRAPHQL_FIELDS;
@@ -42,7 +42,7 @@ export async function callGraphql(i: {
 }): Promise<GraphqlToken> {
   const field = TIKI_GRAPHQL_FIELDS[i.operation];
   const signed = { [i.credential.name]: i.credential.value, client_id: i.clientId, timestamp: i.timestampMs };
-  const signature = signGraphqlInput({ clientSecret: i.clientSecret, fields: signed });
+  const signature = graphqlSignatureOf(i.clientSecret, signed);
   const document = buildGraphqlDocument(field, { ...signed, signature });
   const secrets = [...i.call.secrets, signature];
   const call = { ...i.call, secrets };

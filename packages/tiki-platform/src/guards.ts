@@ -54,3 +54,14 @@ export function requireRecord(name: string, value: unknown): Record<string, unkn
   }
   return value as Record<string, unknown>;
 }
+
+/** Fields of a GraphQL input are strings and numbers only: anything else cannot be part of Tiki's input. */
+export function requireFieldValues(value: unknown): Record<string, string | number> {
+  const fields = requireRecord('fields', value);
+  for (const [key, field] of Object.entries(fields)) {
+    if (typeof field !== 'string' && typeof field !== 'number') {
+      throw misuse(`fields.${key} must be a string or a number, got ${describeValue(field)}`);
+    }
+  }
+  return fields as Record<string, string | number>;
+}

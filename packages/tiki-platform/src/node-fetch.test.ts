@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeFetch } from './node-fetch.ts';
-import { deadOrigin } from './test-support/harness.ts';
+import { deadOrigin } from './testing/harness.ts';
 
 interface Seen {
   method: string;

@@ -11,6 +11,7 @@ export function buildPayload(timestamp: string, clientId: string, content: strin
 }
 
 /**
+ * Fast path for the `pnpm bench` rows "signing a 1 KB body" and "verifying it" (plain: `encodePayload(buildPayload())`).
  * base64url (no padding) of the payload as received: a string content is UTF-8 encoded together with its
  * prefix in one pass (Buffer's encoder, the one the bare HMAC uses; lone surrogates become U+FFFD as with
  * TextEncoder), while bytes are left exactly as they arrived, so a body is never decoded and re-encoded on its
@@ -53,4 +54,19 @@ export function sortedFieldsJson(fields: Record<string, string | number>): strin
   return JSON.stringify(sorted).replace(/[<>&\u2028\u2029]/g, (char) => {
     return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
+}
+
+/** The REST signature of `content`, with no argument checks: for callers whose inputs are already checked. */
+export function signatureOf(
+  clientSecret: string,
+  timestamp: string,
+  clientId: string,
+  content: string | Uint8Array,
+): string {
+  return hmacHex(clientSecret, encodedPayloadOf(timestamp, clientId, content));
+}
+
+/** The older GraphQL generation's signature over `fields` (without `signature`), with no argument checks. */
+export function graphqlSignatureOf(clientSecret: string, fields: Record<string, string | number>): string {
+  return hmacHex(clientSecret, encodePayload(sortedFieldsJson(fields)));
 }

@@ -1,9 +1,9 @@
 import type * as z from 'zod';
 import type { ResolvedOptions } from './client-options.ts';
 import { fetchWithDeadline } from './deadline-fetch.ts';
+import { signatureOf } from './payload.ts';
 import { type CallContext, readEnvelope } from './read-envelope.ts';
 import { TIKI_HEADERS } from './schemas.ts';
-import { signBody } from './signature.ts';
 
 /**
  * One signed POST to the REST base URL: the body is serialized once, and those exact bytes are both signed and
@@ -16,7 +16,8 @@ export async function postSigned<T extends z.ZodType>(
   const json = JSON.stringify(i.body);
   const bytes = new TextEncoder().encode(json);
   const timestamp = Math.floor(o.clock.now()).toFixed(0);
-  const signature = signBody({ clientId: o.clientId, clientSecret: o.clientSecret, timestamp, body: json });
+  // The options were checked when the client was made: sign without checking them again.
+  const signature = signatureOf(o.clientSecret, timestamp, o.clientId, json);
   const raw = await fetchWithDeadline({
     fetch: o.fetch,
     url: `${o.restBaseUrl}${i.path}`,

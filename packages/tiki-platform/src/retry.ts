@@ -1,12 +1,4 @@
-import { TikiApiError, TikiNetworkError } from './errors.ts';
-
-/**
- * Reads are safe to repeat; a 5xx or a network failure is often transient. A timeout is not retried (the
- * caller's own deadline is already spent) and a 4xx will not change on a second try.
- */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof TikiNetworkError || (error instanceof TikiApiError && error.status >= 500);
-}
+import { isRetryable } from './errors.ts';
 
 /** Up to `retries` more attempts after the first, waiting a full-jitter exponential backoff between them. */
 export async function withRetries<T>(

@@ -7,7 +7,7 @@ import {
   POST_VECTOR,
   VECTOR_CREDENTIALS,
   VECTOR_TIMESTAMP,
-} from './test-support/vectors.ts';
+} from './testing/vectors.ts';
 
 const KEY = VECTOR_CREDENTIALS.clientId;
 const SECRET = VECTOR_CREDENTIALS.clientSecret;

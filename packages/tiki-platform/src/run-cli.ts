@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { canonicalGet } from './cli-get.ts';
 import { bodyNotes, describe, headers } from './cli-report.ts';
 import { USAGE, UsageError } from './cli-usage.ts';
-import { explain, explainGraphqlInput } from './signature.ts';
+import { explain, explainGraphqlInput } from './sign.ts';
 
 /** Everything the CLI touches, injected so that it runs in-process under test. */
 export interface CliIo {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ScopeSchema } from './scopes.ts';
 
 /**
  * Tiki's wire shapes, snake_case as Tiki sends them, each schema with its inferred type. The emulator answers
@@ -25,11 +26,6 @@ export const TIKI_GRAPHQL_FIELDS = {
   exchange: 'get_auth_access_token',
   refresh: 'refresh_auth_access_token',
 } as const;
-
-/** Scopes the starter uses are known; any other non-empty string is accepted, as Tiki adds scopes. */
-export const KNOWN_TIKI_SCOPES = ['user_profile', 'offline'] as const;
-export const ScopeSchema = z.string().min(1);
-export type Scope = (typeof KNOWN_TIKI_SCOPES)[number] | (string & {});
 
 /** Documented reasons: 'invalid_code', 'invalid_token', 'invalid_signature'; others are passed through. */
 export const TikiErrorSchema = z.object({

@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signBody, signGraphqlInput, verifyGraphqlInput, verifySignature } from './signature.ts';
+import { signBody, signGraphqlInput } from './sign.ts';
 import {
   GET_VECTOR,
   GRAPHQL_VECTOR,
   POST_VECTOR,
   VECTOR_CREDENTIALS,
   VECTOR_TIMESTAMP,
-} from './test-support/vectors.ts';
+} from './testing/vectors.ts';
+import { verifyGraphqlInput, verifySignature } from './verify.ts';
 
 const now = Number(VECTOR_TIMESTAMP);
 const base = {

@@ -1,8 +1,9 @@
 import type { ApiClient } from '../api/client.ts';
 import { ApiError } from '../api/errors.ts';
 import type { Auth } from '../auth/auth.ts';
+import { scopeLabel } from '../auth/scopes.ts';
 import { explain } from './explain.ts';
-import { type AccountView, type ErrorView, scopeLabel, toProfileRows } from './view.ts';
+import { type AccountView, type ErrorView, toProfileRows } from './view.ts';
 
 /**
  * Everything a page needs about the signed-in person, as plain view data. It lives in the App instance

@@ -1,6 +1,7 @@
 import { ApiError } from '../api/errors.ts';
 import { NotSignedInError } from '../auth/auth.ts';
 import { ScopeError } from '../auth/scope-error.ts';
+import { scopeLabel } from '../auth/scopes.ts';
 import { AuthCodeError } from '../platform/auth-code.ts';
 import {
   DomainNotAllowedError,
@@ -9,7 +10,7 @@ import {
   TimeoutError,
 } from '../platform/request-errors.ts';
 import { StorageError } from '../platform/storage.ts';
-import { type ErrorAction, type ErrorView, scopeLabel } from './view.ts';
+import type { ErrorAction, ErrorView } from './view.ts';
 
 const ACTION_LABELS: Record<ErrorAction, string> = {
   sign_in: 'Thử lại',

@@ -33,15 +33,6 @@ export interface ErrorView {
   actionLabel: string;
 }
 
-const SCOPE_LABELS: Record<string, string> = {
-  user_profile: 'Thông tin hồ sơ',
-  offline: 'Duy trì đăng nhập',
-};
-
-export function scopeLabel(scope: string): string {
-  return SCOPE_LABELS[scope] ?? scope;
-}
-
 const PROFILE_LABELS: Record<string, string> = {
   id: 'Mã khách hàng',
   name: 'Họ tên',

@@ -34,8 +34,8 @@ declare namespace my {
 
   // ---- my.getAuthCode: Tiki's scopes, both spellings of the result fields, `fail(result)` ----
 
-  /** Tiki scope names; other strings are accepted because Tiki adds scopes over time. */
-  type TikiScope = 'user_profile' | 'offline' | (string & {});
+  /** Tiki scope names (defined once in the platform package); other strings pass, as Tiki adds scopes. */
+  type TikiScope = import('@tini-starter/tiki-platform/scopes').Scope;
   /** "1": the mini app may not request this scope; "2": the user refused it. */
   type AuthScopeErrorCode = '1' | '2' | (string & {});
 

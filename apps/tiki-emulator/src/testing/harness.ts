@@ -1,11 +1,10 @@
 import { type Clock, createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import { signBody, signGraphqlInput } from '@tini-starter/tiki-platform/signature';
+import { signBody, signGraphqlInput } from '@tini-starter/tiki-platform/sign';
 import { afterEach } from 'vitest';
-import { isAdjustableClock } from './clock.ts';
-import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.ts';
-import type { BaseUrls } from './types.ts';
+import { isAdjustableClock } from '../clock.ts';
+import { type BaseUrls, createEmulator, type Emulator, type EmulatorOptions } from '../emulator.ts';
 
 /**
  * Test support: a real emulator on an ephemeral port, and requests signed with the platform's signing

@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePayload, signBody, verifySignature } from './signature.ts';
-import { VECTOR_CREDENTIALS } from './test-support/vectors.ts';
+import { encodePayload } from './payload.ts';
+import { signBody } from './sign.ts';
+import { VECTOR_CREDENTIALS } from './testing/vectors.ts';
+import { verifySignature } from './verify.ts';
 
 /** Text as real bodies carry it: ASCII, Vietnamese diacritics, emoji, and the JSON-vs-JS trap U+2028. */
 const unit = fc.oneof(

@@ -1,22 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { buildPayload, encodePayload } from './payload.ts';
 import {
-  buildPayload,
   canonicalPathAndQuery,
-  encodePayload,
   explain,
   explainGraphqlInput,
   signBody,
   signGet,
   signGraphqlInput,
-} from './signature.ts';
+} from './sign.ts';
 import {
   GET_VECTOR,
   GRAPHQL_VECTOR,
   POST_VECTOR,
   VECTOR_CREDENTIALS,
   VECTOR_TIMESTAMP,
-} from './test-support/vectors.ts';
+} from './testing/vectors.ts';
 
 const signed = { ...VECTOR_CREDENTIALS, timestamp: VECTOR_TIMESTAMP };
 

@@ -1,12 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type FieldNode, type GraphQLInputType, Kind, parse, validate, valueFromAST } from 'graphql';
+import {
+  buildSchema,
+  type FieldNode,
+  type GraphQLInputType,
+  Kind,
+  parse,
+  validate,
+  valueFromAST,
+} from 'graphql';
 import type { Clock } from '../clock.ts';
+import { TIKI_GRAPHQL_SDL } from '../graphql-schema.ts';
 import { TIKI_HEADERS, TIKI_PATHS } from '../schemas.ts';
-import { type Verdict, verifyGraphqlInput, verifySignature } from '../signature.ts';
-import { tikiGraphqlSchema } from './graphql-schema.ts';
+import { type Verdict, verifyGraphqlInput, verifySignature } from '../verify.ts';
 
 /**
+ * Why a second Tiki beside apps/tiki-emulator: the client's tests script answers the faithful emulator never
+ * gives (HTML, broken envelopes, a hang mid-call), and the emulator depends on this package, not the reverse.
+ *
  * A stand-in for Tiki on a real port, for the client's integration tests. It verifies every signature with
  * this package's verify functions over the raw bytes it received, records each request, and answers what the
  * test scripts (by default, Tiki's documented success bodies).
@@ -223,6 +234,8 @@ function inspect(
   const sameClient = header(TIKI_HEADERS.clientId) === o.clientId;
   return { ...r, verdict: sameClient ? verdict : mismatch('unknown client id'), graphql: null };
 }
+
+const tikiGraphqlSchema = buildSchema(TIKI_GRAPHQL_SDL);
 
 function mismatch(message: string): Verdict {
   return { ok: false, reason: 'signature_mismatch', message };

@@ -1,19 +1,26 @@
+/**
+ * Signing Tiki calls, for callers outside this package (the CLI, the emulator's tests, the bench, a fork's own
+ * calls): every argument is checked and a misuse throws. The client signs through payload.ts directly, because
+ * its options were checked once when it was created.
+ */
 import {
   describeValue,
   misuse,
   outOfRange,
+  requireFieldValues,
   requireNonEmptyString,
   requireRecord,
   requireString,
 } from './guards.ts';
-import { buildPayload, encodedPayloadOf, encodePayload, hmacHex, sortedFieldsJson } from './payload.ts';
+import {
+  buildPayload,
+  encodePayload,
+  graphqlSignatureOf,
+  hmacHex,
+  signatureOf,
+  sortedFieldsJson,
+} from './payload.ts';
 import { parseMsTimestamp, timestampText } from './timestamp.ts';
-import { requireFieldValues } from './verify.ts';
-
-export { buildPayload, encodePayload } from './payload.ts';
-export { SIGNATURE_WINDOW_MS } from './timestamp.ts';
-export type { Verdict, VerifyFailureReason } from './verify.ts';
-export { verifyGraphqlInput, verifySignature } from './verify.ts';
 
 export interface Credentials {
   clientId: string;
@@ -60,7 +67,7 @@ function signContent(i: Credentials & { timestamp: string | number }, content: s
   const clientId = requireNonEmptyString('clientId', i.clientId);
   const clientSecret = requireNonEmptyString('clientSecret', i.clientSecret);
   const timestamp = requireMsTimestamp(i.timestamp);
-  return hmacHex(clientSecret, encodedPayloadOf(timestamp, clientId, content));
+  return signatureOf(clientSecret, timestamp, clientId, content);
 }
 
 /** Signs a POST body given as the exact JSON string that will be sent. */
@@ -118,5 +125,9 @@ export function signGraphqlInput(i: {
   clientSecret: string;
   fields: Record<string, string | number>;
 }): string {
-  return explainGraphqlInput(i).signature;
+  requireRecord('signGraphqlInput input', i);
+  const clientSecret = requireNonEmptyString('clientSecret', i.clientSecret);
+  const { signature: _ignored, ...fields } = requireFieldValues(i.fields);
+  if (fields.timestamp !== undefined) requireMsTimestamp(fields.timestamp);
+  return graphqlSignatureOf(clientSecret, fields);
 }
