@@ -1,12 +1,13 @@
 /**
- * The HTTP application, built from its dependencies; it never listens by itself.
+ * The HTTP application, built from its dependencies; it never listens by itself (server.ts does).
  *
  * Exports, for the mini app's e2e tests, the bench and forks (package.json `exports`):
  * - `@tini-starter/server/app`: `createApp(deps: AppDeps): Express` (deps: config, store, tiki, logger, clock).
+ * - `@tini-starter/server/server`: `runServer(config, overrides?)`: the composition root main.ts uses.
  * - `@tini-starter/server/config`: `loadConfig(env)`, `Config`, `ConfigError`, `CONFIG_VARIABLES`.
- * - `@tini-starter/server/store`: `openSqliteStore(file)`; `@tini-starter/server/store-interface`: `Store`.
+ * - `@tini-starter/server/store`: the `Store` interface; `@tini-starter/server/store/sqlite`: `openSqliteStore`.
  * - `@tini-starter/server/logger`: `createLogger({ level, pretty?, destination? })`.
- * - `@tini-starter/server/http-server`: `listen(app, { host, port })` -> `{ server, url, stop(timeoutMs) }`.
+ * - `@tini-starter/server/http/listen`: `listen(app, { host, port })` -> `{ server, url, stop(timeoutMs) }`.
  * - `@tini-starter/server/testing`: `startServer({ baseUrls, clock?, dbFile?, env?, logDestination?, fetch? })`
  *   -> `{ url, config, store, dbFile, close() }`: a real server on an ephemeral port against an emulator.
  * `src/main.ts` is the process (config from the environment, SIGTERM/SIGINT handling).
@@ -16,18 +17,18 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { createLogin } from './auth/login.ts';
+import { createSessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { noStore } from './http/no-store.ts';
 import { requestLogging } from './http/request-logging.ts';
-import { createLogin } from './login.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
-import { createSessions } from './sessions.ts';
 import type { Store } from './store/store.ts';
-import { createTikiTokenKeeper } from './tiki-token-keeper.ts';
-import { createTokenCipher } from './token-cipher.ts';
+import { createTokenCipher } from './tiki/token-cipher.ts';
+import { createTikiTokenKeeper } from './tiki/token-keeper.ts';
 
 export interface AppDeps {
   config: Config;
@@ -75,7 +76,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use('/api', noStore);
   app.use(
-    '/api/auth',
     authRoutes({
       login,
       sessions,
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: config.http.loginRateLimit,
     }),
   );
-  app.use('/api', accountRoutes({ sessions, keeper, tiki }));
+  app.use(accountRoutes({ sessions, keeper, tiki }));
   // After the API: every API request would otherwise walk this router's routes first.
   app.use(healthRoutes(store));
   app.use(notFound);

@@ -1,16 +1,12 @@
 /**
- * The process: reads the configuration, builds the dependencies, listens, and stops gracefully on SIGTERM or
- * SIGINT (stop accepting, finish in-flight requests, close the store, exit within SHUTDOWN_TIMEOUT_MS).
+ * The process: reads the configuration from the environment, runs the server (server.ts), and stops
+ * gracefully on SIGTERM or SIGINT (stop accepting, finish in-flight requests, close the store, exit within
+ * SHUTDOWN_TIMEOUT_MS).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '@tini-starter/tiki-platform/clock';
-import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { listen } from './http-server.ts';
-import { createLogger } from './logger.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
-import { createTikiClientFromConfig } from './tiki-client.ts';
+import { runServer } from './server.ts';
 
 // A .env beside package.json is optional: the defaults work without one (development against the emulator).
 const envFile = fileURLToPath(new URL('../.env', import.meta.url));
@@ -25,12 +21,8 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-const store = openSqliteStore(config.storage.databaseFile);
-const clock = systemClock;
-const tiki = createTikiClientFromConfig(config, { clock });
-const app = createApp({ config, store, tiki, logger, clock });
-const server = await listen(app, { host: config.host, port: config.port });
+const server = await runServer(config);
+const { logger } = server;
 
 logger.info(
   {
@@ -55,12 +47,13 @@ async function shutDown(signal: string): Promise<void> {
     process.exit(1);
   }
   shuttingDown = true;
-  const timeoutMs = config.http.shutdownTimeoutMs;
   // Stop first, log second: whoever reads this line may rely on the listener being closed already.
-  const stopped = server.stop(timeoutMs);
-  logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
-  const { drained } = await stopped;
-  await store.close();
+  const closed = server.close();
+  logger.info(
+    { signal, timeoutMs: config.http.shutdownTimeoutMs },
+    'shutting down: no new connections, finishing in-flight requests',
+  );
+  const { drained } = await closed;
   if (drained) logger.info('shut down cleanly');
   else logger.warn('shutdown deadline passed: remaining connections were cut');
   logger.flush();

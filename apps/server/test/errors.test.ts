@@ -1,7 +1,13 @@
 /** Every error code of the contract, each produced by its real cause, in the one shape the mini app reads. */
 import { ERROR_STATUS, ErrorBodySchema } from '@tini-starter/api-contract/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApiResponse, closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
+import {
+  type ApiResponse,
+  closeAndExpectNoLeak,
+  errorOf,
+  type Stack,
+  startStack,
+} from '../src/testing/harness.ts';
 
 let stack: Stack;
 // The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an

@@ -1,6 +1,6 @@
 /** Tiki down, slow or failing: every call has a deadline, only idempotent reads are retried (at most twice). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
 
 let stack: Stack;
 // The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an

@@ -4,7 +4,7 @@ import {
   ProfileResponseSchema,
 } from '@tini-starter/api-contract/auth';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
 
 let stack: Stack;
 // The leak check of every flow in this file: no Tiki token, code, secret or signature in a log line or an

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer } from '../src/testing.ts';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { createLeakRecorder, type LeakRecorder } from './harness.ts';
-import { startTikiFront, type TikiFront } from './tiki-front.ts';
+import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
+import { createLeakRecorder, type LeakRecorder } from '../src/testing/harness.ts';
+import { startServer } from '../src/testing/start-server.ts';
+import { startTikiFront, type TikiFront } from '../src/testing/tiki-front.ts';
 
 const HOUR = 3600_000;
 let dir: string;
@@ -80,7 +80,7 @@ function authCode(): string {
 }
 
 async function spawnFixture(): Promise<ChildServer> {
-  const child = await spawnServer('test/fixtures/server-process.ts', {
+  const child = await spawnServer('src/testing/server-process.ts', {
     TIKI_BASE_URLS: JSON.stringify(front.baseUrls),
     DATABASE_FILE: dbFile,
     CLOCK_OFFSET_MS: String(emulatorClock.offsetMs()),

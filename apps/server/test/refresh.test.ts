@@ -1,6 +1,6 @@
 import { createManualClock } from '@tini-starter/tiki-platform/clock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
 
 const HOUR = 3600_000;
 let stack: Stack;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from './harness.ts';
+import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
 
 const HOUR = 3600_000;
 let stack: Stack;

@@ -12,14 +12,7 @@ import {
   requireRecord,
   requireString,
 } from './guards.ts';
-import {
-  buildPayload,
-  encodePayload,
-  graphqlSignatureOf,
-  hmacHex,
-  signatureOf,
-  sortedFieldsJson,
-} from './payload.ts';
+import { buildPayload, encodePayload, hmacHex, signatureOf, sortedFieldsJson } from './payload.ts';
 import { parseMsTimestamp, timestampText } from './timestamp.ts';
 
 export interface Credentials {
@@ -125,9 +118,5 @@ export function signGraphqlInput(i: {
   clientSecret: string;
   fields: Record<string, string | number>;
 }): string {
-  requireRecord('signGraphqlInput input', i);
-  const clientSecret = requireNonEmptyString('clientSecret', i.clientSecret);
-  const { signature: _ignored, ...fields } = requireFieldValues(i.fields);
-  if (fields.timestamp !== undefined) requireMsTimestamp(fields.timestamp);
-  return graphqlSignatureOf(clientSecret, fields);
+  return explainGraphqlInput(i).signature;
 }

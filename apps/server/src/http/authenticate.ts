@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import type { Sessions } from '../sessions.ts';
-import { bearerToken } from '../sessions.ts';
+import type { Sessions } from '../auth/sessions.ts';
 import type { SessionWithUser } from '../store/store.ts';
+import { bearerToken } from './bearer.ts';
 
 /** Requires a live session (`Authorization: Bearer <token>`); puts it, with its user, in res.locals.session. */
 export function authenticate(sessions: Sessions): RequestHandler {

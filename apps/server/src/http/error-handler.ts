@@ -4,8 +4,8 @@
  */
 import type { ErrorBody } from '@tini-starter/api-contract/errors';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApiError } from '../api-error.ts';
-import { tikiFailureToApiError } from '../tiki-failures.ts';
+import { tikiFailureToApiError } from '../tiki/failures.ts';
+import { ApiError } from './api-error.ts';
 
 /** body-parser's error types (`err.type`) and what they mean to the mini app. */
 function bodyParserError(err: unknown): ApiError | null {

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Listening, listen } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
+import { type Listening, listen } from './listen.ts';
 import { requestLogging } from './request-logging.ts';
 
 interface Line {

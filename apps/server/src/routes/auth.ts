@@ -1,12 +1,13 @@
 /** POST /api/auth/login and POST /api/auth/logout. */
-import { LoginRequestSchema, type LoginResponse } from '@tini-starter/api-contract/auth';
+import { LoginRequestSchema, type LoginResponse, ROUTES } from '@tini-starter/api-contract/auth';
 import express, { type RequestHandler, Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { ApiError } from '../api-error.ts';
+import type { LoginResult } from '../auth/login.ts';
+import type { Sessions } from '../auth/sessions.ts';
+import { ApiError } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
-import type { LoginResult } from '../login.ts';
-import type { Sessions } from '../sessions.ts';
+import { mount } from '../http/contract-route.ts';
 
 export interface AuthRoutesOptions {
   login: (authCode: string, log: Logger) => Promise<LoginResult>;
@@ -35,8 +36,9 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       next(new ApiError('rate_limited', 'Too many login attempts; try again later')),
   });
 
-  router.post(
-    '/login',
+  mount(
+    router,
+    ROUTES.login,
     loginLimiter,
     requireJson,
     express.json({ limit: o.bodyLimitBytes, type: 'application/json', strict: true }),
@@ -60,7 +62,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     },
   );
 
-  router.post('/logout', authenticate(o.sessions), async (_req, res) => {
+  mount(router, ROUTES.logout, authenticate(o.sessions), async (_req, res) => {
     await o.sessions.close(sessionOf(res));
     res.status(204).end();
   });

@@ -1,13 +1,15 @@
 /** /healthz: the process answers. /readyz: the store answers too (load balancers route on this one). */
+import { ROUTES } from '@tini-starter/api-contract/auth';
 import { Router } from 'express';
+import { mount } from '../http/contract-route.ts';
 import type { Store } from '../store/store.ts';
 
 export function healthRoutes(store: Store): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  mount(router, ROUTES.healthz, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (req, res) => {
+  mount(router, ROUTES.readyz, async (req, res) => {
     try {
       await store.ping();
       res.json({ status: 'ready' });

@@ -11,20 +11,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { systemClock } from '@tini-starter/tiki-platform/clock';
 import type { DestinationStream } from 'pino';
-import { createApp } from './app.ts';
-import { type Config, loadConfig } from './config.ts';
-import { listen } from './http-server.ts';
-import { createLogger } from './logger.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
-import type { Store } from './store/store.ts';
-import { createTikiClientFromConfig } from './tiki-client.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { runServer } from '../server.ts';
+import type { Store } from '../store/store.ts';
 
 export interface StartServerOptions {
   /** Tiki's (the emulator's) base URLs. */
-  baseUrls: { restBaseUrl: string; graphqlUrl: string; openApiBaseUrl: string };
+  baseUrls: TikiBaseUrls;
   /** Shared with the emulator when a test moves time. Default: system time. */
   clock?: Clock;
   /** The SQLite file; default a fresh file in a temp folder, deleted by close(). Reuse one to test restarts. */
@@ -46,6 +42,7 @@ export interface StartedServer {
   close(): Promise<void>;
 }
 
+/** The test environment on top of the composition root (server.ts): nothing is wired here. */
 export async function startServer(o: StartServerOptions): Promise<StartedServer> {
   const tempDir = o.dbFile === undefined ? mkdtempSync(join(tmpdir(), 'tini-server-')) : undefined;
   const dbFile = o.dbFile ?? join(tempDir as string, 'server.sqlite');
@@ -59,20 +56,18 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     DATABASE_FILE: dbFile,
     ...o.env,
   });
-  const clock = o.clock ?? systemClock;
-  const logger = createLogger({ level: config.log.level, destination: o.logDestination ?? { write() {} } });
-  const store = openSqliteStore(dbFile);
-  const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
-  const app = createApp({ config, store, tiki, logger, clock });
-  const server = await listen(app, { host: config.host, port: config.port });
+  const server = await runServer(config, {
+    logDestination: o.logDestination ?? { write() {} },
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  });
   return {
     url: server.url,
     config,
-    store,
+    store: server.store,
     dbFile,
     async close() {
-      await server.stop(config.http.shutdownTimeoutMs);
-      await store.close();
+      await server.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };

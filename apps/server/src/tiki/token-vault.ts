@@ -1,5 +1,5 @@
 /** Seals Tiki's tokens for the store and opens them again; the AAD binds each value to its user and field. */
-import type { SealedTikiTokens, StoredTikiTokens } from './store/store.ts';
+import type { SealedTikiTokens, StoredTikiTokens } from '../store/store.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export interface TikiTokens {

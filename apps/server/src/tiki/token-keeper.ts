@@ -3,8 +3,11 @@
  * the same moment and however many server processes share the store:
  *
  * - in this process, one refresh per user at a time (a shared promise: the 49 other requests await it);
- * - across processes, a lease on the user's token row taken with BEGIN IMMEDIATE; a process that finds the
- *   lease held polls until the holder writes the next generation and then uses that, without calling Tiki.
+ * - across processes, a lease on the user's token row (refresh-lease.ts); a process that finds the lease held
+ *   waits until the holder writes the next generation and then uses that, without calling Tiki.
+ *
+ * This file is the policy: when to refresh, and what each failure means (isTransient and isTokenRefused from
+ * the platform package decide "try later" and "the token is dead").
  *
  * Refresh happens ahead of expiry (`refreshMarginMs`) when a request needs the token, and once reactively
  * when Tiki answers invalid_token for an access token we believed valid (revoked, clocks apart).
@@ -22,13 +25,13 @@
  * - An early refresh (inside the margin, token not yet expired) whose outcome is unknown does not fail the
  *   request: the still-valid access token serves it, and the next request tries the refresh again.
  */
-import { randomUUID } from 'node:crypto';
 import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { isTokenRefused, isTransient } from '@tini-starter/tiki-platform/errors';
 import type { Logger } from 'pino';
-import { ApiError } from './api-error.ts';
-import type { Store } from './store/store.ts';
-import { isDeadTokenError, tikiFailureToApiError } from './tiki-failures.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { Store } from '../store/store.ts';
+import { createRefreshLeases, RefreshStillRunningError } from './refresh-lease.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
   type OpenedTikiTokens,
@@ -69,23 +72,23 @@ export interface TikiTokenKeeper {
   grantedScopes(userId: string): Promise<string[] | null>;
 }
 
-/** How often a process waiting for another process's refresh looks at the store (real time). */
-const LEASE_POLL_MS = 25;
-
 const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
+const noConsentStored = () =>
+  reauthRequired('No Tiki consent is stored for this user; ask for consent again');
 
-/** Tiki unreachable, slow, failing, or another instance's refresh outlasting our wait: worth trying later. */
-function isUpstreamFailure(err: unknown): boolean {
-  return (err instanceof ApiError ? err : tikiFailureToApiError(err))?.code === 'upstream_unavailable';
+/** Tiki unreachable, slow or failing, or another instance's refresh outlasting our wait: worth trying later. */
+function isWorthTryingLater(err: unknown): boolean {
+  return isTransient(err) || err instanceof RefreshStillRunningError;
 }
 
 export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeeper {
   const { store, cipher, tiki, clock } = o;
   const inflight = new Map<string, Promise<OpenedTikiTokens>>();
+  const leases = createRefreshLeases({ store, clock, leaseMs: o.leaseMs });
 
   async function current(userId: string): Promise<UsableTikiTokens> {
     const stored = await store.getTikiTokens(userId);
-    if (!stored) throw reauthRequired('No Tiki consent is stored for this user; ask for consent again');
+    if (!stored) throw noConsentStored();
     return openAccessToken(cipher, stored);
   }
 
@@ -109,43 +112,25 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     seen: number,
     log: Logger,
   ): Promise<OpenedTikiTokens> {
-    const owner = randomUUID();
-    // Bounded in real time as well as by the lease: a manual clock in tests never expires a lease by itself.
-    const maxPolls = Math.ceil((2 * o.leaseMs) / LEASE_POLL_MS);
-    for (let poll = 0; ; poll++) {
-      const lease = await store.acquireRefreshLease({
-        userId,
-        seenGeneration: seen,
-        owner,
-        now: clock.now(),
-        leaseMs: o.leaseMs,
-      });
-      switch (lease.kind) {
-        case 'gone':
-          throw reauthRequired('No Tiki consent is stored for this user; ask for consent again');
-        case 'advanced':
-          log.debug(
-            { userId, generation: lease.tokens.generation },
-            'tiki token refreshed elsewhere; using it',
-          );
-          return openTikiTokens(cipher, lease.tokens);
-        case 'acquired': {
-          let tokens: OpenedTikiTokens;
-          try {
-            tokens = openTikiTokens(cipher, lease.tokens);
-          } catch (err) {
-            await store.releaseRefreshLease(userId, owner);
-            throw err;
-          }
-          return refreshHoldingLease(userId, tokens, owner, log);
+    const lease = await leases.acquire(userId, seen, log);
+    switch (lease.kind) {
+      case 'gone':
+        throw noConsentStored();
+      case 'advanced':
+        log.debug(
+          { userId, generation: lease.tokens.generation },
+          'tiki token refreshed elsewhere; using it',
+        );
+        return openTikiTokens(cipher, lease.tokens);
+      case 'acquired': {
+        let tokens: OpenedTikiTokens;
+        try {
+          tokens = openTikiTokens(cipher, lease.tokens);
+        } catch (err) {
+          await store.releaseRefreshLease(userId, lease.owner);
+          throw err;
         }
-        case 'busy':
-          if (poll === 0)
-            log.debug({ userId }, 'waiting for another instance to finish refreshing the tiki token');
-          if (poll >= maxPolls) {
-            throw new ApiError('upstream_unavailable', 'Another instance is still refreshing the Tiki token');
-          }
-          await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+        return refreshHoldingLease(userId, tokens, lease.owner, log);
       }
     }
   }
@@ -167,7 +152,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     try {
       grant = await tiki.refreshToken(tokens.refreshToken);
     } catch (err) {
-      if (isDeadTokenError(err)) {
+      if (isTokenRefused(err)) {
         await store.deleteTikiTokens(userId, tokens.generation);
         log.info({ userId }, 'tiki refused the refresh token; tokens deleted, consent needed again');
         throw reauthRequired('Tiki no longer accepts this user’s refresh token; ask for consent again');
@@ -231,21 +216,21 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
         } catch (err) {
           // Ahead of expiry the current token still works: Tiki being down or slow for the early refresh must
           // not fail a request that can be served. A dead refresh token (reauth) or an expired token still fails.
-          if (!isUpstreamFailure(err) || tokens.accessExpiresAt <= clock.now()) throw err;
+          if (!isWorthTryingLater(err) || tokens.accessExpiresAt <= clock.now()) throw err;
           log().warn({ userId }, 'early tiki token refresh failed; using the still-valid access token');
         }
       }
       try {
         return await use(tokens.accessToken);
       } catch (err) {
-        if (!isDeadTokenError(err)) throw err;
+        if (!isTokenRefused(err)) throw err;
         if (!refreshed) {
           log().info({ userId }, 'tiki rejected an unexpired access token; refreshing once');
           tokens = await refresh(userId, tokens.generation, log());
           try {
             return await use(tokens.accessToken);
           } catch (again) {
-            if (!isDeadTokenError(again)) throw again;
+            if (!isTokenRefused(again)) throw again;
           }
         }
         // Tiki rejects a token it has just issued: nothing left to try without the user.

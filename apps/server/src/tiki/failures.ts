@@ -6,33 +6,25 @@
  */
 
 import type { ErrorCode } from '@tini-starter/api-contract/errors';
-import {
-  TikiApiError,
-  TikiNetworkError,
-  TikiResponseError,
-  TikiTimeoutError,
-} from '@tini-starter/tiki-platform/errors';
-import { ApiError } from './api-error.ts';
-
-export function isDeadTokenError(err: unknown): boolean {
-  return err instanceof TikiApiError && err.reason === 'invalid_token';
-}
+import { isTransient, TikiApiError, TikiTimeoutError } from '@tini-starter/tiki-platform/errors';
+import { ApiError } from '../http/api-error.ts';
 
 const because = (code: ErrorCode, message: string, cause: unknown) =>
   new ApiError(code, message, undefined, { cause });
 
 /** The ApiError for a Tiki failure, or null when `err` is not one. */
 export function tikiFailureToApiError(err: unknown): ApiError | null {
-  if (err instanceof TikiTimeoutError)
-    return because('upstream_unavailable', 'Tiki did not answer in time', err);
-  if (err instanceof TikiNetworkError || err instanceof TikiResponseError) {
-    return because('upstream_unavailable', 'Tiki is unreachable or answered unexpectedly', err);
+  // Transient: Tiki gave no verdict (down, slow, failing, shedding load). The mini app should try later.
+  if (isTransient(err)) {
+    const message =
+      err instanceof TikiTimeoutError
+        ? 'Tiki did not answer in time'
+        : err instanceof TikiApiError
+          ? 'Tiki is failing or busy; try again later'
+          : 'Tiki is unreachable or answered unexpectedly';
+    return because('upstream_unavailable', message, err);
   }
   if (!(err instanceof TikiApiError)) return null;
-  // 429: Tiki is shedding load. Nothing is wrong with the user or with us; the mini app should try later.
-  if (err.status >= 500 || err.status === 429) {
-    return because('upstream_unavailable', 'Tiki is failing or busy; try again later', err);
-  }
   switch (err.reason) {
     case 'invalid_code':
       return because('invalid_auth_code', 'The auth code is invalid, expired or already used', err);

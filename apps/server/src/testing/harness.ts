@@ -12,7 +12,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-start
 import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { expect } from 'vitest';
-import { type StartedServer, startServer } from '../src/testing.ts';
+import { type StartedServer, startServer } from './start-server.ts';
 
 /** Everything a leak check looks at: secrets seen on the wire, and what the mini app and the logs saw. */
 export interface LeakRecorder {

@@ -1,7 +1,7 @@
 /** The platform client, configured from our Config: the server never signs or calls Tiki by itself. */
 import { createTikiClient, type TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import type { Config } from './config.ts';
+import type { Config } from '../config.ts';
 
 export function createTikiClientFromConfig(
   config: Config,

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SERVER_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ChildServer {
   url: string;
@@ -17,7 +17,7 @@ export interface ChildServer {
 }
 
 export async function spawnServer(
-  entry: 'src/main.ts' | 'test/fixtures/server-process.ts',
+  entry: 'src/main.ts' | 'src/testing/server-process.ts',
   env: Record<string, string>,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {

@@ -3,9 +3,9 @@
  * dies at logout, after `idleTimeoutMs` without use, or `maxAgeMs` after login, whichever comes first.
  */
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { ApiError } from './api-error.ts';
-import { generateSessionToken, hashSecret } from './session-token.ts';
-import type { SessionRecord, SessionWithUser, Store } from './store/store.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { SessionRecord, SessionWithUser, Store } from '../store/store.ts';
+import { generateSessionToken, hashSecret } from './secrets.ts';
 
 /**
  * Last-seen is written at most this often, so that reads do not all become writes; never more than a tenth of
@@ -64,11 +64,4 @@ export function createSessions(o: {
       await store.deleteSession(session.tokenHash);
     },
   };
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or undefined when there is none. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  return match ? match[1] : '';
 }

@@ -18,11 +18,11 @@ import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { TikiApiError } from '@tini-starter/tiki-platform/errors';
 import type { Logger } from 'pino';
-import { ApiError } from './api-error.ts';
-import { hashSecret } from './session-token.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { AuthCodeRecord, Store, UserRecord } from '../store/store.ts';
+import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
+import { hashSecret } from './secrets.ts';
 import type { Sessions } from './sessions.ts';
-import type { AuthCodeRecord, Store, UserRecord } from './store/store.ts';
-import type { TikiTokenKeeper } from './tiki-token-keeper.ts';
 
 export interface LoginResult {
   token: string;

@@ -1,0 +1,67 @@
+/**
+ * The composition root: a validated Config (plus what a test overrides) becomes a logger, the store, the Tiki
+ * client, the app and a listener. main.ts (the process) and testing/start-server.ts (this package's tests,
+ * the mini app's end-to-end tests, the bench) both build the server here, so they cannot wire it differently.
+ */
+import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { systemClock } from '@tini-starter/tiki-platform/clock';
+import type { DestinationStream, Logger } from 'pino';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { listen } from './http/listen.ts';
+import { createLogger } from './logger.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+import { createTikiClientFromConfig } from './tiki/client.ts';
+
+export interface ServerOverrides {
+  /** Default: system time. Tests share a manual clock with the emulator. */
+  clock?: Clock;
+  /** Where log lines go (JSON). Default: stdout, pretty when the config says so. */
+  logDestination?: DestinationStream;
+  /** The fetch the Tiki client uses (tests observe traffic with it). Default: the client's own transport. */
+  fetch?: typeof fetch;
+}
+
+export interface RunningServer {
+  /** e.g. 'http://127.0.0.1:3000' */
+  url: string;
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /**
+   * Graceful stop: stops accepting at once (before the first await), lets in-flight requests finish within
+   * SHUTDOWN_TIMEOUT_MS, then closes the store. `drained` is false when the deadline cut requests short.
+   */
+  close(): Promise<{ drained: boolean }>;
+}
+
+export async function runServer(config: Config, o: ServerOverrides = {}): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty,
+    ...(o.logDestination ? { destination: o.logDestination } : {}),
+  });
+  const store = openSqliteStore(config.storage.databaseFile);
+  const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const app = createApp({ config, store, tiki, logger, clock });
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(app, { host: config.host, port: config.port });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    url: listening.url,
+    config,
+    store,
+    logger,
+    async close() {
+      const stopped = await listening.stop(config.http.shutdownTimeoutMs);
+      await store.close();
+      return stopped;
+    },
+  };
+}
