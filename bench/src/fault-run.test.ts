@@ -14,7 +14,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Child } from './child.ts';
 import { BENCH_FIRST_CUSTOMER_ID } from './customers.ts';
-import { createWorld, until, type World } from './fault-world.ts';
+import { createWorld, until, type World } from './testing/fault-world.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 import { median } from './stats.ts';
 

@@ -35,6 +35,7 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * Fast path for the `pnpm bench` row "GET /api/me" (the plain version: REDACT_PATHS on every line).
  * What the request log line (one per request, see http/request-logging.ts) redacts. Its fields are picked by
  * serializers (method, path without query, address, status, timing, request id) and none can hold a secret;
  * only an error attached to a failed request can, so only `err` and what hangs below it are redacted. The

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
-import type { Child } from './child.ts';
-import { BENCH_FIRST_CUSTOMER_ID, BENCH_SCOPES } from './customers.ts';
-import { startServerUnderTest } from './server-under-test.ts';
+import type { Child } from '../child.ts';
+import { BENCH_FIRST_CUSTOMER_ID, BENCH_SCOPES } from '../customers.ts';
+import { startServerUnderTest } from '../server-under-test.ts';
 
 export interface World {
   emulator: Emulator;
