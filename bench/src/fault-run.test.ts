@@ -14,9 +14,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Child } from './child.ts';
 import { BENCH_FIRST_CUSTOMER_ID } from './customers.ts';
-import { createWorld, until, type World } from './testing/fault-world.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 import { median } from './stats.ts';
+import { createWorld, until, type World } from './testing/fault-world.ts';
 
 const DEADLINE_MS = 800;
 const MARGIN_MS = 100;

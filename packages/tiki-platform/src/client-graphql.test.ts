@@ -117,7 +117,7 @@ describe('exchangeAuthCode over GraphQL', () => {
 
   it('a server that never answers is TikiTimeoutError after one attempt', async () => {
     h.tiki.on('graphql', () => ({ hang: true }));
-    const error = await rejection(graphqlClient({ timeoutMs: 150 }).exchangeAuthCode(AUTH_CODE));
+    const error = await rejection(graphqlClient({ timeoutMs: 1_000 }).exchangeAuthCode(AUTH_CODE));
     expect(error).toBeInstanceOf(TikiTimeoutError);
     expect(h.tiki.count('graphql')).toBe(1);
   });
