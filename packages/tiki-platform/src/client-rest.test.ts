@@ -61,6 +61,31 @@ describe('exchangeAuthCode over REST', () => {
     expect(grant.customer).toEqual({ id: 7, name: 'Nguyễn Văn A' });
   });
 
+  it('an answer without token_type and customer (only a hand-written doc example has them) is a grant', async () => {
+    h.tiki.on('token', () => ({
+      json: envelope({ access_token: 'at-1', refresh_token: 'rt-1', expires_in: 3600, scopes: ['offline'] }),
+    }));
+    const grant = await h.client().exchangeAuthCode(AUTH_CODE);
+    expect(grant).toEqual({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+      expiresIn: 3600,
+      scopes: ['offline'],
+      customer: null,
+    });
+  });
+
+  it('a refusal with an empty reason and a metadata object is TikiApiError keeping the metadata', async () => {
+    h.tiki.on('token', () => ({
+      status: 400,
+      json: { data: null, error: { code: 400, reason: '', message: 'bad', metadata: { field: 'code' } } },
+    }));
+    const error = await rejection(h.client().exchangeAuthCode(AUTH_CODE));
+    expect(error).toBeInstanceOf(TikiApiError);
+    expect(error).toMatchObject({ reason: '', status: 400, tikiCode: 400, metadata: { field: 'code' } });
+    expect(error.message).toMatch(/Tiki refused with no reason: bad \(HTTP 400\)/);
+  });
+
   it('signs the exact bytes it sends, also with non-ASCII and U+2028 in the body', async () => {
     const code = 'mã-xác-thực-😀\u2028é';
     await h.client().exchangeAuthCode(code);

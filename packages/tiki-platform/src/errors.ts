@@ -10,18 +10,30 @@ export class TikiError extends Error {
 /** Tiki answered and said no (an error envelope, also when it came with HTTP 200, or an Open API 4xx/5xx). */
 export class TikiApiError extends TikiError {
   override name = 'TikiApiError';
-  /** Tiki's reason, e.g. 'invalid_code', 'invalid_token', 'invalid_signature', 'scope_missing', 'server_error'. */
+  /**
+   * Tiki's reason, e.g. 'invalid_code', 'invalid_token', 'invalid_signature', 'scope_missing', 'server_error';
+   * may be '' (the payment docs show such refusals).
+   */
   readonly reason: string;
   /** The HTTP status of the response. */
   readonly status: number;
   /** The envelope's numeric `code`, when there was one. */
   readonly tikiCode: number | null;
+  /** The envelope's `metadata` (the payment API sends one with some refusals), or null. */
+  readonly metadata: unknown;
 
-  constructor(i: { reason: string; status: number; tikiCode?: number | null; message: string }) {
+  constructor(i: {
+    reason: string;
+    status: number;
+    tikiCode?: number | null;
+    metadata?: unknown;
+    message: string;
+  }) {
     super(i.message);
     this.reason = i.reason;
     this.status = i.status;
     this.tikiCode = i.tikiCode ?? null;
+    this.metadata = i.metadata ?? null;
   }
 }
 

@@ -7,7 +7,7 @@ export interface TikiGrant {
   /** Seconds. */
   expiresIn: number;
   scopes: string[];
-  /** Only the REST exchange says who the customer is; null for GraphQL and for refresh. */
+  /** Only the REST exchange may say who the customer is; null for GraphQL, refresh, or when Tiki omits it. */
   customer: { id: number; name: string } | null;
 }
 
@@ -23,7 +23,7 @@ export function grantFromTokens(t: TokenGrant | RefreshGrant | GraphqlToken): Ti
     refreshToken: t.refresh_token ?? null,
     expiresIn: t.expires_in,
     scopes: [...t.scopes],
-    customer: 'customer' in t ? { id: t.customer.id, name: t.customer.name } : null,
+    customer: 'customer' in t && t.customer ? { id: t.customer.id, name: t.customer.name } : null,
   };
 }
 

@@ -44,15 +44,18 @@ export function tikiRefusal(i: {
   status: number;
   reason: string;
   tikiCode: number | null;
+  metadata?: unknown;
   message: string;
   call: CallContext;
 }): TikiApiError {
   const via = i.status === 200 ? ' (delivered with HTTP 200)' : ` (HTTP ${i.status})`;
+  const reason = i.reason === '' ? 'no reason' : redact(i.reason, i.call.secrets);
   return new TikiApiError({
     reason: i.reason,
     status: i.status,
     tikiCode: i.tikiCode,
-    message: `${i.call.what}: Tiki refused with ${redact(i.reason, i.call.secrets)}: ${redact(i.message, i.call.secrets)}${via}`,
+    metadata: i.metadata,
+    message: `${i.call.what}: Tiki refused with ${reason}: ${redact(i.message, i.call.secrets)}${via}`,
   });
 }
 
@@ -72,8 +75,8 @@ export function readEnvelope<T extends z.ZodType>(
   }
   const { error, data } = envelope.data;
   if (error) {
-    const { reason, code, message } = error;
-    throw tikiRefusal({ status: raw.status, reason, tikiCode: code, message, call });
+    const { reason, code, message, metadata } = error;
+    throw tikiRefusal({ status: raw.status, reason, tikiCode: code, metadata, message, call });
   }
   if (raw.status < 200 || raw.status > 299) {
     throw unusableResponse(raw, call, 'has no error in its envelope');

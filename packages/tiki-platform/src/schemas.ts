@@ -27,11 +27,15 @@ export const TIKI_GRAPHQL_FIELDS = {
   refresh: 'refresh_auth_access_token',
 } as const;
 
-/** Documented reasons: 'invalid_code', 'invalid_token', 'invalid_signature'; others are passed through. */
+/**
+ * Documented reasons: 'invalid_code', 'invalid_token', 'invalid_signature'; others are passed through. The
+ * payment docs show refusals with `"reason": ""` and a `metadata` object: both are valid refusals.
+ */
 export const TikiErrorSchema = z.object({
   code: z.number().int(),
-  reason: z.string().min(1),
+  reason: z.string(),
   message: z.string(),
+  metadata: z.unknown().optional(),
 });
 export type TikiErrorBody = z.infer<typeof TikiErrorSchema>;
 
@@ -54,20 +58,24 @@ const tokenFields = {
   scopes: z.array(ScopeSchema),
 };
 
-/** REST exchange `data`. `refresh_token` only when the scope `offline` was granted. */
+/**
+ * REST exchange `data`. `refresh_token` only when the scope `offline` was granted. `token_type` and `customer`
+ * appear only in a hand-written doc example (Tiki's Go sample reads neither), so they are optional: a login must
+ * not fail over them once the code is spent, and `/oauth/me` identifies the user anyway.
+ */
 export const TokenGrantSchema = z.object({
   ...tokenFields,
   refresh_token: z.string().min(1).nullish(),
-  token_type: z.string().min(1),
-  customer: CustomerSchema,
+  token_type: z.string().min(1).optional(),
+  customer: CustomerSchema.optional(),
 });
 export type TokenGrant = z.infer<typeof TokenGrantSchema>;
 
-/** REST refresh `data`: always a new refresh token, no customer. */
+/** REST refresh `data`: always a new refresh token, no customer; `token_type` as lenient as the exchange's. */
 export const RefreshGrantSchema = z.object({
   ...tokenFields,
   refresh_token: z.string().min(1),
-  token_type: z.string().min(1),
+  token_type: z.string().min(1).optional(),
 });
 export type RefreshGrant = z.infer<typeof RefreshGrantSchema>;
 
