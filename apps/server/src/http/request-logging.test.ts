@@ -54,6 +54,11 @@ async function start() {
   app.get('/stalls', (_req, res) => {
     res.write('{"partial":');
   });
+  const mounted = express.Router();
+  mounted.get('/me', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api', mounted);
   server = await listen(app, { host: '127.0.0.1', port: 0 });
   const url = server.url;
   return {
@@ -98,6 +103,17 @@ describe('request logging', () => {
       }),
     ]);
     expect(s.lines.join('')).not.toMatch(/secret/);
+  });
+
+  it('logs the path the client asked for, also inside a router mounted at a path', async () => {
+    const s = await start();
+    await s.get('/api/me?x=1', { 'x-request-id': 'req-5' });
+    expect(s.parsed()).toEqual([
+      expect.objectContaining({
+        reqId: 'req-5',
+        req: { method: 'GET', path: '/api/me', remoteAddress: '127.0.0.1' },
+      }),
+    ]);
   });
 
   it('makes up an id when the client sends none or one that is not a plain token', async () => {

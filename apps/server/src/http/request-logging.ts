@@ -59,7 +59,8 @@ function writeRequestLine(
 ): void {
   const line = {
     reqId: req.id,
-    req: { method: req.method, path: req.url?.split('?')[0], remoteAddress: req.socket.remoteAddress },
+    // originalUrl: inside a router mounted at a path, Express rewrites req.url to the rest of the path.
+    req: { method: req.method, path: originalPath(req), remoteAddress: req.socket.remoteAddress },
     res: { statusCode: res.statusCode },
     responseTime,
   };
@@ -72,6 +73,12 @@ function writeRequestLine(
   } else {
     log.info(line, 'request completed');
   }
+}
+
+/** The path as the client sent it, without the query (Express's originalUrl, or the raw url outside Express). */
+function originalPath(req: IncomingMessage): string | undefined {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
+  return url?.split('?')[0];
 }
 
 /**
