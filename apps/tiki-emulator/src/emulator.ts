@@ -16,6 +16,7 @@ import { trackRequests } from './request-context.ts';
 import type { Operation, RequestLogEntry } from './request-log.ts';
 import { createRequestLog } from './request-log.ts';
 import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+import { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
 import type {
   AuthCodeAnswer,
   EmulatorApp,
@@ -30,6 +31,7 @@ export type { Fault, FaultRoute } from './faults.ts';
 export { TikiRejection } from './rejection.ts';
 export type { Operation, RequestLogEntry } from './request-log.ts';
 export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+export { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
 export type {
   AuthCodeAnswer,
   EmulatorApp,
@@ -47,6 +49,8 @@ export interface EmulatorOptions {
    * so that moving the emulator's own clock expires tokens without making every caller's signature stale.
    */
   signatureClock?: Clock;
+  /** How far (ms, either way) a signature timestamp may be from `signatureClock`. Default 60 s (see signed-request.ts). */
+  signatureWindowMs?: number;
   lifetimes?: Partial<Lifetimes>;
   /** Registered apps. Default: the development app (DEV_CLIENT_ID) with ['user_profile', 'offline']. */
   apps?: EmulatorApp[];
@@ -109,6 +113,12 @@ function requireLifetimes(lifetimes: Lifetimes): Lifetimes {
 export function createEmulator(o: EmulatorOptions = {}): Emulator {
   const clock = o.clock ?? createOffsetClock(systemClock);
   const signatureClock = o.signatureClock ?? o.clock ?? systemClock;
+  const signatureWindowMs = o.signatureWindowMs ?? DEFAULT_SIGNATURE_WINDOW_MS;
+  if (!Number.isSafeInteger(signatureWindowMs) || signatureWindowMs <= 0) {
+    throw new TypeError(
+      `tiki-emulator: signatureWindowMs must be a positive integer of milliseconds, got ${signatureWindowMs}`,
+    );
+  }
   const state = createState({
     clock,
     lifetimes: requireLifetimes({ ...DEFAULT_LIFETIMES, ...o.lifetimes }),
@@ -127,8 +137,11 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
   app.set('strict routing', true);
   app.use(trackRequests(log, clock));
   app.use(refuseTikiPreflight);
-  app.use(REST_BASE_PATH, platformRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
-  app.use(graphqlRoutes({ state, faults, signatureClock, shutdown: shutdown.signal }));
+  app.use(
+    REST_BASE_PATH,
+    platformRoutes({ state, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }),
+  );
+  app.use(graphqlRoutes({ state, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }));
   app.use(openApiRoutes({ state, faults, shutdown: shutdown.signal }));
   app.use(CONTROL_BASE_PATH, controlRoutes({ state, faults, log, clock }));
   app.use(notFound);

@@ -7,6 +7,7 @@ const EnvSchema = z.object({
   TIKI_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   TIKI_CLIENT_ID: z.string().min(1).default(DEV_CLIENT_ID),
   TIKI_CLIENT_SECRET: z.string().min(1).default(DEV_CLIENT_SECRET),
+  TIKI_EMULATOR_SIGNATURE_WINDOW_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
 });
 
 export type EmulatorEnv = z.infer<typeof EnvSchema>;

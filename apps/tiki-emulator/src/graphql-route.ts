@@ -20,6 +20,7 @@ export const GRAPHQL_PATH = '/tiniapp/api/graphql/query';
 export interface GraphqlRouteDeps extends FaultedRouteDeps {
   state: EmulatorState;
   signatureClock: Clock;
+  signatureWindowMs: number;
 }
 
 const GraphqlRequestSchema = z.object({
@@ -69,6 +70,7 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
       fields,
       signature: input.signature ?? undefined,
       now: deps.signatureClock.now(),
+      windowMs: deps.signatureWindowMs,
     });
     if (verdict.ok) return app.clientId;
     const expectedPayload =

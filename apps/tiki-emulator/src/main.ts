@@ -7,6 +7,9 @@ import { developmentApp } from './seed.ts';
 const env = loadEnv(process.env);
 const emulator = createEmulator({
   apps: [developmentApp({ clientId: env.TIKI_CLIENT_ID, clientSecret: env.TIKI_CLIENT_SECRET })],
+  ...(env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS
+    ? { signatureWindowMs: env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS }
+    : {}),
 });
 
 let origin: string;

@@ -303,8 +303,23 @@ describe('signatures over the raw body', () => {
     expect(result.body).toEqual(error('invalid_signature', /signature_mismatch/));
   });
 
-  it('rejects a stale and a future timestamp with invalid_signature naming the cause', async () => {
+  it('by default allows 60 s either way, the only X-Tiniapp window Tiki documents', async () => {
     const run = await startEmulator();
+    const code = codeFor(run);
+    const stale = await exchange(run, code, { timestamp: run.clock.now() - 60_001 });
+    expect(stale.body).toEqual(
+      error(
+        'invalid_signature',
+        /^invalid signature \(stale_timestamp\): timestamp is 60\.001 s in the past; the window is ±60 s/,
+      ),
+    );
+    const future = await exchange(run, code, { timestamp: run.clock.now() + 60_001 });
+    expect(future.body).toEqual(error('invalid_signature', /^invalid signature \(future_timestamp\)/));
+    expect((await exchange(run, code, { timestamp: run.clock.now() - 60_000 })).status).toBe(200);
+  });
+
+  it('rejects a stale and a future timestamp with invalid_signature naming the cause', async () => {
+    const run = await startEmulator({ signatureWindowMs: 300_000 });
     const code = codeFor(run);
     const stale = await exchange(run, code, { timestamp: run.clock.now() - 300_001 });
     expect(stale.body).toEqual(

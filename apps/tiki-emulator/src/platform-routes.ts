@@ -24,6 +24,7 @@ export const REST_BASE_PATH = '/tiniapp-open-api';
 export interface PlatformRouteDeps extends FaultedRouteDeps {
   state: EmulatorState;
   signatureClock: Clock;
+  signatureWindowMs: number;
 }
 
 function restRejection(rejection: TikiRejection): Outcome {
@@ -44,7 +45,10 @@ export function platformRoutes(deps: PlatformRouteDeps): Router {
     requireJsonContentType(req);
     const app = requireApp(req, context, state.getApp);
     const raw = rawBodyOf(req);
-    requireValidSignature(req, app, raw, deps.signatureClock.now());
+    requireValidSignature(req, app, raw, {
+      now: deps.signatureClock.now(),
+      windowMs: deps.signatureWindowMs,
+    });
     return { clientId: app.clientId, raw };
   }
 

@@ -26,8 +26,21 @@ export function requireApp(
   return app;
 }
 
+/**
+ * How far a signature timestamp may be from the emulator's clock, either way, by default. Tiki's Platform
+ * signature doc states no window; the only one documented for `X-Tiniapp-*` headers is 1 minute (an earlier
+ * revision of its SDK signature doc), so the emulator is that strict: drift shows up in development, not in
+ * production. Configurable (`signatureWindowMs`, TIKI_EMULATOR_SIGNATURE_WINDOW_MS).
+ */
+export const DEFAULT_SIGNATURE_WINDOW_MS = 60_000;
+
 /** Verifies X-Tiniapp-Timestamp and X-Tiniapp-Signature over the raw bytes received. */
-export function requireValidSignature(req: Request, app: EmulatorApp, raw: Buffer, now: number): void {
+export function requireValidSignature(
+  req: Request,
+  app: EmulatorApp,
+  raw: Buffer,
+  check: { now: number; windowMs: number },
+): void {
   const timestamp = req.get(TIKI_HEADERS.timestamp);
   const verdict = verifySignature({
     clientId: app.clientId,
@@ -35,7 +48,8 @@ export function requireValidSignature(req: Request, app: EmulatorApp, raw: Buffe
     timestamp,
     signature: req.get(TIKI_HEADERS.signature),
     content: raw,
-    now,
+    now: check.now,
+    windowMs: check.windowMs,
   });
   if (verdict.ok) return;
   // Only the body is masked: the `timestamp.clientKey.` prefix is what the developer compares first.

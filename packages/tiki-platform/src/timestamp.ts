@@ -4,7 +4,10 @@
  * anything longer micro- or nanoseconds, so both are reported as malformed with the likely cause.
  */
 
-/** Tiki rejects a timestamp more than 5 minutes away from its own clock. */
+/**
+ * The verifier's default window, either way. Tiki's Platform signature doc states none; its SDK docs say 1 minute
+ * (`X-Tiniapp-*`) and 5 minutes (`X-Tikivip-*`). Callers pass `windowMs` to be stricter: the emulator uses 60 s.
+ */
 export const SIGNATURE_WINDOW_MS = 300_000;
 
 export type TimestampParse = { ok: true; ms: number } | { ok: false; message: string };
