@@ -285,11 +285,15 @@ describe('/__emulator/requests', () => {
         message: expect.stringMatching(/^invalid signature \(signature_mismatch\)/),
         clientId: DEV.clientId,
         expectedPayload: `${run.clock.now()}.${DEV.clientId}.{"access_token":"${tokens.access_token.slice(0, 6)}…"}`,
+        signatureProblem: 'signature_mismatch',
       },
     ]);
     expect(JSON.stringify(all.body)).not.toContain(tokens.access_token);
     const filtered = await control(run, 'GET', '/requests?route=me&verdict=invalid_signature');
     expect((filtered.body.requests as unknown[]).length).toBe(1);
+    // The verifier's reason, which the README tells people to look for, filters too.
+    const byProblem = await control(run, 'GET', '/requests?verdict=signature_mismatch');
+    expect((byProblem.body.requests as { id: number }[]).map((r) => r.id)).toEqual([2]);
     await control(run, 'DELETE', '/requests');
     // Only the clearing call itself remains (control calls that change something are logged).
     expect(run.emulator.requests().map((r) => [r.method, r.path, r.route])).toEqual([

@@ -187,13 +187,12 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
     control((req) => {
       const route = typeof req.query.route === 'string' ? req.query.route : undefined;
       const verdict = typeof req.query.verdict === 'string' ? req.query.verdict : undefined;
-      const requests = log
-        .entries()
-        .filter(
-          (entry) =>
-            (route === undefined || entry.route === route) &&
-            (verdict === undefined || entry.verdict === verdict),
-        );
+      const requests = log.entries().filter(
+        (entry) =>
+          (route === undefined || entry.route === route) &&
+          // Tiki's reason ('invalid_signature') or the verifier's ('signature_mismatch'), as the README says.
+          (verdict === undefined || entry.verdict === verdict || entry.signatureProblem === verdict),
+      );
       return { requests };
     }),
   );

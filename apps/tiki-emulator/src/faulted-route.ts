@@ -64,6 +64,7 @@ export function faultedRoute(
       context.verdict = error.reason;
       context.message = error.message;
       if (error.expectedPayload !== undefined) context.expectedPayload = error.expectedPayload;
+      if (error.signatureProblem !== undefined) context.signatureProblem = error.signatureProblem;
       outcome = reject(error);
     }
     if (terminal?.kind === 'drop_response_after_commit') {

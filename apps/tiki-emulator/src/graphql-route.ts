@@ -90,6 +90,7 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
         context.verdict = error.reason;
         context.message = error.message;
         if (error.expectedPayload !== undefined) context.expectedPayload = error.expectedPayload;
+        if (error.signatureProblem !== undefined) context.signatureProblem = error.signatureProblem;
       }
       throw toGraphqlError(error);
     }

@@ -12,6 +12,8 @@ export class TikiRejection extends Error {
     readonly status = 400,
     /** For signature mismatches: the payload the emulator expected (already masked). */
     readonly expectedPayload?: string,
+    /** For invalid_signature: what was wrong (`signature_mismatch`, `stale_timestamp`...), as the verifier says. */
+    readonly signatureProblem?: string,
   ) {
     super(message);
   }

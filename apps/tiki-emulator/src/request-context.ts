@@ -11,6 +11,7 @@ export interface RequestContext {
   message?: string;
   clientId?: string;
   expectedPayload?: string;
+  signatureProblem?: string;
   fault?: string;
   /** Reads of the emulator's own pages are not worth a log line. */
   unlogged?: boolean;
@@ -58,6 +59,7 @@ export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
       if (context.message !== undefined) entry.message = forLog(context.message);
       if (context.clientId !== undefined) entry.clientId = forLog(context.clientId);
       if (context.expectedPayload !== undefined) entry.expectedPayload = context.expectedPayload;
+      if (context.signatureProblem !== undefined) entry.signatureProblem = context.signatureProblem;
       if (context.fault !== undefined) entry.fault = context.fault;
       log.add(entry);
     });

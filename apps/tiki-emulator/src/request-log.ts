@@ -20,6 +20,8 @@ export interface RequestLogEntry {
   clientId?: string;
   /** For signature mismatches: the payload the emulator signed, with tokens and codes masked. */
   expectedPayload?: string;
+  /** For `invalid_signature`: the verifier's reason (`signature_mismatch`, `stale_timestamp`, ...). */
+  signatureProblem?: string;
   /** The fault applied, e.g. 'status 503', 'latency 200ms', 'drop_response_after_commit'. */
   fault?: string;
 }

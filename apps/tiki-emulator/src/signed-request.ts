@@ -70,5 +70,6 @@ export function signatureRejection(
     `invalid signature (${verdict.reason}): ${verdict.message}`,
     400,
     expectedPayload,
+    verdict.reason,
   );
 }
