@@ -21,7 +21,12 @@ import { renderStatePage } from './state-page.ts';
 export const CONTROL_BASE_PATH = '/__emulator';
 
 /** The largest instant a Date holds (ECMAScript: 100,000,000 days after the epoch). */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * The latest instant the clock may be moved to: the end of the year 9999. A Date holds up to 8.64e15 ms (year
+ * 275760), but the clock keeps running after it is set, and token expiries are computed ahead of it: stopping
+ * at 9999 leaves some 270,000 years of room, so GET /clock and the page never meet an instant Date cannot print.
+ */
+const LATEST_CLOCK_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export interface ControlRouteDeps {
   state: EmulatorState;
@@ -169,11 +174,10 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
       }
       const body = parseControlBody(req, ClockRequestSchema);
       const target = 'advanceMs' in body ? clock.now() + body.advanceMs : body.nowMs;
-      // Outside this range Date cannot print the instant, and the page and GET /clock would fail until reset.
-      if (!(target >= 0 && target <= MAX_DATE_MS)) {
+      if (!(target >= 0 && target <= LATEST_CLOCK_MS)) {
         throw new TikiRejection(
           'invalid_request',
-          `the clock would move to ${target} ms, outside 0 to ${MAX_DATE_MS} (what a Date can hold)`,
+          `the clock would move to ${target} ms, outside 0 to ${LATEST_CLOCK_MS} (1970 to the end of 9999, so that it can keep running)`,
         );
       }
       if ('advanceMs' in body) clock.advance(body.advanceMs);
