@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
 import express, { type Express } from 'express';
+import { allowOnlyHosts, LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createOffsetClock } from './clock.ts';
 import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
 import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } from './error-answers.ts';
@@ -56,6 +57,11 @@ export interface EmulatorOptions {
   apps?: EmulatorApp[];
   /** Seeded customers. Default: customer 1 "Ti Ni" and a few with Vietnamese names. */
   customers?: EmulatorCustomer[];
+  /**
+   * Host names (any port) the emulator answers to. Default: 127.0.0.1, localhost and [::1]; any other Host is
+   * refused 403 `host_not_allowed`, so a page that re-binds its domain to 127.0.0.1 cannot drive the controls.
+   */
+  allowedHosts?: readonly string[];
   /** Request log capacity (default 500). Counts are kept for every request regardless. */
   requestLogSize?: number;
 }
@@ -136,6 +142,7 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.use(trackRequests(log, clock));
+  app.use(allowOnlyHosts(o.allowedHosts ?? LOOPBACK_HOSTS));
   app.use(refuseTikiPreflight);
   app.use(
     REST_BASE_PATH,

@@ -7,6 +7,16 @@ const EnvSchema = z.object({
   TIKI_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   TIKI_CLIENT_ID: z.string().min(1).default(DEV_CLIENT_ID),
   TIKI_CLIENT_SECRET: z.string().min(1).default(DEV_CLIENT_SECRET),
+  /** Comma-separated extra host names the emulator answers to, beyond 127.0.0.1, localhost and [::1]. */
+  TIKI_EMULATOR_ALLOWED_HOSTS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    )
+    .optional(),
   TIKI_EMULATOR_SIGNATURE_WINDOW_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
 });
 

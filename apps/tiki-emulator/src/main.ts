@@ -1,12 +1,16 @@
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
+import { LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createEmulator } from './emulator.ts';
 import { loadEnv } from './env.ts';
 import { developmentApp } from './seed.ts';
 
 // Startup lines go to stderr (console.warn): they are the emulator's whole console output. Never a secret.
 const env = loadEnv(process.env);
+// The host it is bound to is a name it answers to as well (unless a wildcard); loopback names always are.
+const boundHost = ['0.0.0.0', '::'].includes(env.TIKI_EMULATOR_HOST) ? [] : [env.TIKI_EMULATOR_HOST];
 const emulator = createEmulator({
   apps: [developmentApp({ clientId: env.TIKI_CLIENT_ID, clientSecret: env.TIKI_CLIENT_SECRET })],
+  allowedHosts: [...LOOPBACK_HOSTS, ...boundHost, ...(env.TIKI_EMULATOR_ALLOWED_HOSTS ?? [])],
   ...(env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS
     ? { signatureWindowMs: env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS }
     : {}),
