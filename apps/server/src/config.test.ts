@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       refreshMarginMs: 120_000,
     });
     expect(config.session).toEqual({ idleTimeoutMs: 7 * 86_400_000, maxAgeMs: 30 * 86_400_000 });
-    expect(config.http).toMatchObject({ trustProxyHops: 0, loginRateLimit: { max: 10, windowMs: 60_000 } });
+    expect(config.http).toMatchObject({ trustProxyHops: 0, loginRateLimit: { max: 300, windowMs: 60_000 } });
     expect(config.storage).toEqual({
       dataDir: DEFAULT_DATA_DIR,
       databaseFile: `${DEFAULT_DATA_DIR}/server.sqlite`,
@@ -112,6 +112,7 @@ describe('loadConfig', () => {
     const config = loadConfig(production());
     expect(config.tiki).toMatchObject(TIKI_PRODUCTION_BASE_URLS);
     expect(config.log.pretty).toBe(false);
+    expect(config.http.loginRateLimit).toEqual({ max: 20, windowMs: 60_000 });
   });
 
   it('in production, refuses the development client id, secret and encryption key, and plain-HTTP Tiki URLs', () => {

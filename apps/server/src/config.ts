@@ -25,6 +25,17 @@ const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_DATA_DIR = `${SERVER_ROOT}data`;
 
 const MINUTE = 60_000;
+
+/**
+ * Failed login attempts (refused codes, malformed bodies) per client IP per window; successful logins do not
+ * count. What it protects: Tiki's exchange quota and our CPU from a client that sends junk or replays codes in
+ * a loop (guessing a code is hopeless: they are long and random). What it costs: behind mobile carrier-grade
+ * NAT, every user on one public IP shares it, so 20 failures a minute on that address make the next failure
+ * and login wait; a user whose login succeeds never hits it. Development is generous so that working through
+ * the README's error table by hand is never blocked.
+ */
+const PRODUCTION_FAILED_LOGINS = 20;
+const DEVELOPMENT_FAILED_LOGINS = 300;
 const DAY = 24 * 60 * MINUTE;
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -97,7 +108,8 @@ const EnvSchema = z.object({
   SESSION_MAX_AGE_MS: integer(MINUTE).default(30 * DAY),
 
   TRUST_PROXY_HOPS: integer(0, 10).default(0),
-  LOGIN_RATE_LIMIT_MAX: integer(1).default(10),
+  // Default per NODE_ENV (see loadConfig): failed logins only, so it is a budget for mistakes and attacks.
+  LOGIN_RATE_LIMIT_MAX: integer(1).optional(),
   LOGIN_RATE_LIMIT_WINDOW_MS: integer(1000).default(MINUTE),
   // At least room for the largest body the contract accepts (a 512-character auth code, JSON-escaped).
   AUTH_BODY_LIMIT_BYTES: integer(4096, 1_000_000).default(4096),
@@ -218,7 +230,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     session: { idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MS, maxAgeMs: e.SESSION_MAX_AGE_MS },
     http: {
       trustProxyHops: e.TRUST_PROXY_HOPS,
-      loginRateLimit: { max: e.LOGIN_RATE_LIMIT_MAX, windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS },
+      loginRateLimit: {
+        max: e.LOGIN_RATE_LIMIT_MAX ?? (production ? PRODUCTION_FAILED_LOGINS : DEVELOPMENT_FAILED_LOGINS),
+        windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS,
+      },
       authBodyLimitBytes: e.AUTH_BODY_LIMIT_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

@@ -155,14 +155,21 @@ describe('the other codes', () => {
     expectError(latin1, 'unsupported_media_type');
   });
 
-  it('rate_limited (429) with Retry-After once a client IP passes LOGIN_RATE_LIMIT_MAX logins per window', async () => {
+  it('rate_limited (429) with Retry-After once a client IP passes LOGIN_RATE_LIMIT_MAX failed logins per window', async () => {
     stack = await startStack({ env: { LOGIN_RATE_LIMIT_MAX: '2', LOGIN_RATE_LIMIT_WINDOW_MS: '60000' } });
-    expect((await stack.login(stack.authCode())).status).toBe(200);
+    // Successful logins do not count: many users behind one carrier-grade NAT address must not lock each other out.
+    for (let i = 0; i < 3; i++) expect((await stack.login(stack.authCode())).status).toBe(200);
+    // A refused code and a malformed request do.
     expect((await stack.login('unknown.code-for-the-limit')).status).toBe(401);
+    const malformed = await stack.request('POST', '/api/auth/login', {
+      body: 'authCode=x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expectError(malformed, 'unsupported_media_type');
     const limited = await stack.login(stack.authCode());
     expectError(limited, 'rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(stack.emulator.countOperation('token')).toBe(2);
+    expect(stack.emulator.countOperation('token')).toBe(4);
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY_HOPS says a proxy is in front', async () => {

@@ -30,6 +30,9 @@ export function authRoutes(o: AuthRoutesOptions): Router {
   const loginLimiter = rateLimit({
     windowMs: o.rateLimit.windowMs,
     limit: o.rateLimit.max,
+    // Only failures count (any 4xx/5xx: malformed, refused, Tiki down): behind carrier-grade NAT many users
+    // share one address, and their successful logins must not lock each other out.
+    skipSuccessfulRequests: true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (_req, _res, next) =>
