@@ -35,8 +35,42 @@ describe('refreshing Tiki access tokens', () => {
     expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
     expect(stack.emulator.countOperation('refresh')).toBe(1);
     expect(stack.emulator.countOperation('refresh', 'ok')).toBe(0);
-    // The next request tries again, and this time Tiki answers.
+    // The next requests do not wait on another early attempt at once: it backs off for 30 s.
     expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh')).toBe(1);
+    // After the backoff the next request tries again, and this time Tiki answers.
+    stack.clock.advance(30_000);
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+  });
+
+  it('without offline (no refresh token), the access token serves until it actually expires', async () => {
+    stack = await startStack({ env: { TIKI_REFRESH_MARGIN_MS: '120000' } });
+    const token = await stack.loginToken({ scopes: ['user_profile'] });
+    stack.clock.advance(HOUR - 60_000); // inside the margin, not expired: nothing to refresh with, so use it
+    expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    // The tokens are still stored: /api/me reports the granted scope.
+    expect((await stack.request('GET', '/api/me', { token })).body).toMatchObject({
+      scopes: ['user_profile'],
+    });
+    stack.clock.advance(60_000); // now expired
+    expect(errorOf(await stack.request('GET', '/api/profile', { token })).code).toBe('tiki_reauth_required');
+    expect(stack.emulator.countOperation('refresh')).toBe(0);
+  });
+
+  it('a Tiki expires_in at or below the margin does not make every request refresh: the margin adapts', async () => {
+    // A one-minute token against a two-minute margin: refreshed at half its life, not on every request.
+    stack = await startStack({
+      env: { TIKI_REFRESH_MARGIN_MS: '120000' },
+      emulator: { lifetimes: { accessTokenMs: 60_000 } },
+    });
+    const token = await stack.loginToken();
+    for (let i = 0; i < 3; i++)
+      expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh')).toBe(0);
+    stack.clock.advance(31_000);
+    for (let i = 0; i < 3; i++)
+      expect((await stack.request('GET', '/api/profile', { token })).status).toBe(200);
     expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
   });
 

@@ -72,6 +72,12 @@ export interface TikiTokenKeeper {
   grantedScopes(userId: string): Promise<string[] | null>;
 }
 
+/**
+ * After an early refresh whose outcome was unknown (Tiki down, slow, failing), the next early attempt for that
+ * user waits this long, so that requests are not each held for a full deadline while the token still works.
+ */
+const EARLY_REFRESH_BACKOFF_MS = 30_000;
+
 const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
 const noConsentStored = () =>
   reauthRequired('No Tiki consent is stored for this user; ask for consent again');
@@ -85,6 +91,27 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   const { store, cipher, tiki, clock } = o;
   const inflight = new Map<string, Promise<OpenedTikiTokens>>();
   const leases = createRefreshLeases({ store, clock, leaseMs: o.leaseMs });
+  /** Per user, in this process: no early refresh before this instant, after one whose outcome was unknown. */
+  const earlyRefreshBackoff = new Map<string, number>();
+
+  /**
+   * An expired token is always refreshed. Ahead of expiry, only when there is a refresh token (without
+   * `offline` the token serves until it actually expires), not while backing off after an early refresh whose
+   * outcome was unknown, and within a margin adapted to the token's lifetime: at most half of it, so that a
+   * Tiki `expires_in` at or below TIKI_REFRESH_MARGIN_MS does not make every request refresh.
+   */
+  function needsRefresh(userId: string, tokens: UsableTikiTokens, now: number): boolean {
+    if (tokens.accessExpiresAt <= now) return true;
+    if (!tokens.hasRefreshToken) return false;
+    const lifetimeMs = tokens.accessExpiresAt - tokens.issuedAt;
+    const marginMs = Math.min(o.refreshMarginMs, lifetimeMs / 2);
+    if (tokens.accessExpiresAt - marginMs > now) return false;
+    const backoffUntil = earlyRefreshBackoff.get(userId);
+    if (backoffUntil === undefined) return true;
+    if (backoffUntil > now) return false;
+    earlyRefreshBackoff.delete(userId);
+    return true;
+  }
 
   async function current(userId: string): Promise<UsableTikiTokens> {
     const stored = await store.getTikiTokens(userId);
@@ -204,19 +231,22 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
 
     async withAccessToken(userId, use, options = {}) {
       const log = options.log ?? (() => o.logger);
-      let tokens: UsableTikiTokens = await current(userId);
-      if (options.requireScope !== undefined && !tokens.scopes.includes(options.requireScope)) {
+      const stored = await current(userId);
+      if (options.requireScope !== undefined && !stored.scopes.includes(options.requireScope)) {
         throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
       }
+      let tokens: Pick<OpenedTikiTokens, 'accessToken' | 'accessExpiresAt' | 'generation'> = stored;
       let refreshed = false;
-      if (tokens.accessExpiresAt - o.refreshMarginMs <= clock.now()) {
+      if (needsRefresh(userId, stored, clock.now())) {
         try {
           tokens = await refresh(userId, tokens.generation, log());
           refreshed = true;
+          earlyRefreshBackoff.delete(userId);
         } catch (err) {
           // Ahead of expiry the current token still works: Tiki being down or slow for the early refresh must
           // not fail a request that can be served. A dead refresh token (reauth) or an expired token still fails.
           if (!isWorthTryingLater(err) || tokens.accessExpiresAt <= clock.now()) throw err;
+          earlyRefreshBackoff.set(userId, clock.now() + EARLY_REFRESH_BACKOFF_MS);
           log().warn({ userId }, 'early tiki token refresh failed; using the still-valid access token');
         }
       }

@@ -14,7 +14,12 @@ export interface OpenedTikiTokens extends TikiTokens {
 }
 
 /** What a request needs to call Tiki: the access token opened, the refresh token left sealed. */
-export type UsableTikiTokens = Omit<OpenedTikiTokens, 'refreshToken'>;
+export type UsableTikiTokens = Omit<OpenedTikiTokens, 'refreshToken'> & {
+  /** Whether a refresh token is stored (it stays sealed until a refresh needs it). */
+  hasRefreshToken: boolean;
+  /** When these tokens were written (ms): with accessExpiresAt, the access token's lifetime. */
+  issuedAt: number;
+};
 
 const aad = (userId: string, field: 'access' | 'refresh') => `tiki_tokens:v1:${userId}:${field}`;
 
@@ -36,6 +41,8 @@ export function openAccessToken(cipher: TokenCipher, stored: StoredTikiTokens): 
     accessExpiresAt: stored.accessExpiresAt,
     scopes: stored.scopes,
     generation: stored.generation,
+    hasRefreshToken: stored.refreshToken !== null,
+    issuedAt: stored.updatedAt,
   };
 }
 
