@@ -84,6 +84,26 @@ describe('refreshing Tiki access tokens', () => {
     expect(stack.emulator.countOperation('refresh')).toBe(1);
   });
 
+  it('a refresh that started before a fresh login does not overwrite that login: the newer grant wins', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    stack.clock.advance(2 * HOUR);
+    stack.emulator.setFault({ route: 'refresh', kind: 'latency', ms: 1000, times: 1 });
+    const during = stack.request('GET', '/api/profile', { token }); // refreshes, slowly
+    // Once the refresh has left for Tiki (the emulator holds it for a second)...
+    const refreshSent = () =>
+      stack.recorder.tikiCalls.some((path) => path.endsWith('/oauth/auth/token/refresh'));
+    for (let i = 0; i < 200 && !refreshSent(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(refreshSent()).toBe(true);
+    // Meanwhile the user logs in again, granting less.
+    const fresh = await stack.loginToken({ scopes: ['user_profile'] });
+    expect((await during).status).toBe(200);
+    expect(stack.emulator.countOperation('refresh', 'ok')).toBe(1);
+    expect((await stack.request('GET', '/api/me', { token: fresh })).body).toMatchObject({
+      scopes: ['user_profile'],
+    });
+  });
+
   it('50 concurrent /api/profile calls with an expired token make one refresh, and all succeed', async () => {
     stack = await startStack();
     const token = await stack.loginToken();

@@ -67,13 +67,38 @@ describe('the SQLite store', () => {
     expect((await store.acquireRefreshLease({ ...lease, owner: 'A' })).kind).toBe('acquired');
     expect(await store.acquireRefreshLease({ ...lease, owner: 'B' })).toEqual({ kind: 'busy' });
 
-    expect(await store.completeRefresh({ userId, owner: 'B', tokens: sealed('x'), now: 20 })).toBeNull();
-    const saved = await store.completeRefresh({ userId, owner: 'A', tokens: sealed('2'), now: 20 });
+    const refreshed = { userId, generation: 1, now: 20 };
+    expect(await store.completeRefresh({ ...refreshed, owner: 'B', tokens: sealed('x') })).toBeNull();
+    const saved = await store.completeRefresh({ ...refreshed, owner: 'A', tokens: sealed('2') });
     expect(saved?.generation).toBe(2);
 
     const late = await store.acquireRefreshLease({ ...lease, owner: 'B' });
     expect(late.kind).toBe('advanced');
     expect(late.kind === 'advanced' && late.tokens.accessToken.toString()).toBe('a-2');
+  });
+
+  it('applies refreshed tokens only over the generation refreshed: a grant saved meanwhile wins', async () => {
+    const userId = await userWithTokens();
+    expect(
+      (await store.acquireRefreshLease({ userId, seenGeneration: 1, owner: 'A', now: 10, leaseMs: 100 }))
+        .kind,
+    ).toBe('acquired');
+    const login = await store.saveTikiTokens(userId, sealed('login'), 15);
+    expect(login.generation).toBe(2);
+    const late = { userId, generation: 1, owner: 'A', tokens: sealed('refreshed'), now: 20 };
+    expect(await store.completeRefresh(late)).toBeNull();
+    expect((await store.getTikiTokens(userId))?.accessToken.toString()).toBe('a-login');
+    // A holder whose lease expired unseen still completes the generation it refreshed.
+    const next = await store.acquireRefreshLease({
+      userId,
+      seenGeneration: 2,
+      owner: 'A',
+      now: 30,
+      leaseMs: 1,
+    });
+    expect(next.kind).toBe('acquired');
+    const saved = await store.completeRefresh({ ...late, generation: 2, now: 40 });
+    expect(saved?.generation).toBe(3);
   });
 
   it('lets another owner take an expired lease, and a released one at once', async () => {

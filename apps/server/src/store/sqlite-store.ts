@@ -109,12 +109,13 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       'UPDATE tiki_tokens SET lease_owner = ?, lease_expires_at = ? WHERE user_id = ?',
     ),
     completeRefresh: db.prepare<
-      [string, Buffer, Buffer | null, number, string, number, string, string],
+      [string, Buffer, Buffer | null, number, string, number, string, number, string, number],
       TokensRow
     >(
       `UPDATE tiki_tokens SET key_id = ?, access_token = ?, refresh_token = ?, access_expires_at = ?, scopes = ?,
          generation = generation + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-       WHERE user_id = ? AND lease_owner = ?
+       WHERE user_id = ? AND generation = ?
+         AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)
        RETURNING *`,
     ),
     releaseLease: db.prepare<[string, string]>(
@@ -230,7 +231,9 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
         JSON.stringify(t.scopes),
         i.now,
         i.userId,
+        i.generation,
         i.owner,
+        i.now,
       );
       return row ? toTokens(row) : null;
     },

@@ -95,9 +95,14 @@ export interface Store {
     now: number;
     leaseMs: number;
   }): Promise<RefreshLease>;
-  /** Writes refreshed tokens if `owner` still holds the lease (else null); bumps generation, frees the lease. */
+  /**
+   * Writes refreshed tokens over `generation`, the one refreshed, unless another owner holds a live lease;
+   * bumps the generation and frees the lease. Null when the row moved on (a newer login or refresh wins) or is
+   * gone: a refresh never overwrites a grant newer than the one it refreshed.
+   */
   completeRefresh(i: {
     userId: string;
+    generation: number;
     owner: string;
     tokens: SealedTikiTokens;
     now: number;

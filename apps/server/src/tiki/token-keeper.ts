@@ -196,18 +196,21 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       accessExpiresAt: now + grant.expiresIn * 1000,
       scopes: grant.scopes.length > 0 ? grant.scopes : tokens.scopes,
     });
-    let saved = await store.completeRefresh({ userId, owner, tokens: sealed, now });
-    if (!saved) {
-      // Our lease expired while Tiki answered (a stalled process). Tiki rotated the refresh token for us, so
-      // ours is the only valid one: keep it rather than the stale row.
-      log.warn(
-        { userId },
-        'refresh lease expired before the refresh completed; storing the new tokens anyway',
-      );
-      saved = await store.saveTikiTokens(userId, sealed, now);
+    const generation = tokens.generation;
+    const saved = await store.completeRefresh({ userId, generation, owner, tokens: sealed, now });
+    if (saved) {
+      log.info({ userId, generation: saved.generation }, 'tiki access token refreshed');
+      return openTikiTokens(cipher, saved);
     }
-    log.info({ userId, generation: saved.generation }, 'tiki access token refreshed');
-    return openTikiTokens(cipher, saved);
+    // The row moved on while Tiki answered: a fresh login (or another instance, after our lease expired) wrote
+    // a newer grant. The newer one wins; what we got from Tiki is dropped.
+    const newer = await store.getTikiTokens(userId);
+    if (!newer) throw noConsentStored();
+    log.warn(
+      { userId, generation: newer.generation },
+      'a newer tiki grant was stored during the refresh; using it',
+    );
+    return openTikiTokens(cipher, newer);
   }
 
   return {
