@@ -4,6 +4,7 @@ import {
   ProfileResponseSchema,
 } from '@tini-starter/api-contract/auth';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/auth/secrets.ts';
 import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
 
 let stack: Stack;
@@ -208,6 +209,38 @@ describe('a code is exchanged with Tiki once', () => {
 
     const retried = await stack.login(code);
     expect(retried.status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+
+  /** What an instance killed mid-exchange leaves behind: the code claimed, pending, for the claim's lifetime. */
+  async function claimedByACrashedInstance(code: string) {
+    const claimMs = 25_000; // the default claim: (2 + TIKI_READ_RETRIES) x TIKI_TIMEOUT_MS + 5 s
+    await stack.server.store.claimAuthCode(hashSecret(code), {
+      owner: 'killed',
+      now: stack.clock.now(),
+      claimMs,
+    });
+    return claimMs;
+  }
+
+  it('after a crash mid-exchange, a retry waits for the claim to expire, then exchanges the code itself', async () => {
+    stack = await startStack();
+    const code = stack.authCode();
+    const claimMs = await claimedByACrashedInstance(code);
+    const retry = stack.login(code);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the retry is waiting on the claim
+    expect(stack.emulator.countOperation('token')).toBe(0);
+    stack.clock.advance(claimMs);
+    expect((await retry).status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+
+  it('a retry after the crashed claim expired exchanges at once, not "already used"', async () => {
+    stack = await startStack();
+    const code = stack.authCode({});
+    const claimMs = await claimedByACrashedInstance(code);
+    stack.clock.advance(claimMs + 1);
+    expect((await stack.login(code)).status).toBe(200);
     expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
   });
 });

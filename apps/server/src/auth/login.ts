@@ -42,7 +42,10 @@ export interface LoginOptions {
   keeper: TikiTokenKeeper;
   sessions: Sessions;
   clock: Clock;
-  /** How long a code pending in another process is waited for before it counts as abandoned (ms). */
+  /**
+   * How long a claim on a code lasts (ms): the exchange's deadline, /oauth/me with its retries, and a margin.
+   * A claim still pending after that belongs to a crashed or stalled instance and is taken over.
+   */
   pendingWaitMs: number;
   /** Sessions idle this long are pruned. */
   sessionIdleTimeoutMs: number;
@@ -51,6 +54,8 @@ export interface LoginOptions {
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** Poll interval while waiting for another process's exchange (real time: the other process's progress). */
 const PENDING_POLL_MS = 50;
+/** A waiter keeps looking this long past the claim's lifetime, so that it sees an expired claim and takes it. */
+const TAKEOVER_SLACK_MS = 2000;
 /**
  * How long a used code is remembered. Tiki's codes die after about a minute, so a week is far past any
  * legitimate retry; afterwards a resubmission reaches Tiki, which refuses the dead code itself.
@@ -63,7 +68,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
   const { store, tiki, keeper, sessions, clock } = o;
   const inflight = new Map<string, Promise<Exchanged>>();
 
-  async function exchange(code: string, codeHash: string, log: Logger): Promise<Exchanged> {
+  async function exchange(code: string, codeHash: string, owner: string, log: Logger): Promise<Exchanged> {
     let grant: TikiGrant;
     try {
       grant = await tiki.exchangeAuthCode(code);
@@ -72,9 +77,9 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
       // slow, 5xx, or refusing *our* request: signature, timestamp, client id) leaves a code Tiki has not
       // consumed, or one it will refuse on the retry: release it rather than burn the user's consent.
       if (err instanceof TikiApiError && err.reason === 'invalid_code') {
-        await store.settleAuthCode(codeHash, 'rejected', null, clock.now());
+        await store.settleAuthCode(codeHash, owner, { state: 'rejected', userId: null, now: clock.now() });
       } else {
-        await store.releaseAuthCode(codeHash);
+        await store.releaseAuthCode(codeHash, owner);
       }
       throw err;
     }
@@ -87,50 +92,91 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
         now: clock.now(),
       });
       await keeper.storeGrant(user.id, grant, info.scopes);
-      await store.settleAuthCode(codeHash, 'succeeded', user.id, clock.now());
+      await store.settleAuthCode(codeHash, owner, { state: 'succeeded', userId: user.id, now: clock.now() });
       log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
       return { user, scopes: info.scopes };
     } catch (err) {
       // The code is spent at Tiki; a retry with it could only be refused (or revoke what was issued).
-      await store.settleAuthCode(codeHash, 'failed', null, clock.now());
+      await store.settleAuthCode(codeHash, owner, { state: 'failed', userId: null, now: clock.now() });
       throw err;
     }
   }
 
-  /** Another process claimed the code: wait for its outcome if it is still pending, else refuse. */
-  async function awaitOtherProcess(first: AuthCodeRecord, log: Logger): Promise<Exchanged> {
-    if (first.state !== 'pending' || clock.now() - first.createdAt > o.pendingWaitMs) throw alreadyUsed();
-    log.debug('auth code is being exchanged by another instance; waiting for its outcome');
-    const maxPolls = Math.ceil(o.pendingWaitMs / PENDING_POLL_MS);
-    for (let poll = 0; poll < maxPolls; poll++) {
-      await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
-      const record = await store.getAuthCode(first.codeHash);
-      if (!record) {
+  /** Runs this process's exchange of a code it holds the claim on, shared by concurrent submissions here. */
+  function startExchange(code: string, codeHash: string, owner: string, log: Logger): Promise<Exchanged> {
+    const flight = exchange(code, codeHash, owner, log).finally(() => inflight.delete(codeHash));
+    inflight.set(codeHash, flight);
+    return flight;
+  }
+
+  /** What a settled claim means for a submission that waited for it. */
+  async function outcomeOf(record: AuthCodeRecord): Promise<Exchanged> {
+    if (record.state !== 'succeeded' || record.userId === null) throw alreadyUsed();
+    const user = await store.getUser(record.userId);
+    if (!user) throw alreadyUsed();
+    return { user, scopes: (await keeper.grantedScopes(user.id)) ?? [] };
+  }
+
+  /**
+   * Another process holds the claim: wait for its outcome, or take the claim over once it expires (its owner
+   * crashed or stalled mid-exchange) and exchange the code here. Bounded in real time as well, since a manual
+   * clock in tests never expires a claim by itself.
+   */
+  async function awaitOrTakeOver(
+    code: string,
+    codeHash: string,
+    first: AuthCodeRecord,
+    log: Logger,
+  ): Promise<Exchanged> {
+    if (first.state !== 'pending') throw alreadyUsed();
+    const maxPolls = Math.ceil((o.pendingWaitMs + TAKEOVER_SLACK_MS) / PENDING_POLL_MS);
+    let record: AuthCodeRecord | null = first;
+    for (let poll = 0; ; poll++) {
+      if (record === null) {
         throw new ApiError(
           'upstream_unavailable',
           'Tiki did not complete the exchange of this code; try again',
         );
       }
-      if (record.state === 'pending') continue;
-      if (record.state !== 'succeeded' || record.userId === null) throw alreadyUsed();
-      const user = await store.getUser(record.userId);
-      if (!user) throw alreadyUsed();
-      return { user, scopes: (await keeper.grantedScopes(user.id)) ?? [] };
+      if (record.state !== 'pending') return outcomeOf(record);
+      if ((record.claimExpiresAt ?? 0) <= clock.now()) {
+        const owner = randomUUID();
+        const claim = await store.claimAuthCode(codeHash, {
+          owner,
+          now: clock.now(),
+          claimMs: o.pendingWaitMs,
+        });
+        if (claim.claimed) {
+          log.warn(
+            'an auth code claim expired unsettled (a crashed or stalled instance); exchanging it here',
+          );
+          return startExchange(code, codeHash, owner, log);
+        }
+        record = claim.record;
+        continue;
+      }
+      if (poll === 0) log.debug('auth code is being exchanged by another instance; waiting for its outcome');
+      if (poll >= maxPolls) {
+        throw new ApiError(
+          'upstream_unavailable',
+          'The exchange of this code did not finish in time; try again',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
+      record = await store.getAuthCode(codeHash);
     }
-    throw new ApiError('upstream_unavailable', 'The exchange of this code did not finish in time; try again');
   }
 
   async function exchangeOnce(code: string, log: Logger): Promise<Exchanged> {
     const codeHash = hashSecret(code);
     const running = inflight.get(codeHash);
     if (running) return running;
-    const claim = await store.claimAuthCode(codeHash, clock.now());
+    const owner = randomUUID();
+    const claim = await store.claimAuthCode(codeHash, { owner, now: clock.now(), claimMs: o.pendingWaitMs });
     const joined = inflight.get(codeHash);
     if (joined) return joined;
-    if (!claim.claimed) return awaitOtherProcess(claim.record, log);
-    const flight = exchange(code, codeHash, log).finally(() => inflight.delete(codeHash));
-    inflight.set(codeHash, flight);
-    return flight;
+    if (!claim.claimed) return awaitOrTakeOver(code, codeHash, claim.record, log);
+    return startExchange(code, codeHash, owner, log);
   }
 
   // Expired sessions and old code records are pruned now and then, on the login path (no timer to manage).

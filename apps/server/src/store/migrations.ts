@@ -46,4 +46,12 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX auth_codes_created_at ON auth_codes(created_at);
   `,
+  // A pending claim has an owner and an expiry: after a crash mid-exchange, a retry takes the claim over once
+  // it expires instead of waiting and then refusing a code Tiki may never have seen. Claims left pending by an
+  // older server get an expiry half a minute after they were made.
+  `
+  ALTER TABLE auth_codes ADD COLUMN owner TEXT;
+  ALTER TABLE auth_codes ADD COLUMN claim_expires_at INTEGER;
+  UPDATE auth_codes SET claim_expires_at = created_at + 30000 WHERE state = 'pending';
+  `,
 ];

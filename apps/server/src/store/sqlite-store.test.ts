@@ -114,19 +114,40 @@ describe('the SQLite store', () => {
   });
 
   it('claims a code once; a settled code is reported, a released one can be claimed again', async () => {
-    expect(await store.claimAuthCode('h1', 1)).toEqual({ claimed: true });
-    expect(await store.claimAuthCode('h1', 2)).toMatchObject({
+    const claim = (owner: string, now: number) => store.claimAuthCode('h1', { owner, now, claimMs: 100 });
+    expect(await claim('A', 1)).toEqual({ claimed: true });
+    expect(await claim('B', 2)).toMatchObject({
       claimed: false,
       record: { state: 'pending' },
     });
-    await store.releaseAuthCode('h1');
-    expect(await store.claimAuthCode('h1', 3)).toEqual({ claimed: true });
-    await store.settleAuthCode('h1', 'rejected', null, 4);
-    await store.releaseAuthCode('h1'); // only pending claims can be released
-    expect(await store.claimAuthCode('h1', 5)).toMatchObject({
+    await store.releaseAuthCode('h1', 'A');
+    expect(await claim('C', 3)).toEqual({ claimed: true });
+    await store.settleAuthCode('h1', 'C', { state: 'rejected', userId: null, now: 4 });
+    await store.releaseAuthCode('h1', 'C'); // only pending claims can be released
+    expect(await claim('D', 5)).toMatchObject({
       claimed: false,
       record: { state: 'rejected', settledAt: 4 },
     });
+  });
+
+  it('lets a pending claim be taken over once it expires, and only its current owner settle it', async () => {
+    const claim = (owner: string, now: number) => store.claimAuthCode('h2', { owner, now, claimMs: 100 });
+    expect(await claim('crashed', 0)).toEqual({ claimed: true });
+    expect(await claim('early', 99)).toMatchObject({
+      claimed: false,
+      record: { owner: 'crashed', claimExpiresAt: 100 },
+    });
+    expect(await claim('retry', 100)).toEqual({ claimed: true });
+    // The stalled first owner comes back: its verdict no longer applies, nor can it free the claim.
+    await store.settleAuthCode('h2', 'crashed', { state: 'succeeded', userId: null, now: 101 });
+    await store.releaseAuthCode('h2', 'crashed');
+    expect(await store.getAuthCode('h2')).toMatchObject({
+      state: 'pending',
+      owner: 'retry',
+      claimExpiresAt: 200,
+    });
+    await store.settleAuthCode('h2', 'retry', { state: 'rejected', userId: null, now: 150 });
+    expect(await claim('late', 1000)).toMatchObject({ claimed: false, record: { state: 'rejected' } });
   });
 
   it('finds a session with its user and granted scopes in one read; scopes null until tokens are stored', async () => {
@@ -151,8 +172,8 @@ describe('the SQLite store', () => {
     await store.createSession({ tokenHash: 'live', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 5000 });
     await store.createSession({ tokenHash: 'idle', userId, createdAt: 0, lastSeenAt: 100, expiresAt: 5000 });
     await store.createSession({ tokenHash: 'old', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 1000 });
-    await store.claimAuthCode('old-code', 10);
-    await store.claimAuthCode('new-code', 900);
+    await store.claimAuthCode('old-code', { owner: 'A', now: 10, claimMs: 100 });
+    await store.claimAuthCode('new-code', { owner: 'B', now: 900, claimMs: 100 });
     expect(await store.prune({ now: 1000, idleTimeoutMs: 500, codesBefore: 500 })).toEqual({
       sessions: 2,
       codes: 1,

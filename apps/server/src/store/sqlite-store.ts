@@ -53,6 +53,8 @@ interface CodeRow {
   user_id: string | null;
   created_at: number;
   settled_at: number | null;
+  owner: string | null;
+  claim_expires_at: number | null;
 }
 
 export interface SqliteStoreOptions {
@@ -121,15 +123,21 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     releaseLease: db.prepare<[string, string]>(
       'UPDATE tiki_tokens SET lease_owner = NULL, lease_expires_at = NULL WHERE user_id = ? AND lease_owner = ?',
     ),
-    claimCode: db.prepare<[string, number]>(
-      `INSERT INTO auth_codes (code_hash, state, user_id, created_at, settled_at) VALUES (?, 'pending', NULL, ?, NULL)
-       ON CONFLICT (code_hash) DO NOTHING`,
+    // A new claim, or the takeover of a pending one whose owner let it expire.
+    claimCode: db.prepare<[string, number, string, number, number]>(
+      `INSERT INTO auth_codes (code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at)
+       VALUES (?, 'pending', NULL, ?, NULL, ?, ?)
+       ON CONFLICT (code_hash) DO UPDATE SET owner = excluded.owner, claim_expires_at = excluded.claim_expires_at
+       WHERE auth_codes.state = 'pending' AND auth_codes.claim_expires_at <= ?`,
     ),
     getCode: db.prepare<[string], CodeRow>('SELECT * FROM auth_codes WHERE code_hash = ?'),
-    settleCode: db.prepare<[string, string | null, number, string]>(
-      'UPDATE auth_codes SET state = ?, user_id = ?, settled_at = ? WHERE code_hash = ?',
+    settleCode: db.prepare<[string, string | null, number, string, string]>(
+      `UPDATE auth_codes SET state = ?, user_id = ?, settled_at = ?, claim_expires_at = NULL
+       WHERE code_hash = ? AND owner = ? AND state = 'pending'`,
     ),
-    releaseCode: db.prepare<[string]>("DELETE FROM auth_codes WHERE code_hash = ? AND state = 'pending'"),
+    releaseCode: db.prepare<[string, string]>(
+      "DELETE FROM auth_codes WHERE code_hash = ? AND owner = ? AND state = 'pending'",
+    ),
     pruneSessions: db.prepare<[number, number]>(
       'DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?',
     ),
@@ -156,8 +164,12 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
   );
 
   const claimCode = db.transaction(
-    (codeHash: string, now: number): { claimed: true } | { claimed: false; record: AuthCodeRecord } => {
-      if (q.claimCode.run(codeHash, now).changes > 0) return { claimed: true };
+    (
+      codeHash: string,
+      c: { owner: string; now: number; claimMs: number },
+    ): { claimed: true } | { claimed: false; record: AuthCodeRecord } => {
+      if (q.claimCode.run(codeHash, c.now, c.owner, c.now + c.claimMs, c.now).changes > 0)
+        return { claimed: true };
       return { claimed: false, record: toCode(q.getCode.get(codeHash) as CodeRow) };
     },
   );
@@ -241,14 +253,14 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       q.releaseLease.run(userId, owner);
     },
 
-    async claimAuthCode(codeHash, now) {
-      return claimCode.immediate(codeHash, now);
+    async claimAuthCode(codeHash, claim) {
+      return claimCode.immediate(codeHash, claim);
     },
-    async settleAuthCode(codeHash, state, userId, now) {
-      q.settleCode.run(state, userId, now, codeHash);
+    async settleAuthCode(codeHash, owner, outcome) {
+      q.settleCode.run(outcome.state, outcome.userId, outcome.now, codeHash, owner);
     },
-    async releaseAuthCode(codeHash) {
-      q.releaseCode.run(codeHash);
+    async releaseAuthCode(codeHash, owner) {
+      q.releaseCode.run(codeHash, owner);
     },
     async getAuthCode(codeHash) {
       const row = q.getCode.get(codeHash);
@@ -326,5 +338,7 @@ function toCode(row: CodeRow): AuthCodeRecord {
     userId: row.user_id,
     createdAt: row.created_at,
     settledAt: row.settled_at,
+    owner: row.owner,
+    claimExpiresAt: row.claim_expires_at,
   };
 }

@@ -66,6 +66,9 @@ export interface AuthCodeRecord {
   userId: string | null;
   createdAt: number;
   settledAt: number | null;
+  /** Who holds the pending claim (one exchange attempt), and until when; null once settled by an older server. */
+  owner: string | null;
+  claimExpiresAt: number | null;
 }
 
 export interface Store {
@@ -109,19 +112,22 @@ export interface Store {
   }): Promise<StoredTikiTokens | null>;
   releaseRefreshLease(userId: string, owner: string): Promise<void>;
 
-  /** Records a code as pending if it was never seen; else returns what is known about it. */
+  /**
+   * Records a code as pending for `owner` until `now + claimMs` if it was never seen, or takes over a pending
+   * claim that has expired (its owner crashed or stalled); else returns what is known about it.
+   */
   claimAuthCode(
     codeHash: string,
-    now: number,
+    claim: { owner: string; now: number; claimMs: number },
   ): Promise<{ claimed: true } | { claimed: false; record: AuthCodeRecord }>;
+  /** Settles the code if `owner` still holds its claim (a claim taken over is the new owner's to settle). */
   settleAuthCode(
     codeHash: string,
-    state: Exclude<AuthCodeState, 'pending'>,
-    userId: string | null,
-    now: number,
+    owner: string,
+    outcome: { state: Exclude<AuthCodeState, 'pending'>; userId: string | null; now: number },
   ): Promise<void>;
-  /** Forgets a pending code whose exchange never reached a verdict, so that it can be tried again. */
-  releaseAuthCode(codeHash: string): Promise<void>;
+  /** Forgets `owner`'s pending claim whose exchange never reached a verdict, so that it can be tried again. */
+  releaseAuthCode(codeHash: string, owner: string): Promise<void>;
   getAuthCode(codeHash: string): Promise<AuthCodeRecord | null>;
 
   /** Deletes expired sessions and auth code records older than `codesBefore`. */
