@@ -115,6 +115,25 @@ describe('login', () => {
     expect((await stack.request('POST', '/api/auth/logout', { token })).status).toBe(401);
     expect((await stack.request('GET', '/api/me', { token: kept })).status).toBe(200);
   });
+
+  it("ending a user's last session, by logout or by expiry, deletes their Tiki tokens", async () => {
+    stack = await startStack({ env: { SESSION_IDLE_TIMEOUT_MS: '3600000' } });
+    const userId = async (token: string) =>
+      ((await stack.request('GET', '/api/me', { token })).body as { user: { id: string } }).user.id;
+    const phone = await stack.loginToken();
+    const tablet = await stack.loginToken();
+    const id = await userId(phone);
+    await stack.request('POST', '/api/auth/logout', { token: phone });
+    expect(await stack.server.store.getTikiTokens(id)).not.toBeNull(); // the tablet still uses them
+    await stack.request('POST', '/api/auth/logout', { token: tablet });
+    expect(await stack.server.store.getTikiTokens(id)).toBeNull();
+
+    const idle = await stack.loginToken();
+    expect(await stack.server.store.getTikiTokens(id)).not.toBeNull();
+    stack.clock.advance(3_600_000);
+    expect(errorOf(await stack.request('GET', '/api/me', { token: idle })).code).toBe('unauthenticated');
+    expect(await stack.server.store.getTikiTokens(id)).toBeNull();
+  });
 });
 
 describe('a code is exchanged with Tiki once', () => {

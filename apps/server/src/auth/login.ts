@@ -34,6 +34,12 @@ export interface LoginResult {
 interface Exchanged {
   user: UserRecord;
   scopes: string[];
+  /**
+   * The session opened with the grant, for the first submission to take it (others sharing the exchange open
+   * their own). Opened before the grant is stored, so the user's tokens never exist without a session: ending
+   * a user's last session deletes their tokens, and a login racing it must not lose its own.
+   */
+  takeSession(): { token: string; expiresAt: number } | null;
 }
 
 export interface LoginOptions {
@@ -91,10 +97,21 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
         name: info.customerName,
         now: clock.now(),
       });
-      await keeper.storeGrant(user.id, grant, info.scopes);
+      let session: { token: string; expiresAt: number } | null = await sessions.open(user.id);
+      try {
+        await keeper.storeGrant(user.id, grant, info.scopes);
+      } catch (err) {
+        await store.deleteSession(hashSecret(session.token));
+        throw err;
+      }
       await store.settleAuthCode(codeHash, owner, { state: 'succeeded', userId: user.id, now: clock.now() });
       log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
-      return { user, scopes: info.scopes };
+      const takeSession = () => {
+        const taken = session;
+        session = null;
+        return taken;
+      };
+      return { user, scopes: info.scopes, takeSession };
     } catch (err) {
       // The code is spent at Tiki; a retry with it could only be refused (or revoke what was issued).
       await store.settleAuthCode(codeHash, owner, { state: 'failed', userId: null, now: clock.now() });
@@ -114,7 +131,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     if (record.state !== 'succeeded' || record.userId === null) throw alreadyUsed();
     const user = await store.getUser(record.userId);
     if (!user) throw alreadyUsed();
-    return { user, scopes: (await keeper.grantedScopes(user.id)) ?? [] };
+    return { user, scopes: (await keeper.grantedScopes(user.id)) ?? [], takeSession: () => null };
   }
 
   /**
@@ -190,14 +207,15 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
       idleTimeoutMs: o.sessionIdleTimeoutMs,
       codesBefore: now - CODE_MEMORY_MS,
     });
-    if (pruned.sessions + pruned.codes > 0)
-      log.info(pruned, 'pruned expired sessions and old auth code records');
+    if (pruned.sessions + pruned.codes + pruned.tikiTokens > 0)
+      log.info(pruned, 'pruned expired sessions, old auth code records and tokens no session can use');
   }
 
   return async (authCode, log) => {
     await pruneNowAndThen(log);
-    const { user, scopes } = await exchangeOnce(authCode, log);
-    const session = await sessions.open(user.id);
+    const exchanged = await exchangeOnce(authCode, log);
+    const { user, scopes } = exchanged;
+    const session = exchanged.takeSession() ?? (await sessions.open(user.id));
     return { token: session.token, expiresAt: session.expiresAt, user, scopes };
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -43,6 +43,15 @@ describe('the SQLite store', () => {
     const second = openSqliteStore(file);
     await second.ping();
     await second.close();
+  });
+
+  it('creates its folder 0700 and the database and its WAL 0600: no other user of the machine reads them', async () => {
+    await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 }); // a write makes the WAL
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(join(dir, 'nested'))).toBe(0o700);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    expect(mode(`${file}-shm`)).toBe(0o600);
   });
 
   it('refuses a database written by a newer server', async () => {
@@ -167,6 +176,34 @@ describe('the SQLite store', () => {
     expect(await store.findSession('unknown')).toBeNull();
   });
 
+  it("deletes a user's Tiki tokens with their last session, and prunes tokens no session can use", async () => {
+    await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+    await store.saveTikiTokens('u1', sealed('1'), 0);
+    for (const tokenHash of ['phone', 'tablet']) {
+      await store.createSession({ tokenHash, userId: 'u1', createdAt: 0, lastSeenAt: 0, expiresAt: 9000 });
+    }
+    await store.deleteSession('phone');
+    expect(await store.getTikiTokens('u1')).not.toBeNull();
+    await store.deleteSession('tablet');
+    expect(await store.getTikiTokens('u1')).toBeNull();
+
+    await store.upsertUser({ id: 'u2', tikiCustomerId: 2, name: 'Ti Na', now: 0 });
+    await store.saveTikiTokens('u2', sealed('2'), 0);
+    await store.createSession({
+      tokenHash: 'expired',
+      userId: 'u2',
+      createdAt: 0,
+      lastSeenAt: 0,
+      expiresAt: 10,
+    });
+    expect(await store.prune({ now: 1000, idleTimeoutMs: 5000, codesBefore: 0 })).toEqual({
+      sessions: 1,
+      codes: 0,
+      tikiTokens: 1,
+    });
+    expect(await store.getTikiTokens('u2')).toBeNull();
+  });
+
   it('prunes expired and idle sessions and old code records', async () => {
     const userId = (await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 })).id;
     await store.createSession({ tokenHash: 'live', userId, createdAt: 0, lastSeenAt: 900, expiresAt: 5000 });
@@ -177,6 +214,7 @@ describe('the SQLite store', () => {
     expect(await store.prune({ now: 1000, idleTimeoutMs: 500, codesBefore: 500 })).toEqual({
       sessions: 2,
       codes: 1,
+      tikiTokens: 0,
     });
     expect(await store.findSession('live')).not.toBeNull();
     expect(await store.getAuthCode('new-code')).not.toBeNull();

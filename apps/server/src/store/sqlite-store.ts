@@ -2,7 +2,7 @@
  * The embedded default store: one SQLite file (better-sqlite3), WAL so readers never wait for the writer,
  * a busy timeout so two processes sharing the file queue instead of failing, migrations on open.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
@@ -63,7 +63,12 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store & { readonly file: string } {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Only this server's user may read it: sessions (hashed), users, sealed Tiki tokens. SQLite gives the WAL
+    // and shared-memory files the database file's permissions.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  }
   const db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -91,7 +96,15 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     touchSession: db.prepare<[number, string, number]>(
       'UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?',
     ),
-    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+    deleteSession: db.prepare<[string], { user_id: string }>(
+      'DELETE FROM sessions WHERE token_hash = ? RETURNING user_id',
+    ),
+    deleteTokensWithoutSession: db.prepare<[string, string]>(
+      'DELETE FROM tiki_tokens WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = ?)',
+    ),
+    pruneOrphanedTokens: db.prepare(
+      'DELETE FROM tiki_tokens WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = tiki_tokens.user_id)',
+    ),
     saveTokens: db.prepare<[string, string, Buffer, Buffer | null, number, string, number], TokensRow>(
       `INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes,
          generation, updated_at, lease_owner, lease_expires_at)
@@ -163,6 +176,11 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
   );
 
+  const endSession = db.transaction((tokenHash: string) => {
+    const ended = q.deleteSession.get(tokenHash);
+    if (ended) q.deleteTokensWithoutSession.run(ended.user_id, ended.user_id);
+  });
+
   const claimCode = db.transaction(
     (
       codeHash: string,
@@ -205,7 +223,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       q.touchSession.run(now, tokenHash, now);
     },
     async deleteSession(tokenHash) {
-      q.deleteSession.run(tokenHash);
+      endSession(tokenHash);
     },
 
     async saveTikiTokens(userId, t, now) {
@@ -270,7 +288,8 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     async prune(i) {
       const sessions = q.pruneSessions.run(i.now, i.now - i.idleTimeoutMs).changes;
       const codes = q.pruneCodes.run(i.codesBefore).changes;
-      return { sessions, codes };
+      const tikiTokens = q.pruneOrphanedTokens.run().changes;
+      return { sessions, codes, tikiTokens };
     },
   };
 }

@@ -82,6 +82,7 @@ export interface Store {
   createSession(s: SessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<SessionWithUser | null>;
   touchSession(tokenHash: string, now: number): Promise<void>;
+  /** Deletes the session and, when it was the user's last one, the user's Tiki tokens (one transaction). */
   deleteSession(tokenHash: string): Promise<void>;
 
   /** Stores a new grant (login), replacing any previous tokens and lease; returns it with its generation. */
@@ -130,10 +131,13 @@ export interface Store {
   releaseAuthCode(codeHash: string, owner: string): Promise<void>;
   getAuthCode(codeHash: string): Promise<AuthCodeRecord | null>;
 
-  /** Deletes expired sessions and auth code records older than `codesBefore`. */
+  /**
+   * Deletes expired sessions, auth code records older than `codesBefore`, and the Tiki tokens of users left
+   * with no session (nothing of ours can use them any more).
+   */
   prune(i: {
     now: number;
     idleTimeoutMs: number;
     codesBefore: number;
-  }): Promise<{ sessions: number; codes: number }>;
+  }): Promise<{ sessions: number; codes: number; tikiTokens: number }>;
 }
