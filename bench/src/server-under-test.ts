@@ -26,8 +26,9 @@ export interface ServerUnderTestOptions {
 
 /**
  * The environment the bench gives the server: development defaults pointed at the bench's emulator, JSON
- * logs at info (a line per request, as in production), and the login rate limit lifted, because the bench
- * logs in thousands of users from one IP on purpose.
+ * logs at info (a line per request, as in production), the login and per-user Tiki limits lifted, because the
+ * bench logs in thousands of users from one IP and hammers each on purpose, and the profile cache off, because
+ * the `/api/profile` row measures the call to Tiki that every request makes without it.
  */
 export function serverEnv(o: ServerUnderTestOptions, port: number): Record<string, string> {
   return {
@@ -41,6 +42,8 @@ export function serverEnv(o: ServerUnderTestOptions, port: number): Record<strin
     TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,
     DATABASE_FILE: o.databaseFile,
     LOGIN_RATE_LIMIT_MAX: '1000000000',
+    TIKI_ROUTE_LIMIT_MAX: '1000000000',
+    TIKI_PROFILE_CACHE_TTL_MS: '0',
     ...o.env,
   };
 }

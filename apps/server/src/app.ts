@@ -27,6 +27,7 @@ import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { Store } from './store/store.ts';
+import { createProfileCache } from './tiki/profile-cache.ts';
 import { createTokenCipher } from './tiki/token-cipher.ts';
 import { createTikiTokenKeeper } from './tiki/token-keeper.ts';
 
@@ -83,7 +84,8 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: config.http.loginRateLimit,
     }),
   );
-  app.use(accountRoutes({ sessions, keeper, tiki }));
+  const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
+  app.use(accountRoutes({ sessions, keeper, tiki, profiles, tikiRouteLimit: config.tiki.routeLimit }));
   // After the API: every API request would otherwise walk this router's routes first.
   app.use(healthRoutes(store));
   app.use(notFound);

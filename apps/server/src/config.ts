@@ -103,6 +103,12 @@ const EnvSchema = z.object({
   // Issue 4: idempotent reads are retried at most twice.
   TIKI_READ_RETRIES: integer(0, 2).default(2),
   TIKI_REFRESH_MARGIN_MS: integer(0, 30 * MINUTE).default(2 * MINUTE),
+  // Seconds, not minutes: a profile rarely changes, and 30 s turns a user's bursts (reloads, several screens,
+  // a retrying client) into one Open API call while a changed name still shows within half a minute. 0 = off.
+  TIKI_PROFILE_CACHE_TTL_MS: integer(0, 10 * MINUTE).default(30_000),
+  // Requests per user per window to routes that call Tiki: one user cannot spend the app's Tiki quota.
+  TIKI_ROUTE_LIMIT_MAX: integer(1).default(60),
+  TIKI_ROUTE_LIMIT_WINDOW_MS: integer(1000).default(MINUTE),
 
   SESSION_IDLE_TIMEOUT_MS: integer(MINUTE).default(7 * DAY),
   SESSION_MAX_AGE_MS: integer(MINUTE).default(30 * DAY),
@@ -134,6 +140,10 @@ export interface Config {
   tiki: Required<Omit<TikiClientOptions, 'fetch' | 'clock' | 'retryBaseDelayMs'>> & {
     /** Refresh the access token when it expires within this margin. */
     refreshMarginMs: number;
+    /** How long a user's Open API profile is reused (0: never). */
+    profileCacheTtlMs: number;
+    /** Requests per user per window to routes that call Tiki. */
+    routeLimit: { max: number; windowMs: number };
   };
   session: { idleTimeoutMs: number; maxAgeMs: number };
   http: {
@@ -180,6 +190,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     timeoutMs: e.TIKI_TIMEOUT_MS,
     readRetries: e.TIKI_READ_RETRIES,
     refreshMarginMs: e.TIKI_REFRESH_MARGIN_MS,
+    profileCacheTtlMs: e.TIKI_PROFILE_CACHE_TTL_MS,
+    routeLimit: { max: e.TIKI_ROUTE_LIMIT_MAX, windowMs: e.TIKI_ROUTE_LIMIT_WINDOW_MS },
   };
 
   const keys = e.TOKEN_ENCRYPTION_KEYS ?? new Map([[DEV_ENCRYPTION_KEY_ID, devEncryptionKey()]]);

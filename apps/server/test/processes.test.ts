@@ -98,6 +98,8 @@ async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer>
     TIKI_REST_BASE_URL: front.baseUrls.restBaseUrl,
     TIKI_GRAPHQL_URL: front.baseUrls.graphqlUrl,
     TIKI_OPEN_API_BASE_URL: front.baseUrls.openApiBaseUrl,
+    // Every /api/profile request reaches Tiki, so that a test can hold several at once.
+    TIKI_PROFILE_CACHE_TTL_MS: '0',
     ...env,
   });
   children.push(child);

@@ -1,4 +1,7 @@
-/** GET /api/me (no Tiki call) and GET /api/profile (Tiki's Open API with the user's stored token). */
+/**
+ * GET /api/me (no Tiki call) and GET /api/profile (Tiki's Open API with the user's stored token, limited per
+ * user and cached for a few seconds, so that one user cannot spend the app's Tiki quota).
+ */
 import { type MeResponse, type ProfileResponse, ROUTES } from '@tini-starter/api-contract/auth';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
@@ -6,12 +9,27 @@ import { Router } from 'express';
 import type { Sessions } from '../auth/sessions.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { mount } from '../http/contract-route.ts';
+import { limitRequests } from '../http/rate-limit.ts';
+import type { ProfileCache } from '../tiki/profile-cache.ts';
 import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
 
-export function accountRoutes(o: { sessions: Sessions; keeper: TikiTokenKeeper; tiki: TikiClient }): Router {
+export function accountRoutes(o: {
+  sessions: Sessions;
+  keeper: TikiTokenKeeper;
+  tiki: TikiClient;
+  profiles: ProfileCache;
+  /** Requests per user per window to the routes that call Tiki. */
+  tikiRouteLimit: { max: number; windowMs: number };
+}): Router {
   const router = Router();
   // Per route, not router.use: an unknown /api path must answer 404, not 401.
   const requireSession = authenticate(o.sessions);
+  // After authentication: counted per user, whatever address their requests come from.
+  const perUserTikiLimit = limitRequests({
+    ...o.tikiRouteLimit,
+    message: 'Too many requests that call Tiki; try again later',
+    keyGenerator: (_req, res) => sessionOf(res).userId,
+  });
 
   mount(router, ROUTES.me, requireSession, (_req, res) => {
     // The session lookup already read the user and the granted scopes (one query).
@@ -23,12 +41,16 @@ export function accountRoutes(o: { sessions: Sessions; keeper: TikiTokenKeeper; 
     res.json(body);
   });
 
-  mount(router, ROUTES.profile, requireSession, async (req, res) => {
-    const profile = await o.keeper.withAccessToken(
-      sessionOf(res).userId,
-      (accessToken) => o.tiki.getCustomerProfile(accessToken),
-      { requireScope: TIKI_SCOPES.userProfile, log: () => req.log },
-    );
+  mount(router, ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
+    const { userId, grantedScopes } = sessionOf(res);
+    const load = () =>
+      o.keeper.withAccessToken(userId, (accessToken) => o.tiki.getCustomerProfile(accessToken), {
+        requireScope: TIKI_SCOPES.userProfile,
+        log: () => req.log,
+      });
+    // Only a user who granted the scope is served from the cache; the keeper answers scope_missing otherwise.
+    const granted = grantedScopes?.includes(TIKI_SCOPES.userProfile) === true;
+    const profile = granted ? await o.profiles.get(userId, load) : await load();
     const body: ProfileResponse = { profile };
     res.json(body);
   });

@@ -1,13 +1,13 @@
 /** POST /api/auth/login and POST /api/auth/logout. */
 import { LoginRequestSchema, type LoginResponse, ROUTES } from '@tini-starter/api-contract/auth';
 import express, { type RequestHandler, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { LoginResult } from '../auth/login.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import { ApiError } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { mount } from '../http/contract-route.ts';
+import { limitRequests } from '../http/rate-limit.ts';
 
 export interface AuthRoutesOptions {
   login: (authCode: string, log: Logger) => Promise<LoginResult>;
@@ -27,16 +27,12 @@ const requireJson: RequestHandler = (req, _res, next) => {
 
 export function authRoutes(o: AuthRoutesOptions): Router {
   const router = Router();
-  const loginLimiter = rateLimit({
-    windowMs: o.rateLimit.windowMs,
-    limit: o.rateLimit.max,
+  const loginLimiter = limitRequests({
+    ...o.rateLimit,
+    message: 'Too many failed login attempts; try again later',
     // Only failures count (any 4xx/5xx: malformed, refused, Tiki down): behind carrier-grade NAT many users
     // share one address, and their successful logins must not lock each other out.
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) =>
-      next(new ApiError('rate_limited', 'Too many login attempts; try again later')),
+    failuresOnly: true,
   });
 
   mount(

@@ -128,7 +128,7 @@ export interface Stack {
   ): Promise<ApiResponse>;
   login(authCode: string): Promise<ApiResponse>;
   /** Logs in with a fresh code and returns the session token. */
-  loginToken(i?: { scopes?: string[]; deny?: string[] }): Promise<string>;
+  loginToken(i?: { scopes?: string[]; deny?: string[]; customerId?: number }): Promise<string>;
   /** Restarts the server on the same database file (a process restart, as far as the data goes). */
   restartServer(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;

@@ -54,6 +54,8 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     TIKI_GRAPHQL_URL: o.baseUrls.graphqlUrl,
     TIKI_OPEN_API_BASE_URL: o.baseUrls.openApiBaseUrl,
     DATABASE_FILE: dbFile,
+    // Off unless a test turns it on: most tests count the Tiki calls each request makes.
+    TIKI_PROFILE_CACHE_TTL_MS: '0',
     ...o.env,
   });
   const server = await runServer(config, {
