@@ -47,6 +47,7 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({
       dataDir: DEFAULT_DATA_DIR,
       databaseFile: `${DEFAULT_DATA_DIR}/server.sqlite`,
+      busyTimeoutMs: 5000,
     });
     expect(DEFAULT_DATA_DIR).toMatch(/apps\/server\/data$/);
     expect(config.encryption.activeKeyId).toBe('dev');

@@ -122,6 +122,7 @@ const EnvSchema = z.object({
 
   DATA_DIR: z.string().trim().min(1).optional(),
   DATABASE_FILE: z.string().trim().min(1).optional(),
+  DATABASE_BUSY_TIMEOUT_MS: integer(100, 60_000).default(5000),
   TOKEN_ENCRYPTION_KEYS: encryptionKeys.optional(),
   TOKEN_ENCRYPTION_KEY_ID: keyId.optional(),
 
@@ -152,7 +153,12 @@ export interface Config {
     authBodyLimitBytes: number;
     shutdownTimeoutMs: number;
   };
-  storage: { dataDir: string; databaseFile: string };
+  storage: {
+    dataDir: string;
+    databaseFile: string;
+    /** How long a write waits for another process's lock (never blocking the event loop) before 503. */
+    busyTimeoutMs: number;
+  };
   encryption: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
 }
 
@@ -249,7 +255,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       authBodyLimitBytes: e.AUTH_BODY_LIMIT_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    storage: { dataDir, databaseFile: e.DATABASE_FILE ?? `${dataDir}/server.sqlite` },
+    storage: {
+      dataDir,
+      databaseFile: e.DATABASE_FILE ?? `${dataDir}/server.sqlite`,
+      busyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
+    },
     encryption: { keys, activeKeyId: activeKeyId as string },
   };
 }

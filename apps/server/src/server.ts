@@ -43,7 +43,7 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     pretty: config.log.pretty,
     ...(o.logDestination ? { destination: o.logDestination } : {}),
   });
-  const store = openSqliteStore(config.storage.databaseFile);
+  const store = openSqliteStore(config.storage.databaseFile, { busyTimeoutMs: config.storage.busyTimeoutMs });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
   const app = createApp({ config, store, tiki, logger, clock });
   let listening: Awaited<ReturnType<typeof listen>>;

@@ -94,3 +94,47 @@ describe('storage', () => {
     expect(stack.emulator.count('profile')).toBe(0);
   });
 });
+
+describe('a database locked by another process', () => {
+  /** Another process's writer: holds the write lock (BEGIN IMMEDIATE) until release(). */
+  function holdWriteLock(dbFile: string) {
+    const other = new Database(dbFile);
+    other.exec('BEGIN IMMEDIATE');
+    return {
+      release() {
+        other.exec('ROLLBACK');
+        other.close();
+      },
+    };
+  }
+
+  it('never freezes the server: reads and /healthz answer while a write waits, and the write lands after', async () => {
+    stack = await startStack();
+    const token = await stack.loginToken();
+    const code = stack.authCode();
+    const lock = holdWriteLock(stack.server.dbFile);
+    const login = stack.login(code); // needs the write lock: waits on a timer, not in a busy loop
+    const meanwhile = [
+      (await stack.request('GET', '/healthz')).status,
+      (await stack.request('GET', '/api/me', { token })).status,
+      (await stack.request('GET', '/readyz')).status, // cannot take a write now: not ready
+    ];
+    lock.release(); // only now: the answers above came while the lock was held
+    expect(meanwhile).toEqual([200, 200, 503]);
+    expect((await login).status).toBe(200);
+    expect((await stack.request('GET', '/readyz')).status).toBe(200);
+  });
+
+  it('a write that cannot get the lock within DATABASE_BUSY_TIMEOUT_MS is 503 storage_unavailable, never 500', async () => {
+    stack = await startStack({ env: { DATABASE_BUSY_TIMEOUT_MS: '300' } });
+    const code = stack.authCode();
+    const lock = holdWriteLock(stack.server.dbFile);
+    const refused = await stack.login(code);
+    lock.release();
+    expect(refused.status).toBe(503);
+    expect(errorOf(refused).code).toBe('storage_unavailable');
+    // Nothing was written: the same code logs in now that the lock is free.
+    expect((await stack.login(code)).status).toBe(200);
+    expect(stack.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+});

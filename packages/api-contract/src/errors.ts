@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   internal: 500,
   /** Tiki is down, failing or too slow: the session is fine, try again later. */
   upstream_unavailable: 503,
+  /** Our database is busy (locked by another process) or gone; nothing was changed: try again shortly. */
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

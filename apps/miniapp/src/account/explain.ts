@@ -118,6 +118,8 @@ function explainApiError(error: ApiError, retry: ErrorAction): ErrorView {
         'Hệ thống của Tiki đang tạm thời không phản hồi. Vui lòng thử lại sau.',
         retry,
       );
+    case 'storage_unavailable':
+      return view('Máy chủ đang bận', 'Máy chủ đang quá tải trong giây lát. Vui lòng thử lại.', retry);
     default:
       return view('Máy chủ đang gặp sự cố', 'Vui lòng thử lại sau giây lát.', retry);
   }

@@ -35,9 +35,10 @@ interface Exchanged {
   user: UserRecord;
   scopes: string[];
   /**
-   * The session opened with the grant, for the first submission to take it (others sharing the exchange open
-   * their own). Opened before the grant is stored, so the user's tokens never exist without a session: ending
-   * a user's last session deletes their tokens, and a login racing it must not lose its own.
+   * The session stored with the grant, in one transaction, for the first submission to take it (others
+   * sharing the exchange open their own): the user's tokens never exist without a session, since ending a
+   * user's last session deletes their tokens and a login racing it must not lose its own, and a crash never
+   * leaves a session without tokens.
    */
   takeSession(): { token: string; expiresAt: number } | null;
 }
@@ -97,13 +98,13 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
         name: info.customerName,
         now: clock.now(),
       });
-      let session: { token: string; expiresAt: number } | null = await sessions.open(user.id);
-      try {
-        await keeper.storeGrant(user.id, grant, info.scopes);
-      } catch (err) {
-        await store.deleteSession(hashSecret(session.token));
-        throw err;
-      }
+      const minted = sessions.mint(user.id);
+      const tokens = keeper.sealGrant(user.id, grant, info.scopes);
+      await store.saveLogin({ tokens, session: minted.record, now: clock.now() });
+      let session: { token: string; expiresAt: number } | null = {
+        token: minted.token,
+        expiresAt: minted.expiresAt,
+      };
       await store.settleAuthCode(codeHash, owner, { state: 'succeeded', userId: user.id, now: clock.now() });
       log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
       const takeSession = () => {

@@ -15,6 +15,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface Sessions {
+  /** A new session's token and the record to store for it, without storing it (the login stores it with the grant). */
+  mint(userId: string): { token: string; expiresAt: number; record: SessionRecord };
   open(userId: string): Promise<{ token: string; expiresAt: number }>;
   /** The live session for a bearer token, with its user and granted scopes; throws ApiError unauthenticated otherwise. */
   authenticate(token: string | undefined): Promise<SessionWithUser>;
@@ -29,18 +31,19 @@ export function createSessions(o: {
 }): Sessions {
   const { store, clock } = o;
   const touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, Math.floor(o.idleTimeoutMs / 10));
+  const mint = (userId: string) => {
+    const token = generateSessionToken();
+    const now = clock.now();
+    const expiresAt = now + o.maxAgeMs;
+    const record = { tokenHash: hashSecret(token), userId, createdAt: now, lastSeenAt: now, expiresAt };
+    return { token, expiresAt, record };
+  };
   return {
+    mint,
+
     async open(userId) {
-      const token = generateSessionToken();
-      const now = clock.now();
-      const expiresAt = now + o.maxAgeMs;
-      await store.createSession({
-        tokenHash: hashSecret(token),
-        userId,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt,
-      });
+      const { token, expiresAt, record } = mint(userId);
+      await store.createSession(record);
       return { token, expiresAt };
     },
 

@@ -4,6 +4,7 @@
  */
 import type { ErrorBody } from '@tini-starter/api-contract/errors';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { StorageUnavailableError } from '../store/store.ts';
 import { tikiFailureToApiError } from '../tiki/failures.ts';
 import { ApiError } from './api-error.ts';
 
@@ -37,6 +38,16 @@ function clientBodyError(err: unknown): ApiError | null {
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof StorageUnavailableError) {
+    return new ApiError(
+      'storage_unavailable',
+      'The server’s database is busy; try again shortly',
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
   return (
     tikiFailureToApiError(err) ??
     bodyParserError(err) ??

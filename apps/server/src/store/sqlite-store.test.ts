@@ -176,6 +176,14 @@ describe('the SQLite store', () => {
     expect(await store.findSession('unknown')).toBeNull();
   });
 
+  it('stores a login’s grant and session together', async () => {
+    await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+    const session = { tokenHash: 's1', userId: 'u1', createdAt: 1, lastSeenAt: 1, expiresAt: 9 };
+    const saved = await store.saveLogin({ tokens: sealed('1'), session, now: 1 });
+    expect(saved).toMatchObject({ userId: 'u1', generation: 1 });
+    expect(await store.findSession('s1')).toMatchObject({ userId: 'u1', grantedScopes: ['offline'] });
+  });
+
   it("deletes a user's Tiki tokens with their last session, and prunes tokens no session can use", async () => {
     await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
     await store.saveTikiTokens('u1', sealed('1'), 0);

@@ -6,14 +6,17 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
-import type {
-  AuthCodeRecord,
-  AuthCodeState,
-  RefreshLease,
-  SessionWithUser,
-  Store,
-  StoredTikiTokens,
-  UserRecord,
+import {
+  type AuthCodeRecord,
+  type AuthCodeState,
+  type RefreshLease,
+  type SealedTikiTokens,
+  type SessionRecord,
+  type SessionWithUser,
+  StorageUnavailableError,
+  type Store,
+  type StoredTikiTokens,
+  type UserRecord,
 } from './store.ts';
 
 interface UserRow {
@@ -58,7 +61,10 @@ interface CodeRow {
 }
 
 export interface SqliteStoreOptions {
-  /** How long a statement waits for another process's write lock before failing (ms). */
+  /**
+   * How long a statement waits for another process's write lock before StorageUnavailableError (ms). The wait
+   * never blocks the event loop: SQLite answers busy at once and the attempt is repeated after a timer.
+   */
   busyTimeoutMs?: number;
 }
 
@@ -69,11 +75,16 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   }
-  const db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
+  const busyTimeoutMs = o.busyTimeoutMs ?? 5000;
+  // Opening and migrating may wait for the lock synchronously: nothing is being served yet.
+  const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  // From here on SQLite answers SQLITE_BUSY at once, and retryWhileBusy waits on a timer instead: a lock held by
+  // another process must not freeze every request of this one (better-sqlite3's busy wait is synchronous).
+  db.pragma('busy_timeout = 0');
 
   const q = {
     ping: db.prepare('SELECT 1'),
@@ -176,6 +187,24 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
   );
 
+  const saveLogin = db.transaction(
+    (i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): StoredTikiTokens => {
+      const t = i.tokens;
+      const s = i.session;
+      const row = q.saveTokens.get(
+        s.userId,
+        t.keyId,
+        t.accessToken,
+        t.refreshToken,
+        t.accessExpiresAt,
+        JSON.stringify(t.scopes),
+        i.now,
+      ) as TokensRow;
+      q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
+      return toTokens(row);
+    },
+  );
+
   const endSession = db.transaction((tokenHash: string) => {
     const ended = q.deleteSession.get(tokenHash);
     if (ended) q.deleteTokensWithoutSession.run(ended.user_id, ended.user_id);
@@ -193,10 +222,13 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
   );
 
   let closed = false;
-  return {
+  const store: Store & { readonly file: string } = {
     file,
     async ping() {
       q.ping.get();
+      // A read succeeds while another process holds the write lock; a login would not. Ready means both.
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
     },
     async close() {
       if (closed) return;
@@ -226,6 +258,9 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       endSession(tokenHash);
     },
 
+    async saveLogin(i) {
+      return saveLogin.immediate(i);
+    },
     async saveTikiTokens(userId, t, now) {
       const row = q.saveTokens.get(
         userId,
@@ -292,6 +327,53 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       return { sessions, codes, tikiTokens };
     },
   };
+  return retryWhileBusy(store, busyTimeoutMs, Math.min(busyTimeoutMs, READINESS_WAIT_MS));
+}
+
+/** /readyz waits at most this long for the write lock before it says the store is not ready. */
+const READINESS_WAIT_MS = 1000;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/**
+ * Every method of the store, repeated on a timer while SQLite answers busy (a statement that gets
+ * SQLITE_BUSY has written nothing, and a transaction that gets it has rolled back), up to a deadline in real
+ * time, then StorageUnavailableError. The first attempt runs at once: the common case costs one `.catch`.
+ */
+function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDeadlineMs: number): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value !== 'function' || name === 'close') {
+      wrapped[name] = value;
+      continue;
+    }
+    const method = value as (...args: unknown[]) => Promise<unknown>;
+    const deadline = name === 'ping' ? pingDeadlineMs : deadlineMs;
+    wrapped[name] = (...args: unknown[]) =>
+      method(...args).catch((err: unknown) => {
+        if (!isBusy(err)) throw err;
+        return retryLater(() => method(...args), deadline);
+      });
+  }
+  return wrapped as T;
+}
+
+async function retryLater<R>(attempt: () => Promise<R>, deadlineMs: number): Promise<R> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
+    if (Date.now() + waitMs > giveUpAt) {
+      throw new StorageUnavailableError(`the database stayed locked by another process for ${deadlineMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+    }
+  }
 }
 
 function migrate(db: Database.Database): void {

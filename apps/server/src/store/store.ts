@@ -4,6 +4,14 @@
  * The store never sees a plaintext Tiki token: it stores sealed blobs (see token-vault.ts).
  */
 
+/**
+ * The database could not do the work in time (another process holds its write lock, or it is gone). Nothing
+ * was written; the request may be tried again. Answered 503 `storage_unavailable`.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+}
+
 export interface UserRecord {
   id: string;
   tikiCustomerId: number;
@@ -72,7 +80,7 @@ export interface AuthCodeRecord {
 }
 
 export interface Store {
-  /** Throws unless the store answers (SELECT 1). */
+  /** Throws unless the store answers and could take a write now (what /readyz reports). */
   ping(): Promise<void>;
   close(): Promise<void>;
 
@@ -85,6 +93,11 @@ export interface Store {
   /** Deletes the session and, when it was the user's last one, the user's Tiki tokens (one transaction). */
   deleteSession(tokenHash: string): Promise<void>;
 
+  /**
+   * A login's writes in one transaction: the new grant (replacing any previous tokens and lease) and the
+   * session opened with it, so that a crash never leaves one without the other.
+   */
+  saveLogin(i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): Promise<StoredTikiTokens>;
   /** Stores a new grant (login), replacing any previous tokens and lease; returns it with its generation. */
   saveTikiTokens(userId: string, tokens: SealedTikiTokens, now: number): Promise<StoredTikiTokens>;
   getTikiTokens(userId: string): Promise<StoredTikiTokens | null>;

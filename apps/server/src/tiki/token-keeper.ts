@@ -30,7 +30,7 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTokenRefused, isTransient } from '@tini-starter/tiki-platform/errors';
 import type { Logger } from 'pino';
 import { ApiError } from '../http/api-error.ts';
-import type { Store } from '../store/store.ts';
+import { type SealedTikiTokens, StorageUnavailableError, type Store } from '../store/store.ts';
 import { createRefreshLeases, RefreshStillRunningError } from './refresh-lease.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
@@ -64,8 +64,8 @@ export interface UseOptions {
 }
 
 export interface TikiTokenKeeper {
-  /** Stores the tokens of a fresh grant (login) for the user. */
-  storeGrant(userId: string, grant: TikiGrant, scopes: string[]): Promise<void>;
+  /** The tokens of a fresh grant (login), sealed for the store (the login stores them with its session). */
+  sealGrant(userId: string, grant: TikiGrant, scopes: string[]): SealedTikiTokens;
   /** Calls `use` with a valid access token, refreshing ahead of expiry or once when Tiki rejects it. */
   withAccessToken<T>(userId: string, use: (accessToken: string) => Promise<T>, o?: UseOptions): Promise<T>;
   /** The scopes the user granted, or null when no Tiki tokens are stored. No decryption, no Tiki call. */
@@ -82,9 +82,11 @@ const reauthRequired = (message: string) => new ApiError('tiki_reauth_required',
 const noConsentStored = () =>
   reauthRequired('No Tiki consent is stored for this user; ask for consent again');
 
-/** Tiki unreachable, slow or failing, or another instance's refresh outlasting our wait: worth trying later. */
+/** Tiki unreachable, slow or failing, another instance's refresh outlasting our wait, or our database busy. */
 function isWorthTryingLater(err: unknown): boolean {
-  return isTransient(err) || err instanceof RefreshStillRunningError;
+  return (
+    isTransient(err) || err instanceof RefreshStillRunningError || err instanceof StorageUnavailableError
+  );
 }
 
 export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeeper {
@@ -214,18 +216,13 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   }
 
   return {
-    async storeGrant(userId, grant, scopes) {
-      const now = clock.now();
-      await store.saveTikiTokens(
-        userId,
-        sealTikiTokens(cipher, userId, {
-          accessToken: grant.accessToken,
-          refreshToken: grant.refreshToken,
-          accessExpiresAt: now + grant.expiresIn * 1000,
-          scopes,
-        }),
-        now,
-      );
+    sealGrant(userId, grant, scopes) {
+      return sealTikiTokens(cipher, userId, {
+        accessToken: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        accessExpiresAt: clock.now() + grant.expiresIn * 1000,
+        scopes,
+      });
     },
 
     async grantedScopes(userId) {
