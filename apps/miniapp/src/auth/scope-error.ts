@@ -16,13 +16,21 @@ export class ScopeError extends Error {
   }
 }
 
-export function toScopeError(scopeErrors: Record<string, string>): ScopeError | null {
+/**
+ * The scopes that stop a login, or null. A scope in `optional` that the user refused (error '2') does not: the
+ * login goes on without it. One the app may not request (error '1') always does: the developer must fix it.
+ */
+export function toScopeError(
+  scopeErrors: Record<string, string>,
+  optional: readonly string[] = [],
+): ScopeError | null {
   const notAllowed: string[] = [];
   const refused: string[] = [];
   const other: Record<string, string> = {};
   for (const scope of Object.keys(scopeErrors)) {
     const code = scopeErrors[scope];
     if (code === '1') notAllowed.push(scope);
+    else if (code === '2' && optional.includes(scope)) continue;
     else if (code === '2') refused.push(scope);
     else if (code !== undefined) other[scope] = code;
   }

@@ -8,6 +8,12 @@ import { type KnownScope, TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes
 
 export const LOGIN_SCOPES: readonly KnownScope[] = [TIKI_SCOPES.userProfile, TIKI_SCOPES.offline];
 
+/**
+ * Scopes the user may refuse and still log in. Without `offline` there is no refresh token: the session works
+ * until Tiki's access token expires (an hour), then the app asks for consent again.
+ */
+export const OPTIONAL_LOGIN_SCOPES: readonly KnownScope[] = [TIKI_SCOPES.offline];
+
 /** What the screens call each scope; a scope the server reports and this app does not know shows its name. */
 export const SCOPE_LABELS: Readonly<Record<KnownScope, string>> = {
   user_profile: 'Thông tin hồ sơ',

@@ -1,4 +1,5 @@
 /** `my.getAuthCode` as a promise, reading both spellings of its result (see platform/tini.d.ts). */
+import { numericCode, readHostFailure } from './host-failure.ts';
 
 export interface AuthCodeResult {
   /** Empty when the host produced no code (e.g. Tini Studio without a Tini Console app id). */
@@ -24,13 +25,15 @@ export function getAuthCode(scopes: readonly string[]): Promise<AuthCodeResult> 
       my.getAuthCode({
         scopes: [...scopes],
         success: (result) => resolve(normalize(result)),
-        fail: (failure) =>
+        fail: (failure) => {
+          const read = readHostFailure(failure);
           reject(
             new AuthCodeError(
-              `my.getAuthCode failed (error ${failure?.error ?? 'unknown'}: ${failure?.errorMessage ?? 'no message'})`,
-              failure?.error,
+              `my.getAuthCode failed (error ${read.code ?? 'unknown'}: ${read.message})`,
+              numericCode(read),
             ),
-          ),
+          );
+        },
       });
     } catch (error) {
       reject(

@@ -1,3 +1,4 @@
+import { numericCode, readHostFailure } from './host-failure.ts';
 import {
   DomainNotAllowedError,
   HttpStatusError,
@@ -102,9 +103,11 @@ function normalizeSuccess(result: unknown): ParsedSuccess {
   return { status: 200, headers: {}, ...parseBody(result) };
 }
 
-function fromFailure(failure: my.RequestFailResult | undefined, timeoutMs: number): RequestError {
-  const code = failure?.error;
-  const hostMessage = failure?.errorMessage ?? 'no message';
+function fromFailure(raw: my.RequestFailResult | string | undefined, timeoutMs: number): RequestError {
+  const read = readHostFailure(raw);
+  const code = numericCode(read);
+  const hostMessage = read.message;
+  const failure = typeof raw === 'object' ? raw : undefined;
   if (typeof failure?.status === 'number' && failure.status >= 400) {
     return new HttpStatusError(failure.status, parseBody(failure.data).body);
   }
@@ -118,7 +121,7 @@ function fromFailure(failure: my.RequestFailResult | undefined, timeoutMs: numbe
     case HOST_ERROR.httpStatus:
       return new HttpStatusError(0, parseBody(failure?.data).body);
     default:
-      return new NetworkError(`Request failed (error ${code ?? 'unknown'}: ${hostMessage})`, code);
+      return new NetworkError(`Request failed (error ${read.code ?? 'unknown'}: ${hostMessage})`, code);
   }
 }
 

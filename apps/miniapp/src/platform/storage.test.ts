@@ -5,10 +5,10 @@ const globals = globalThis as unknown as { my?: unknown };
 type Options = { key: string; data?: unknown; success?: (r?: unknown) => void; fail?: (r?: unknown) => void };
 
 /** A host keeping values in a Map, answering asynchronously like a real one; `failing` makes every call fail. */
-function useHost(failing = false): Map<string, unknown> {
+function useHost(failing: false | unknown = false): Map<string, unknown> {
   const values = new Map<string, unknown>();
   const answer = (o: Options, result?: unknown) =>
-    setImmediate(() => (failing ? o.fail?.({ error: 15, errorMessage: 'quota' }) : o.success?.(result)));
+    setImmediate(() => (failing !== false ? o.fail?.(failing) : o.success?.(result)));
   globals.my = {
     getStorage: (o: Options) => answer(o, { data: values.get(o.key) ?? null }),
     setStorage: (o: Options) => {
@@ -38,7 +38,7 @@ describe('storage over my.getStorage / setStorage / removeStorage', () => {
   });
 
   it('a host failure becomes a StorageError naming the operation and key', async () => {
-    useHost(true);
+    useHost({ error: 15, errorMessage: 'quota' });
     await expect(writeStorage('k', 'v')).rejects.toMatchObject({
       name: 'StorageError',
       operation: 'set',
@@ -46,5 +46,14 @@ describe('storage over my.getStorage / setStorage / removeStorage', () => {
     });
     await expect(readStorage('k')).rejects.toBeInstanceOf(StorageError);
     await expect(removeStorage('k')).rejects.toMatchObject({ operation: 'remove' });
+  });
+
+  it.each([
+    ['{ error, errorMessage }', { error: 15, errorMessage: 'quota' }],
+    ['{ code, message }', { code: 'QUOTA', message: 'quota' }],
+    ['a bare string', 'quota'],
+  ])("says what the host said, whatever the fail payload's shape: %s", async (_shape, payload) => {
+    useHost(payload);
+    await expect(writeStorage('k', 'v')).rejects.toThrow('my.setStorage failed for "k": quota');
   });
 });

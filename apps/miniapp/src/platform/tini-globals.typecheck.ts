@@ -6,11 +6,16 @@ export function allowedByTheFixedTypes(): void {
   my.request({ url: 'https://api.example.vn/x', method: 'PUT', includeHeader: true, headers: { a: 'b' } });
   my.request({ url: 'https://api.example.vn/x', method: 'DELETE', dataType: 'text', timeout: 1000 });
   my.removeStorage({ key: 'session' });
-  my.getUserInfo({ success: (info) => info.name });
+  my.getUserInfo({
+    success: (info) => [info.customerId, info.name, info.phoneNumber ?? info.phone],
+    fail: (f) => (typeof f === 'string' ? f : [f?.code, f?.message]),
+  });
+  if (my.canIUse('setEncryptedStorage')) my.setEncryptedStorage({ key: 'session', value: '{}' });
   my.getAuthCode({
     scopes: ['user_profile', 'offline'],
     success: (r) => [r.authCode, r.authSuccessScopes, r.authErrorScopes?.offline, r.authSuccessScope],
-    fail: (f) => f?.error,
+    // A fail payload may be { error, errorMessage }, { code, message } or a bare string.
+    fail: (f) => (typeof f === 'string' ? f : [f?.error, f?.errorMessage, f?.code, f?.message]),
   });
   my.showToast({ content: 'Đã lưu', buttonText: 'OK' });
   const timer = setTimeout(() => undefined, 10);

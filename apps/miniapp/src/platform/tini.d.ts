@@ -26,11 +26,20 @@ declare function setTimeout(callback: () => void, ms?: number): number;
 declare function clearTimeout(id: number | undefined): void;
 
 declare namespace my {
-  /** The failure most `my.*` APIs report. */
+  /**
+   * The failure `my.*` APIs report: `{ error, errorMessage }` for most, `{ code, message }` for some (such as
+   * `my.getUserInfo`), and some hosts pass a bare string. platform/host-failure.ts reads all three.
+   */
   interface IFailResult {
     readonly error?: number;
     readonly errorMessage?: string;
+    readonly code?: number | string;
+    readonly message?: string;
   }
+  type FailResult = IFailResult | string;
+
+  /** Whether this host supports an API, an API's parameter, or a component's attribute (runtime 1.73.11+). */
+  function canIUse(feature: string): boolean;
 
   // ---- my.getAuthCode: Tiki's scopes, both spellings of the result fields, `fail(result)` ----
 
@@ -51,7 +60,7 @@ declare namespace my {
   interface GetAuthCodeOptions {
     scopes?: TikiScope | TikiScope[];
     success?(result: GetAuthCodeResult): void;
-    fail?(result?: IFailResult): void;
+    fail?(result?: FailResult): void;
     complete?(): void;
   }
 
@@ -60,15 +69,19 @@ declare namespace my {
   // ---- my.getUserInfo (missing from the package) ----
 
   interface UserInfo {
+    /** The Tiki customer id (a string here; a number in the Platform API). */
+    readonly customerId?: string;
     readonly name?: string;
     readonly avatar?: string;
+    /** Documented as `phone`; some hosts send `phoneNumber`. Both need the permission getUserPhoneAndEmail. */
     readonly phone?: string;
+    readonly phoneNumber?: string;
     readonly email?: string;
   }
 
   function getUserInfo(options: {
     success?(info: UserInfo): void;
-    fail?(result?: IFailResult): void;
+    fail?(result?: FailResult): void;
     complete?(): void;
   }): void;
 
@@ -101,7 +114,7 @@ declare namespace my {
     timeout?: number;
     includeHeader?: boolean;
     success?(result: RequestResult | unknown): void;
-    fail?(result?: RequestFailResult): void;
+    fail?(result?: RequestFailResult | string): void;
     complete?(): void;
   }
 
@@ -116,21 +129,45 @@ declare namespace my {
     key: string;
     data: StorageData;
     success?(): void;
-    fail?(result?: IFailResult): void;
+    fail?(result?: FailResult): void;
     complete?(): void;
   }): void;
 
   function getStorage(options: {
     key: string;
     success?(result: { readonly data?: unknown }): void;
-    fail?(result?: IFailResult): void;
+    fail?(result?: FailResult): void;
     complete?(): void;
   }): void;
 
   function removeStorage(options: {
     key: string;
     success?(): void;
-    fail?(result?: IFailResult): void;
+    fail?(result?: FailResult): void;
+    complete?(): void;
+  }): void;
+
+  // ---- encrypted storage (where my.canIUse('setEncryptedStorage')): the value is `value`, read back as `data` ----
+
+  function setEncryptedStorage(options: {
+    key: string;
+    value: string | Record<string, unknown>;
+    success?(): void;
+    fail?(result?: FailResult): void;
+    complete?(): void;
+  }): void;
+
+  function getEncryptedStorage(options: {
+    key: string;
+    success?(result: { readonly data?: unknown }): void;
+    fail?(result?: FailResult): void;
+    complete?(): void;
+  }): void;
+
+  function removeEncryptedStorage(options: {
+    key: string;
+    success?(): void;
+    fail?(result?: FailResult): void;
     complete?(): void;
   }): void;
 

@@ -48,6 +48,11 @@ export interface LaunchOptions {
   distDir: string;
   authCodes: AuthCodeProvider;
   storage?: HostStorage;
+  /**
+   * A host with encrypted storage (`my.canIUse('setEncryptedStorage')` is true) keeps those values here; a
+   * host without it (the default, as older runtimes) answers false and has no `my.*EncryptedStorage`.
+   */
+  encryptedStorage?: HostStorage;
   requestStyle?: RequestStyle;
   /** Launch query, given to App.onLaunch and the first page's onLoad. */
   query?: Record<string, string>;
@@ -149,6 +154,10 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
         call(options.complete);
       });
     },
+    canIUse: (feature: unknown) =>
+      o.encryptedStorage !== undefined &&
+      ['setEncryptedStorage', 'getEncryptedStorage', 'removeEncryptedStorage'].includes(String(feature)),
+    ...(o.encryptedStorage === undefined ? {} : encryptedStorageApis(o.encryptedStorage, later, intoRealm)),
     showToast: (options: Record<string, unknown>) => {
       log.toasts.push(JSON.parse(JSON.stringify(options)));
     },
@@ -389,4 +398,31 @@ function toForm(data: object): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(data)) params.append(key, String(value));
   return params.toString();
+}
+
+/** `my.*EncryptedStorage` over a Map: the value is given as `value` and read back as `data`, as Tiki documents. */
+function encryptedStorageApis(
+  store: HostStorage,
+  later: (run: () => void) => void,
+  intoRealm: (value: unknown) => unknown,
+) {
+  const done = (options: Record<string, unknown>, result?: unknown) =>
+    later(() => {
+      call(options.success, result === undefined ? undefined : intoRealm(result));
+      call(options.complete);
+    });
+  return {
+    setEncryptedStorage: (options: { key: string; value: unknown } & Record<string, unknown>) => {
+      store.set(options.key, JSON.stringify(options.value));
+      done(options);
+    },
+    getEncryptedStorage: (options: { key: string } & Record<string, unknown>) => {
+      const text = store.get(options.key);
+      done(options, { data: text === undefined ? null : JSON.parse(text) });
+    },
+    removeEncryptedStorage: (options: { key: string } & Record<string, unknown>) => {
+      store.delete(options.key);
+      done(options);
+    },
+  };
 }

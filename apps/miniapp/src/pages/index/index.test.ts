@@ -38,12 +38,18 @@ function storedToken(storage: HostStorage): string | undefined {
 
 async function start(
   world: World,
-  o: { authCodes: AuthCodeProvider; storage?: HostStorage; style?: RequestStyle },
+  o: {
+    authCodes: AuthCodeProvider;
+    storage?: HostStorage;
+    encryptedStorage?: HostStorage;
+    style?: RequestStyle;
+  },
 ) {
   const app = await launch({
     distDir: world.distDir,
     authCodes: o.authCodes,
     ...(o.storage ? { storage: o.storage } : {}),
+    ...(o.encryptedStorage ? { encryptedStorage: o.encryptedStorage } : {}),
     ...(o.style ? { requestStyle: o.style } : {}),
   });
   await app.page.idle();
@@ -158,6 +164,52 @@ describe('the login page against the real server and emulator', () => {
     expect(world.emulator.countOperation('token')).toBe(0);
   });
 
+  it('keeps the session in encrypted storage where my.canIUse says the host has it, never in plain storage', async () => {
+    const storage: HostStorage = new Map();
+    const encryptedStorage: HostStorage = new Map();
+    const host = { storage, encryptedStorage };
+    const first = await start(world, { authCodes: consentBy(world.emulator, { customerId: 1 }), ...host });
+    await first.page.tap('onSignInTap');
+    expect(first.shown()).toMatchObject({ phase: 'signed_in' });
+    expect(storage.has(SESSION_KEY)).toBe(false);
+    // What the host was given is JSON text of the session (`value`), read back as `data`.
+    const kept = JSON.parse(JSON.parse(encryptedStorage.get(SESSION_KEY) as string) as string) as {
+      token: string;
+    };
+    expect(kept.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const next = await start(world, { authCodes: consentBy(world.emulator), ...host });
+    expect(next.shown()).toMatchObject({ phase: 'signed_in', account: { name: 'Ti Ni' } });
+    expect(next.log.authCodeCalls).toEqual([]);
+    await next.page.tap('onSignOutTap');
+    expect(encryptedStorage.has(SESSION_KEY)).toBe(false);
+  });
+
+  it('moves a session an older build kept in plain storage into encrypted storage, signed in all along', async () => {
+    const storage: HostStorage = new Map();
+    const old = await start(world, { authCodes: consentBy(world.emulator, { customerId: 1 }), storage });
+    await old.page.tap('onSignInTap');
+    const token = storedToken(storage);
+    expect(token).toBeDefined();
+
+    const encryptedStorage: HostStorage = new Map();
+    const updated = await start(world, { authCodes: consentBy(world.emulator), storage, encryptedStorage });
+    expect(updated.shown()).toMatchObject({ phase: 'signed_in', account: { name: 'Ti Ni' } });
+    expect(updated.log.authCodeCalls).toEqual([]);
+    expect(storage.has(SESSION_KEY)).toBe(false);
+    expect(encryptedStorage.get(SESSION_KEY)).toContain(token);
+  });
+
+  it('a user who refuses only offline still logs in, without a refresh token', async () => {
+    const app = await start(world, {
+      authCodes: consentBy(world.emulator, { customerId: 1, deny: ['offline'] }),
+    });
+    await app.page.tap('onSignInTap');
+    expect(app.shown()).toMatchObject({ phase: 'signed_in', error: null, account: { name: 'Ti Ni' } });
+    expect(app.shown().account?.scopes.map((scope) => scope.name)).toEqual(['user_profile']);
+    expect(world.emulator.countOperation('token', 'ok')).toBe(1);
+  });
+
   it('an expired session whose silent login is refused ends signed out, asking once, with the session forgotten', async () => {
     const storage: HostStorage = new Map();
     const first = await start(world, { authCodes: consentBy(world.emulator, { customerId: 1 }), storage });
@@ -165,8 +217,9 @@ describe('the login page against the real server and emulator', () => {
     world.clock.advance(8 * DAY_MS);
     world.emulator.clearRequests();
 
+    // Refusing a scope the login needs (refusing only offline would log in: see the test of that).
     const next = await start(world, {
-      authCodes: consentBy(world.emulator, { customerId: 1, deny: ['offline'] }),
+      authCodes: consentBy(world.emulator, { customerId: 1, deny: ['user_profile'] }),
       storage,
     });
     expect(next.shown()).toMatchObject({
@@ -174,7 +227,7 @@ describe('the login page against the real server and emulator', () => {
       account: null,
       error: { title: 'Bạn chưa đồng ý chia sẻ thông tin', action: 'sign_in' },
     });
-    expect(next.shown().error?.message).toContain('“Duy trì đăng nhập”');
+    expect(next.shown().error?.message).toContain('“Thông tin hồ sơ”');
     expect(next.log.authCodeCalls).toHaveLength(1);
     expect(world.emulator.countOperation('token')).toBe(0);
     expect(storage.has(SESSION_KEY)).toBe(false);
