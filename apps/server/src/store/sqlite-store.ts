@@ -187,21 +187,27 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
   );
 
-  const saveLogin = db.transaction(
-    (i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): StoredTikiTokens => {
-      const t = i.tokens;
-      const s = i.session;
-      const row = q.saveTokens.get(
-        s.userId,
+  const saveTokens = (userId: string, t: SealedTikiTokens, now: number): StoredTikiTokens =>
+    toTokens(
+      q.saveTokens.get(
+        userId,
         t.keyId,
         t.accessToken,
         t.refreshToken,
         t.accessExpiresAt,
         JSON.stringify(t.scopes),
-        i.now,
-      ) as TokensRow;
-      q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
-      return toTokens(row);
+        now,
+      ) as TokensRow,
+    );
+
+  const createSession = (s: SessionRecord) =>
+    q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
+
+  const saveLogin = db.transaction(
+    (i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): StoredTikiTokens => {
+      const saved = saveTokens(i.session.userId, i.tokens, i.now);
+      createSession(i.session);
+      return saved;
     },
   );
 
@@ -245,7 +251,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
 
     async createSession(s) {
-      q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
+      createSession(s);
     },
     async findSession(tokenHash) {
       const row = q.findSession.get(tokenHash);
@@ -262,16 +268,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       return saveLogin.immediate(i);
     },
     async saveTikiTokens(userId, t, now) {
-      const row = q.saveTokens.get(
-        userId,
-        t.keyId,
-        t.accessToken,
-        t.refreshToken,
-        t.accessExpiresAt,
-        JSON.stringify(t.scopes),
-        now,
-      ) as TokensRow;
-      return toTokens(row);
+      return saveTokens(userId, t, now);
     },
     async getTikiTokens(userId) {
       const row = q.getTokens.get(userId);
