@@ -76,18 +76,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogging(logger));
   app.use(helmet());
   app.use('/api', noStore);
-  app.use(
+  const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
+  const routers = [
     authRoutes({
       login,
       sessions,
       bodyLimitBytes: config.http.authBodyLimitBytes,
       rateLimit: config.http.loginRateLimit,
     }),
-  );
-  const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
-  app.use(accountRoutes({ sessions, keeper, tiki, profiles, tikiRouteLimit: config.tiki.routeLimit }));
-  // After the API: every API request would otherwise walk this router's routes first.
-  app.use(healthRoutes(store));
+    accountRoutes({ sessions, keeper, tiki, profiles, tikiRouteLimit: config.tiki.routeLimit }),
+    // After the API: it is mounted at the root, so every API request would otherwise walk its routes first.
+    healthRoutes(store),
+  ];
+  for (const { mountPath, router } of routers) app.use(mountPath, router);
   app.use(notFound);
   app.use(errorHandler);
   return app;

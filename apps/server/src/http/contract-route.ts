@@ -1,15 +1,47 @@
 /**
- * Mounts handlers at a route of the API contract (`ROUTES` in @tini-starter/api-contract), method and path
- * both taken from it: the mini app calls the same constants, so a renamed route breaks the build, not a user.
+ * Routers whose routes come from the API contract (`ROUTES` in @tini-starter/api-contract), method and path
+ * both: the mini app calls the same constants, so a renamed route breaks the build, not a user.
  */
-import type { RequestHandler, Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 
 export interface ContractRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;
 }
 
-export function mount(router: Router, route: ContractRoute, ...handlers: RequestHandler[]): void {
-  if (route.method === 'GET') router.get(route.path, ...handlers);
-  else router.post(route.path, ...handlers);
+export interface ContractRouter {
+  /**
+   * Where to mount the router: its routes' common path prefix ('/api/auth' for login and logout), so that
+   * every other request passes it on one prefix check instead of entering it (a router costs per request).
+   */
+  readonly mountPath: string;
+  readonly router: Router;
+  /** Handles one of the routes this router was made for. */
+  on(route: ContractRoute, ...handlers: RequestHandler[]): void;
+}
+
+export function contractRouter(routes: readonly ContractRoute[]): ContractRouter {
+  const mountPath = commonPrefix(routes.map((route) => route.path));
+  const router = Router();
+  return {
+    mountPath: mountPath === '' ? '/' : mountPath,
+    router,
+    on(route, ...handlers) {
+      if (!routes.includes(route)) throw new TypeError(`server: ${route.path} is not a route of this router`);
+      const path = route.path.slice(mountPath.length);
+      if (route.method === 'GET') router.get(path, ...handlers);
+      else router.post(path, ...handlers);
+    },
+  };
+}
+
+/** The whole path segments every path starts with, short of each path's last segment ('' when none). */
+function commonPrefix(paths: readonly string[]): string {
+  const split = paths.map((path) => path.split('/'));
+  const first = split[0] ?? [''];
+  let shared = 0;
+  while (split.every((segments) => shared < segments.length - 1 && segments[shared] === first[shared])) {
+    shared += 1;
+  }
+  return first.slice(0, shared).join('/');
 }

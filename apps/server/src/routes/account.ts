@@ -5,10 +5,9 @@
 import { type MeResponse, type ProfileResponse, ROUTES } from '@tini-starter/api-contract/auth';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
-import { Router } from 'express';
 import type { Sessions } from '../auth/sessions.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
-import { mount } from '../http/contract-route.ts';
+import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { limitRequests } from '../http/rate-limit.ts';
 import type { ProfileCache } from '../tiki/profile-cache.ts';
 import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
@@ -20,8 +19,8 @@ export function accountRoutes(o: {
   profiles: ProfileCache;
   /** Requests per user per window to the routes that call Tiki. */
   tikiRouteLimit: { max: number; windowMs: number };
-}): Router {
-  const router = Router();
+}): ContractRouter {
+  const routes = contractRouter([ROUTES.me, ROUTES.profile]);
   // Per route, not router.use: an unknown /api path must answer 404, not 401.
   const requireSession = authenticate(o.sessions);
   // After authentication: counted per user, whatever address their requests come from.
@@ -31,7 +30,7 @@ export function accountRoutes(o: {
     keyGenerator: (_req, res) => sessionOf(res).userId,
   });
 
-  mount(router, ROUTES.me, requireSession, (_req, res) => {
+  routes.on(ROUTES.me, requireSession, (_req, res) => {
     // The session lookup already read the user and the granted scopes (one query).
     const { user, grantedScopes } = sessionOf(res);
     const body: MeResponse = {
@@ -41,7 +40,7 @@ export function accountRoutes(o: {
     res.json(body);
   });
 
-  mount(router, ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
+  routes.on(ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
     const { userId, grantedScopes } = sessionOf(res);
     const load = () =>
       o.keeper.withAccessToken(userId, (accessToken) => o.tiki.getCustomerProfile(accessToken), {
@@ -55,5 +54,5 @@ export function accountRoutes(o: {
     res.json(body);
   });
 
-  return router;
+  return routes;
 }

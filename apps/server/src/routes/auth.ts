@@ -1,12 +1,12 @@
 /** POST /api/auth/login and POST /api/auth/logout. */
 import { LoginRequestSchema, type LoginResponse, ROUTES } from '@tini-starter/api-contract/auth';
-import express, { type RequestHandler, Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { LoginResult } from '../auth/login.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import { ApiError } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
-import { mount } from '../http/contract-route.ts';
+import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { limitRequests } from '../http/rate-limit.ts';
 
 export interface AuthRoutesOptions {
@@ -25,8 +25,8 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function authRoutes(o: AuthRoutesOptions): Router {
-  const router = Router();
+export function authRoutes(o: AuthRoutesOptions): ContractRouter {
+  const routes = contractRouter([ROUTES.login, ROUTES.logout]);
   const loginLimiter = limitRequests({
     ...o.rateLimit,
     message: 'Too many failed login attempts; try again later',
@@ -35,8 +35,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     failuresOnly: true,
   });
 
-  mount(
-    router,
+  routes.on(
     ROUTES.login,
     loginLimiter,
     requireJson,
@@ -61,10 +60,10 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     },
   );
 
-  mount(router, ROUTES.logout, authenticate(o.sessions), async (_req, res) => {
+  routes.on(ROUTES.logout, authenticate(o.sessions), async (_req, res) => {
     await o.sessions.close(sessionOf(res));
     res.status(204).end();
   });
 
-  return router;
+  return routes;
 }

@@ -1,15 +1,14 @@
 /** /healthz: the process answers. /readyz: the store answers too (load balancers route on this one). */
 import { ROUTES } from '@tini-starter/api-contract/auth';
-import { Router } from 'express';
-import { mount } from '../http/contract-route.ts';
+import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import type { Store } from '../store/store.ts';
 
-export function healthRoutes(store: Store): Router {
-  const router = Router();
-  mount(router, ROUTES.healthz, (_req, res) => {
+export function healthRoutes(store: Store): ContractRouter {
+  const routes = contractRouter([ROUTES.healthz, ROUTES.readyz]);
+  routes.on(ROUTES.healthz, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  mount(router, ROUTES.readyz, async (req, res) => {
+  routes.on(ROUTES.readyz, async (req, res) => {
     try {
       await store.ping();
       res.json({ status: 'ready' });
@@ -18,5 +17,5 @@ export function healthRoutes(store: Store): Router {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  return router;
+  return routes;
 }
