@@ -136,6 +136,12 @@ describe('the development build', () => {
 });
 
 describe('the project Tini Studio opens (apps/miniapp)', () => {
+  it('is never rebuilt by the tests: each builds into its own folder, so `pnpm test` during `pnpm dev` leaves dist/ alone', () => {
+    const scripts = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).scripts;
+    expect(scripts.test).not.toMatch(/build/);
+    expect(scripts.dev).toMatch(/build\.mjs --watch/);
+  });
+
   it('points miniprogramRoot at the build folder', () => {
     const config = JSON.parse(readFileSync(new URL('./project.config.json', import.meta.url), 'utf8'));
     expect(path.resolve(path.dirname(new URL(import.meta.url).pathname), config.miniprogramRoot)).toBe(
