@@ -136,6 +136,13 @@ describe('the development build', () => {
 });
 
 describe('the project Tini Studio opens (apps/miniapp)', () => {
+  it('lists no dependency npm cannot install outside this workspace: Studio reads and may pack `dependencies`', () => {
+    const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+    // esbuild inlines the workspace packages and zod into the bundle: nothing is needed at run time.
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.tiki.appIdentifier).toEqual(expect.any(String));
+  });
+
   it('is never rebuilt by the tests: each builds into its own folder, so `pnpm test` during `pnpm dev` leaves dist/ alone', () => {
     const scripts = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).scripts;
     expect(scripts.test).not.toMatch(/build/);
