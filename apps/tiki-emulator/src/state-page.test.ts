@@ -33,6 +33,11 @@ describe('GET /__emulator/ (the state page)', () => {
     expect(html).toContain('<td>Nguyễn Thị Minh Khai</td>');
     // Codes and tokens as prefixes only.
     expect(html).toContain(`<code>${pending.slice(0, 6)}…</code>`);
+    // Expiries in the unit a person reads: the code in 60 s, the access token in an hour, the refresh in 30 d.
+    expect(html).toContain('<td>in 60 s</td>');
+    expect(html).toContain('<td>in 60 min</td>');
+    expect(html).toContain('<td>in 30 d</td>');
+    expect(html).not.toMatch(/in \d{4,} s/);
     expect(html).toContain(`<code>${tokens.access_token.slice(0, 6)}…</code>`);
     expect(html).toContain(`<code>${(tokens.refresh_token ?? '').slice(0, 6)}…</code>`);
     for (const credential of [pending, tokens.access_token, tokens.refresh_token ?? '']) {

@@ -42,9 +42,18 @@ const code = (value: unknown): string => `<code>${escapeHtml(value)}</code>`;
 const list = (values: string[]): string =>
   values.length === 0 ? '<span class="muted">none</span>' : text(values.join(' '));
 
+/** 'in 45 s', 'in 60 min', 'in 30 d', '2 h ago': the unit a person reads at a glance. */
 function relative(ms: number, now: number): string {
   const seconds = Math.round((ms - now) / 1000);
-  return seconds >= 0 ? `in ${seconds} s` : `${-seconds} s ago`;
+  const span = humanSpan(Math.abs(seconds));
+  return seconds >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+function humanSpan(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
 }
 
 /** 60 s, 3600 s, 30 d: lifetimes as a developer configures them. */
