@@ -279,6 +279,23 @@ describe('logging', () => {
     );
   });
 
+  it('sends its request id to Tiki with every call, so the emulator’s request log shows the same id', async () => {
+    stack = await startStack();
+    const login = await stack.request('POST', '/api/auth/login', {
+      json: { authCode: stack.authCode() },
+      headers: { 'x-request-id': 'login-req-1' },
+    });
+    const token = (login.body as { token: string }).token;
+    stack.clock.advance(2 * 3600_000);
+    await stack.request('GET', '/api/profile', { token, headers: { 'x-request-id': 'profile-req-1' } });
+    expect(stack.emulator.requests().map((r) => [r.operation, r.requestId])).toEqual([
+      ['token', 'login-req-1'],
+      ['me', 'login-req-1'],
+      ['refresh', 'profile-req-1'],
+      ['profile', 'profile-req-1'],
+    ]);
+  });
+
   it('the leak check itself catches a Tiki secret in a log line or an answer’s header, and a session token in a log line', async () => {
     stack = await startStack();
     const session = await stack.loginToken();

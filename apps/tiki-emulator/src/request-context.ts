@@ -38,6 +38,9 @@ function forLog(text: string): string {
 
 const MAX_LOGGED_CHARS = 500;
 
+/** The caller's X-Request-Id, kept when it is a plain token (the server sends its own request id). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** Logs every request once, on close: answered, rejected, faulted or dropped. */
 export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
   return (req, res, next) => {
@@ -61,6 +64,8 @@ export function trackRequests(log: RequestLog, clock: Clock): RequestHandler {
       if (context.expectedPayload !== undefined) entry.expectedPayload = context.expectedPayload;
       if (context.signatureProblem !== undefined) entry.signatureProblem = context.signatureProblem;
       if (context.fault !== undefined) entry.fault = context.fault;
+      const requestId = req.get('x-request-id');
+      if (requestId !== undefined && REQUEST_ID.test(requestId)) entry.requestId = requestId;
       log.add(entry);
     });
     next();

@@ -24,6 +24,8 @@ export interface RequestLogEntry {
   signatureProblem?: string;
   /** The fault applied, e.g. 'status 503', 'latency 200ms', 'drop_response_after_commit'. */
   fault?: string;
+  /** The caller's X-Request-Id: the id of the server's own request that made this call. */
+  requestId?: string;
 }
 
 export interface RequestLog {

@@ -148,6 +148,7 @@ export function renderStatePage(input: StatePageInput): string {
         [
           r.message === undefined ? '' : text(r.message),
           r.fault === undefined ? '' : `<div class="muted">fault: ${text(r.fault)}</div>`,
+          r.requestId === undefined ? '' : `<div class="muted">request id: ${code(r.requestId)}</div>`,
           r.expectedPayload === undefined
             ? ''
             : `<div>expected payload (credentials masked): ${code(r.expectedPayload)}</div>`,

@@ -3,7 +3,7 @@ import { resolveOptions, type TikiClientOptions } from './client-options.ts';
 import { fetchWithDeadline } from './deadline-fetch.ts';
 import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
 import { callGraphql } from './graphql-call.ts';
-import { requireNonEmptyString } from './guards.ts';
+import { misuse, requireNonEmptyString } from './guards.ts';
 import { readProfile } from './read-profile.ts';
 import { postSigned } from './rest-call.ts';
 import { withRetries } from './retry.ts';
@@ -19,15 +19,35 @@ export type { TikiBaseUrls, TikiClientOptions } from './client-options.ts';
 export type { TikiGrant, TikiTokenInfo } from './grant.ts';
 export type TikiCustomerProfile = z.infer<typeof CustomerProfileSchema>;
 
+/** Per call: what ties it to the caller's own request. */
+export interface CallOptions {
+  /**
+   * Sent as `X-Request-Id` (as Tiki's Go sample does), so that one id follows a request through our logs and
+   * Tiki's (the emulator's request log shows it). 1-128 letters, digits, `.`, `_`, `:` or `-`.
+   */
+  requestId?: string;
+}
+
 export interface TikiClient {
   /** Never retried: Tiki may revoke the tokens issued from a code that is used twice. */
-  exchangeAuthCode(code: string): Promise<TikiGrant>;
+  exchangeAuthCode(code: string, o?: CallOptions): Promise<TikiGrant>;
   /** Never retried: a refresh token is rotated by its first use. */
-  refreshToken(refreshToken: string): Promise<TikiGrant>;
+  refreshToken(refreshToken: string, o?: CallOptions): Promise<TikiGrant>;
   /** REST /oauth/me; idempotent, so retried on 5xx and network failures. */
-  getTokenInfo(accessToken: string): Promise<TikiTokenInfo>;
+  getTokenInfo(accessToken: string, o?: CallOptions): Promise<TikiTokenInfo>;
   /** Open API GET; retried on 5xx and network failures. */
-  getCustomerProfile(accessToken: string): Promise<TikiCustomerProfile>;
+  getCustomerProfile(accessToken: string, o?: CallOptions): Promise<TikiCustomerProfile>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The headers a call carries for its options; a malformed request id is a bug in the caller. */
+function callHeaders(o: CallOptions | undefined): Record<string, string> | undefined {
+  if (o?.requestId === undefined) return undefined;
+  if (typeof o.requestId !== 'string' || !REQUEST_ID.test(o.requestId)) {
+    throw misuse('requestId must be 1-128 letters, digits, ".", "_", ":" or "-"');
+  }
+  return { 'x-request-id': o.requestId };
 }
 
 /**
@@ -45,6 +65,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
     operation: 'exchange' | 'refresh',
     name: 'code' | 'refresh_token',
     value: string,
+    headers: Record<string, string> | undefined,
   ) => {
     const what = `Tiki ${operation === 'exchange' ? 'exchangeAuthCode' : 'refreshToken'} (GraphQL)`;
     const token = await callGraphql({
@@ -56,16 +77,21 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       graphqlUrl: o.graphqlUrl,
       fetch: o.fetch,
       timeoutMs: o.timeoutMs,
-      call: { what, secrets: secretsOf(value) },
+      call: { what, secrets: secretsOf(value), ...(headers ? { headers } : {}) },
     });
     return grantFromTokens(token);
   };
 
   return {
-    async exchangeAuthCode(code) {
+    async exchangeAuthCode(code, options) {
       requireNonEmptyString('code', code);
-      if (o.transport === 'graphql') return viaGraphql('exchange', 'code', code);
-      const call = { what: 'Tiki exchangeAuthCode', secrets: secretsOf(code) };
+      const headers = callHeaders(options);
+      if (o.transport === 'graphql') return viaGraphql('exchange', 'code', code, headers);
+      const call = {
+        what: 'Tiki exchangeAuthCode',
+        secrets: secretsOf(code),
+        ...(headers ? { headers } : {}),
+      };
       const data = await postSigned(o, {
         path: TIKI_PATHS.token,
         body: { code },
@@ -75,10 +101,15 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       return grantFromTokens(data);
     },
 
-    async refreshToken(refreshToken) {
+    async refreshToken(refreshToken, options) {
       requireNonEmptyString('refreshToken', refreshToken);
-      if (o.transport === 'graphql') return viaGraphql('refresh', 'refresh_token', refreshToken);
-      const call = { what: 'Tiki refreshToken', secrets: secretsOf(refreshToken) };
+      const headers = callHeaders(options);
+      if (o.transport === 'graphql') return viaGraphql('refresh', 'refresh_token', refreshToken, headers);
+      const call = {
+        what: 'Tiki refreshToken',
+        secrets: secretsOf(refreshToken),
+        ...(headers ? { headers } : {}),
+      };
       const body = { refresh_token: refreshToken };
       const data = await postSigned(o, {
         path: TIKI_PATHS.refresh,
@@ -89,9 +120,14 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       return grantFromTokens(data);
     },
 
-    async getTokenInfo(accessToken) {
+    async getTokenInfo(accessToken, options) {
       requireNonEmptyString('accessToken', accessToken);
-      const call = { what: 'Tiki getTokenInfo', secrets: secretsOf(accessToken) };
+      const headers = callHeaders(options);
+      const call = {
+        what: 'Tiki getTokenInfo',
+        secrets: secretsOf(accessToken),
+        ...(headers ? { headers } : {}),
+      };
       const body = { access_token: accessToken };
       const data = await reads(() =>
         postSigned(o, { path: TIKI_PATHS.me, body, dataSchema: TokenInfoSchema, call }),
@@ -99,8 +135,9 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       return tokenInfoFrom(data);
     },
 
-    async getCustomerProfile(accessToken) {
+    async getCustomerProfile(accessToken, options) {
       requireNonEmptyString('accessToken', accessToken);
+      const extra = callHeaders(options);
       const call = { what: 'Tiki getCustomerProfile', secrets: secretsOf(accessToken) };
       return reads(async () => {
         const raw = await fetchWithDeadline({
@@ -108,7 +145,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
           url: `${o.openApiBaseUrl}${TIKI_PATHS.profile}`,
           init: {
             method: 'GET',
-            headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+            headers: { ...extra, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
           },
           timeoutMs: o.timeoutMs,
           what: call.what,

@@ -65,7 +65,8 @@ export async function callGraphql(i: {
 
   let data: unknown;
   try {
-    data = await new GraphQLClient(i.graphqlUrl, { fetch: deadlineFetch }).request(document);
+    const headers = { ...i.call.headers };
+    data = await new GraphQLClient(i.graphqlUrl, { fetch: deadlineFetch, headers }).request(document);
   } catch (error) {
     throw toTikiError(error, status, call);
   }

@@ -11,6 +11,8 @@ const AnyEnvelopeSchema = z.object({ data: z.unknown(), error: TikiErrorSchema.n
 export interface CallContext {
   what: string;
   secrets: readonly string[];
+  /** Headers every attempt of this call carries besides its own (the caller's request id). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**

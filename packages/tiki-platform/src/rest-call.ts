@@ -24,6 +24,7 @@ export async function postSigned<T extends z.ZodType>(
     init: {
       method: 'POST',
       headers: {
+        ...i.call.headers,
         'content-type': 'application/json',
         accept: 'application/json',
         [TIKI_HEADERS.clientId]: o.clientId,

@@ -71,14 +71,21 @@ export const CODE_MEMORY_MS = 7 * 24 * 3600_000;
 
 const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was already used; get a new one');
 
-export function createLogin(o: LoginOptions): (authCode: string, log: Logger) => Promise<LoginResult> {
+/** Who asks: the request's logger, and its id, which goes to Tiki with every call made for it. */
+export interface Caller {
+  log: Logger;
+  requestId: string;
+}
+
+export function createLogin(o: LoginOptions): (authCode: string, caller: Caller) => Promise<LoginResult> {
   const { store, tiki, keeper, sessions, clock } = o;
   const inflight = new Map<string, Promise<Exchanged>>();
 
-  async function exchange(code: string, codeHash: string, owner: string, log: Logger): Promise<Exchanged> {
+  async function exchange(code: string, codeHash: string, owner: string, caller: Caller): Promise<Exchanged> {
+    const { log, requestId } = caller;
     let grant: TikiGrant;
     try {
-      grant = await tiki.exchangeAuthCode(code);
+      grant = await tiki.exchangeAuthCode(code, { requestId });
     } catch (err) {
       // Only invalid_code says the code itself is dead. Any other failure before a grant (Tiki unreachable,
       // slow, 5xx, or refusing *our* request: signature, timestamp, client id) leaves a code Tiki has not
@@ -91,7 +98,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
       throw err;
     }
     try {
-      const info = await tiki.getTokenInfo(grant.accessToken);
+      const info = await tiki.getTokenInfo(grant.accessToken, { requestId });
       const user = await store.upsertUser({
         id: randomUUID(),
         tikiCustomerId: info.customerId,
@@ -121,8 +128,8 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
   }
 
   /** Runs this process's exchange of a code it holds the claim on, shared by concurrent submissions here. */
-  function startExchange(code: string, codeHash: string, owner: string, log: Logger): Promise<Exchanged> {
-    const flight = exchange(code, codeHash, owner, log).finally(() => inflight.delete(codeHash));
+  function startExchange(code: string, codeHash: string, owner: string, caller: Caller): Promise<Exchanged> {
+    const flight = exchange(code, codeHash, owner, caller).finally(() => inflight.delete(codeHash));
     inflight.set(codeHash, flight);
     return flight;
   }
@@ -144,8 +151,9 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     code: string,
     codeHash: string,
     first: AuthCodeRecord,
-    log: Logger,
+    caller: Caller,
   ): Promise<Exchanged> {
+    const { log } = caller;
     if (first.state !== 'pending') throw alreadyUsed();
     const maxPolls = Math.ceil((o.pendingWaitMs + TAKEOVER_SLACK_MS) / PENDING_POLL_MS);
     let record: AuthCodeRecord | null = first;
@@ -168,7 +176,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
           log.warn(
             'an auth code claim expired unsettled (a crashed or stalled instance); exchanging it here',
           );
-          return startExchange(code, codeHash, owner, log);
+          return startExchange(code, codeHash, owner, caller);
         }
         record = claim.record;
         continue;
@@ -185,7 +193,7 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     }
   }
 
-  async function exchangeOnce(code: string, log: Logger): Promise<Exchanged> {
+  async function exchangeOnce(code: string, caller: Caller): Promise<Exchanged> {
     const codeHash = hashSecret(code);
     const running = inflight.get(codeHash);
     if (running) return running;
@@ -193,8 +201,8 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
     const claim = await store.claimAuthCode(codeHash, { owner, now: clock.now(), claimMs: o.pendingWaitMs });
     const joined = inflight.get(codeHash);
     if (joined) return joined;
-    if (!claim.claimed) return awaitOrTakeOver(code, codeHash, claim.record, log);
-    return startExchange(code, codeHash, owner, log);
+    if (!claim.claimed) return awaitOrTakeOver(code, codeHash, claim.record, caller);
+    return startExchange(code, codeHash, owner, caller);
   }
 
   // Expired sessions and old code records are pruned now and then, on the login path (no timer to manage).
@@ -212,9 +220,9 @@ export function createLogin(o: LoginOptions): (authCode: string, log: Logger) =>
       log.info(pruned, 'pruned expired sessions, old auth code records and tokens no session can use');
   }
 
-  return async (authCode, log) => {
-    await pruneNowAndThen(log);
-    const exchanged = await exchangeOnce(authCode, log);
+  return async (authCode, caller) => {
+    await pruneNowAndThen(caller.log);
+    const exchanged = await exchangeOnce(authCode, caller);
     const { user, scopes } = exchanged;
     const session = exchanged.takeSession() ?? (await sessions.open(user.id));
     return { token: session.token, expiresAt: session.expiresAt, user, scopes };

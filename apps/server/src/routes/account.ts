@@ -43,10 +43,11 @@ export function accountRoutes(o: {
   routes.on(ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
     const { userId, grantedScopes } = sessionOf(res);
     const load = () =>
-      o.keeper.withAccessToken(userId, (accessToken) => o.tiki.getCustomerProfile(accessToken), {
-        requireScope: TIKI_SCOPES.userProfile,
-        log: () => req.log,
-      });
+      o.keeper.withAccessToken(
+        userId,
+        (accessToken) => o.tiki.getCustomerProfile(accessToken, { requestId: req.id }),
+        { requireScope: TIKI_SCOPES.userProfile, log: () => req.log, requestId: req.id },
+      );
     // Only a user who granted the scope is served from the cache; the keeper answers scope_missing otherwise.
     const granted = grantedScopes?.includes(TIKI_SCOPES.userProfile) === true;
     const profile = granted ? await o.profiles.get(userId, load) : await load();

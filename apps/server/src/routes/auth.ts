@@ -1,8 +1,7 @@
 /** POST /api/auth/login and POST /api/auth/logout. */
 import { LoginRequestSchema, type LoginResponse, ROUTES } from '@tini-starter/api-contract/auth';
 import express, { type RequestHandler } from 'express';
-import type { Logger } from 'pino';
-import type { LoginResult } from '../auth/login.ts';
+import type { Caller, LoginResult } from '../auth/login.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import { ApiError } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
@@ -10,7 +9,7 @@ import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { limitRequests } from '../http/rate-limit.ts';
 
 export interface AuthRoutesOptions {
-  login: (authCode: string, log: Logger) => Promise<LoginResult>;
+  login: (authCode: string, caller: Caller) => Promise<LoginResult>;
   sessions: Sessions;
   bodyLimitBytes: number;
   rateLimit: { max: number; windowMs: number };
@@ -49,7 +48,7 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
           parsed.error.issues.map(({ code, path, message }) => ({ code, path, message })),
         );
       }
-      const result = await o.login(parsed.data.authCode, req.log);
+      const result = await o.login(parsed.data.authCode, { log: req.log, requestId: req.id });
       const body: LoginResponse = {
         token: result.token,
         expiresAt: new Date(result.expiresAt).toISOString(),

@@ -61,6 +61,8 @@ export interface UseOptions {
    * write (a request's redacting logger is made on first use, and most requests never need it).
    */
   log?: () => Logger;
+  /** The request's id, sent to Tiki with a refresh this request makes (see CallOptions). */
+  requestId?: string;
 }
 
 export interface TikiTokenKeeper {
@@ -122,7 +124,14 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   }
 
   /** One refresh of the generation the caller saw, shared by every caller in this process. */
-  async function refresh(userId: string, seenGeneration: number, log: Logger): Promise<OpenedTikiTokens> {
+  /** The refresh's request context: its logger and the id sent to Tiki (the first caller's, when shared). */
+  type RefreshCaller = { log: Logger; requestId: string | undefined };
+
+  async function refresh(
+    userId: string,
+    seenGeneration: number,
+    caller: RefreshCaller,
+  ): Promise<OpenedTikiTokens> {
     const running = inflight.get(userId);
     if (running) {
       const tokens = await running;
@@ -130,7 +139,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     }
     let flight = inflight.get(userId);
     if (!flight) {
-      flight = refreshAcrossProcesses(userId, seenGeneration, log).finally(() => inflight.delete(userId));
+      flight = refreshAcrossProcesses(userId, seenGeneration, caller).finally(() => inflight.delete(userId));
       inflight.set(userId, flight);
     }
     return flight;
@@ -139,8 +148,9 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
   async function refreshAcrossProcesses(
     userId: string,
     seen: number,
-    log: Logger,
+    caller: RefreshCaller,
   ): Promise<OpenedTikiTokens> {
+    const { log } = caller;
     const lease = await leases.acquire(userId, seen, log);
     switch (lease.kind) {
       case 'gone':
@@ -159,7 +169,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
           await store.releaseRefreshLease(userId, lease.owner);
           throw err;
         }
-        return refreshHoldingLease(userId, tokens, lease.owner, log);
+        return refreshHoldingLease(userId, tokens, lease.owner, caller);
       }
     }
   }
@@ -168,8 +178,9 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     userId: string,
     tokens: OpenedTikiTokens,
     owner: string,
-    log: Logger,
+    caller: RefreshCaller,
   ): Promise<OpenedTikiTokens> {
+    const { log, requestId } = caller;
     if (tokens.refreshToken === null) {
       await store.deleteTikiTokens(userId, tokens.generation);
       log.info({ userId }, 'tiki access token expired and no refresh token was granted (no offline scope)');
@@ -179,7 +190,10 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     }
     let grant: TikiGrant;
     try {
-      grant = await tiki.refreshToken(tokens.refreshToken);
+      grant = await tiki.refreshToken(
+        tokens.refreshToken,
+        requestId === undefined ? undefined : { requestId },
+      );
     } catch (err) {
       if (isTokenRefused(err)) {
         await store.deleteTikiTokens(userId, tokens.generation);
@@ -239,7 +253,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       let refreshed = false;
       if (needsRefresh(userId, stored, clock.now())) {
         try {
-          tokens = await refresh(userId, tokens.generation, log());
+          tokens = await refresh(userId, tokens.generation, { log: log(), requestId: options.requestId });
           refreshed = true;
           earlyRefreshBackoff.delete(userId);
         } catch (err) {
@@ -256,7 +270,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
         if (!isTokenRefused(err)) throw err;
         if (!refreshed) {
           log().info({ userId }, 'tiki rejected an unexpired access token; refreshing once');
-          tokens = await refresh(userId, tokens.generation, log());
+          tokens = await refresh(userId, tokens.generation, { log: log(), requestId: options.requestId });
           try {
             return await use(tokens.accessToken);
           } catch (again) {
