@@ -14,6 +14,30 @@ function capture() {
 }
 
 describe('the logger', () => {
+  it('writes development (pretty) lines on one line each, fields included, credentials still redacted', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', pretty: true, destination });
+    logger.info(
+      {
+        reqId: 'r-1',
+        req: { method: 'GET', path: '/api/me' },
+        res: { statusCode: 200 },
+        accessToken: 'AT-secret-1',
+      },
+      'request completed',
+    );
+    const text = lines.join('');
+    expect(text.trimEnd().split('\n')).toHaveLength(1);
+    expect(text).toMatch(/INFO.*request completed.*"reqId":"r-1".*"path":"\/api\/me".*"statusCode":200/);
+    expect(text).not.toContain('AT-secret-1');
+  });
+
   it('redacts credentials wherever they sit (top level, one or two levels down, headers)', () => {
     const { lines, logger } = capture();
     logger.info(

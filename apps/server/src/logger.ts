@@ -67,10 +67,9 @@ export function createLogger(o: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: CENSOR },
     base: { pid: process.pid },
   };
+  const pretty = o.pretty ? prettyStream(o.destination) : null;
+  if (pretty) return pino(options, pretty);
   if (o.destination) return pino(options, o.destination);
-  if (o.pretty && isInstalled('pino-pretty')) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  }
   // pino's own stdout stream is already asynchronous (sonic-boom, sync: false): lines queued while a write is in
   // flight go out together in the next write, and what is queued is written synchronously when the process
   // exits. A profile of GET /api/me under load puts these writes at 0.3% of the busy time (the `writev` that
@@ -78,11 +77,23 @@ export function createLogger(o: LoggerOptions): Logger {
   return pino(options);
 }
 
-function isInstalled(name: string): boolean {
+/**
+ * Development lines that fit on one line each: the time, the level, the message, then the fields as compact
+ * JSON (a request line is `request completed {"reqId":…,"req":{…},"res":{"statusCode":200},"responseTime":3}`).
+ * pino-pretty is a devDependency: where it is not installed, lines stay JSON.
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream | null {
+  let build: (options: Record<string, unknown>) => DestinationStream;
   try {
-    createRequire(import.meta.url).resolve(name);
-    return true;
+    build = createRequire(import.meta.url)('pino-pretty') as typeof build;
   } catch {
-    return false;
+    return null;
   }
+  return build({
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    singleLine: true,
+    ignore: 'pid,hostname',
+    translateTime: 'SYS:HH:MM:ss.l',
+    destination: destination ?? 1,
+  });
 }
