@@ -21,6 +21,9 @@ describe('GET /__emulator/ (the state page)', () => {
     expect(headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
     expect(html).toContain('<title>Tiki emulator</title>');
+    // Ids and paths wrap only where a cell would overflow, not mid-word everywhere (as break-all did).
+    expect(html).toContain('overflow-wrap: anywhere');
+    expect(html).not.toContain('break-all');
     expect(html).toContain('State lives in memory');
     expect(html).toContain('Lifetimes: auth code 60 s, access token 3600 s,\nrefresh token 30 d.');
     // Apps by client id, never their secrets.

@@ -18,7 +18,8 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1d2433; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.1rem; margin: 1.75rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem .5rem; vertical-align: top; }
 th { background: #eef1f6; font-weight: 600; } tr:nth-child(even) td { background: #f8f9fb; }
-code { font: 12.5px ui-monospace, monospace; word-break: break-all; } .muted { color: #6b7385; }
+code { font: 12.5px ui-monospace, monospace; overflow-wrap: anywhere; } .muted { color: #6b7385; }
+td { max-width: 32rem; }
 .bad { color: #b42318; } .good { color: #067647; } .note { background: #fffbe6; padding: .5rem .75rem; }
 `;
 
