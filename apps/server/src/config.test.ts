@@ -53,6 +53,19 @@ describe('loadConfig', () => {
     expect(config.encryption.activeKeyId).toBe('dev');
   });
 
+  it('outside production, calls the emulator wherever TIKI_EMULATOR_HOST/PORT put it; an explicit URL wins', () => {
+    expect(loadConfig({ TIKI_EMULATOR_PORT: '4310' }).tiki).toMatchObject({
+      restBaseUrl: 'http://127.0.0.1:4310/tiniapp-open-api',
+      graphqlUrl: 'http://127.0.0.1:4310/tiniapp/api/graphql/query',
+      openApiBaseUrl: 'http://127.0.0.1:4310',
+    });
+    const explicit = loadConfig({ TIKI_EMULATOR_PORT: '4310', TIKI_OPEN_API_BASE_URL: 'http://127.0.0.1:9' });
+    expect(explicit.tiki.openApiBaseUrl).toBe('http://127.0.0.1:9');
+    expect(loadConfig({ ...production(), TIKI_EMULATOR_PORT: '4310' }).tiki).toMatchObject(
+      TIKI_PRODUCTION_BASE_URLS,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', TIKI_TRANSPORT: '' })).toMatchObject({
       port: 3000,

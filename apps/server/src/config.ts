@@ -9,9 +9,10 @@
 import { fileURLToPath } from 'node:url';
 import type { TikiClientOptions } from '@tini-starter/tiki-platform/client';
 import {
-  DEV_BASE_URLS,
   DEV_CLIENT_ID,
   DEV_CLIENT_SECRET,
+  developmentOrigins,
+  emulatorBaseUrls,
   TIKI_PRODUCTION_BASE_URLS,
 } from '@tini-starter/tiki-platform/dev';
 import * as z from 'zod';
@@ -93,6 +94,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['true', 'false']).optional(),
 
+  // Where the development emulator listens (shared with it): the Tiki URLs below default to it outside production.
+  TIKI_EMULATOR_HOST: z.string().trim().min(1).optional(),
+  TIKI_EMULATOR_PORT: integer(1, 65_535).optional(),
   TIKI_CLIENT_ID: z.string().trim().min(1).optional(),
   TIKI_CLIENT_SECRET: z.string().trim().min(1).optional(),
   TIKI_REST_BASE_URL: httpUrl.optional(),
@@ -185,7 +189,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
 
-  const defaults = production ? TIKI_PRODUCTION_BASE_URLS : DEV_BASE_URLS;
+  const defaults = production
+    ? TIKI_PRODUCTION_BASE_URLS
+    : emulatorBaseUrls(
+        developmentOrigins({
+          TIKI_EMULATOR_HOST: e.TIKI_EMULATOR_HOST,
+          TIKI_EMULATOR_PORT: e.TIKI_EMULATOR_PORT?.toString(),
+        }).emulatorOrigin,
+      );
   const tiki = {
     clientId: e.TIKI_CLIENT_ID ?? DEV_CLIENT_ID,
     clientSecret: e.TIKI_CLIENT_SECRET ?? DEV_CLIENT_SECRET,

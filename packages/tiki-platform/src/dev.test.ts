@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_BASE_URLS, DEV_EMULATOR_ORIGIN, TIKI_PRODUCTION_BASE_URLS } from './dev.ts';
+import { DEV_BASE_URLS, DEV_EMULATOR_ORIGIN, developmentOrigins, TIKI_PRODUCTION_BASE_URLS } from './dev.ts';
 
 describe('development defaults', () => {
   it("lay the emulator's URLs out exactly as Tiki's, so that only the origin differs", () => {
@@ -9,5 +9,19 @@ describe('development defaults', () => {
       expect(dev.origin).toBe(DEV_EMULATOR_ORIGIN);
       expect(dev.pathname).toBe(production.pathname);
     }
+  });
+
+  it('derive every development origin from the ports and hosts the apps share', () => {
+    expect(developmentOrigins({})).toEqual({
+      emulatorOrigin: 'http://127.0.0.1:4010',
+      serverOrigin: 'http://127.0.0.1:3000',
+    });
+    expect(developmentOrigins({ TIKI_EMULATOR_PORT: '4310', PORT: '3300', HOST: '0.0.0.0' })).toEqual({
+      emulatorOrigin: 'http://127.0.0.1:4310',
+      serverOrigin: 'http://127.0.0.1:3300',
+    });
+    expect(developmentOrigins({ TIKI_EMULATOR_HOST: '::1', TIKI_EMULATOR_PORT: '' }).emulatorOrigin).toBe(
+      'http://[::1]:4010',
+    );
   });
 });
