@@ -2,22 +2,26 @@
 // app/page `.ts` becomes one self-contained `.js` (workspace packages and zod bundled in), `.txml`, `.tcss`,
 // `.json` and `.sjs` files are copied beside it. See README.md ("Why a build step").
 //
-//   node build.mjs                 development build into dist/ (API http://127.0.0.1:3000, emulator fallback)
-//   node build.mjs --watch         the same, rebuilt on every change
-//   MINIAPP_API_BASE_URL=https://api.example.vn node build.mjs --production
+//   tsx build.mjs                  development build into dist/ (API and emulator from the shared configuration)
+//   tsx build.mjs --watch          the same, rebuilt on every change
+//   MINIAPP_API_BASE_URL=https://api.example.vn tsx build.mjs --production
 //
-// Tests import `buildMiniapp` and build into a temporary folder with the ports of the servers they started.
+// A development build follows the configuration the server and the emulator read (the root .env, then the
+// environment): PORT/HOST give the API origin, TIKI_EMULATOR_PORT/HOST the emulator's, TIKI_CLIENT_ID the app
+// its codes are for; MINIAPP_API_BASE_URL and MINIAPP_EMULATOR_ORIGIN still win. Tests import `buildMiniapp`
+// and build into a temporary folder with the ports of the servers they started.
 
-import { watch as watchFiles } from 'node:fs';
+import { existsSync, watch as watchFiles } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_CLIENT_ID, developmentOrigins } from '@tini-starter/tiki-platform/dev';
 import * as esbuild from 'esbuild';
 
 const APP_ROOT = path.dirname(fileURLToPath(import.meta.url));
 const SRC = path.join(APP_ROOT, 'src');
 export const DEFAULT_OUT_DIR = path.join(APP_ROOT, 'dist');
-export const DEV_API_BASE_URL = 'http://127.0.0.1:3000';
+export const DEV_API_BASE_URL = developmentOrigins({}).serverOrigin;
 /** The whole package, production build. Tiki's hard limit is 5 MB; a login starter has no reason to be big. */
 export const SIZE_BUDGET_BYTES = 100 * 1024;
 /** The JavaScript engines of Tiki's hosts; ES2019 syntax is the floor the typecheck also enforces. */
@@ -36,6 +40,8 @@ export class BuildConfigError extends Error {
  * @property {boolean} [production]
  * @property {string} [apiBaseUrl] our server's origin; required for production (HTTPS only)
  * @property {string} [emulatorOrigin] development only: the emulator's origin when not the default one
+ * @property {string} [devClientId] development only: the client key the emulator's codes are for, when not the
+ *   development app's
  * @property {string} [outDir]
  * @property {boolean} [quiet] do not print the size report
  * @property {boolean} [clean] empty outDir first (default true; watch rebuilds keep it so Studio never sees it vanish)
@@ -89,10 +95,12 @@ function resolveSettings(options) {
     if (options.emulatorOrigin) {
       throw new BuildConfigError('MINIAPP_EMULATOR_ORIGIN is for development builds only');
     }
+    if (options.devClientId) throw new BuildConfigError('devClientId is for development builds only');
   }
   const apiBaseUrl = checkBaseUrl(options.apiBaseUrl ?? DEV_API_BASE_URL, production);
   const emulatorOrigin = options.emulatorOrigin ? checkBaseUrl(options.emulatorOrigin, false) : '';
-  return { production, outDir, apiBaseUrl, emulatorOrigin };
+  const devClientId = options.devClientId && options.devClientId !== DEV_CLIENT_ID ? options.devClientId : '';
+  return { production, outDir, apiBaseUrl, emulatorOrigin, devClientId };
 }
 
 /**
@@ -145,7 +153,7 @@ async function readPages() {
 }
 
 /**
- * @param {{ production: boolean, outDir: string, apiBaseUrl: string, emulatorOrigin: string }} settings
+ * @param {{ production: boolean, outDir: string, apiBaseUrl: string, emulatorOrigin: string, devClientId: string }} settings
  * @param {string[]} pages
  * @returns {esbuild.BuildOptions}
  */
@@ -173,6 +181,7 @@ function esbuildOptions(settings, pages) {
       __DEV__: String(!settings.production),
       __API_BASE_URL__: JSON.stringify(settings.apiBaseUrl),
       __EMULATOR_ORIGIN__: JSON.stringify(settings.emulatorOrigin),
+      __DEV_CLIENT_ID__: JSON.stringify(settings.devClientId),
     },
   };
 }
@@ -355,14 +364,43 @@ async function watchAndBuild(options) {
   console.warn('miniapp: watching src/ for changes');
 }
 
+/**
+ * The build's options from a configuration (the environment, after the root .env): explicit MINIAPP_* URLs win;
+ * a development build otherwise follows the server's and the emulator's ports and the configured client key.
+ * @param {Record<string, string | undefined>} env
+ * @param {boolean} production
+ * @returns {BuildOptions}
+ */
+export function optionsFromEnv(env, production) {
+  const value = (/** @type {string} */ name) => (env[name] === '' ? undefined : env[name]);
+  if (production) {
+    const apiBaseUrl = value('MINIAPP_API_BASE_URL');
+    const emulatorOrigin = value('MINIAPP_EMULATOR_ORIGIN');
+    return {
+      production,
+      ...(apiBaseUrl ? { apiBaseUrl } : {}),
+      ...(emulatorOrigin ? { emulatorOrigin } : {}),
+    };
+  }
+  const origins = developmentOrigins(env);
+  const devClientId = value('TIKI_CLIENT_ID');
+  return {
+    production,
+    apiBaseUrl: value('MINIAPP_API_BASE_URL') ?? origins.serverOrigin,
+    emulatorOrigin: value('MINIAPP_EMULATOR_ORIGIN') ?? origins.emulatorOrigin,
+    ...(devClientId ? { devClientId } : {}),
+  };
+}
+
 async function main() {
   const args = new Set(process.argv.slice(2));
-  /** @type {BuildOptions} */
-  const options = {
-    production: args.has('--production') || process.env.NODE_ENV === 'production',
-    ...(process.env.MINIAPP_API_BASE_URL ? { apiBaseUrl: process.env.MINIAPP_API_BASE_URL } : {}),
-    ...(process.env.MINIAPP_EMULATOR_ORIGIN ? { emulatorOrigin: process.env.MINIAPP_EMULATOR_ORIGIN } : {}),
-  };
+  // The development configuration all three apps share; what the environment already says wins.
+  const rootEnv = path.join(APP_ROOT, '../../.env');
+  if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
+  const options = optionsFromEnv(
+    process.env,
+    args.has('--production') || process.env.NODE_ENV === 'production',
+  );
   try {
     if (args.has('--watch')) await watchAndBuild(options);
     else await buildMiniapp(options);

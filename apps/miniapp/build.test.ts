@@ -11,6 +11,7 @@ import {
   DEFAULT_OUT_DIR,
   DEV_API_BASE_URL,
   DEV_ONLY_MARKERS,
+  optionsFromEnv,
   SIZE_BUDGET_BYTES,
 } from './build.mjs';
 import { hostFails } from './src/testing/auth-codes.ts';
@@ -132,6 +133,39 @@ describe('the development build', () => {
     expect(result.apiBaseUrl).toBe(DEV_API_BASE_URL);
     expect(js).toContain(JSON.stringify(DEV_API_BASE_URL));
     expect(js).toContain('/__emulator/auth-codes');
+  });
+});
+
+describe('the development build follows the configuration the server and the emulator share', () => {
+  it('takes its API origin from PORT/HOST, the emulator’s from TIKI_EMULATOR_PORT/HOST, codes for TIKI_CLIENT_ID', () => {
+    expect(optionsFromEnv({}, false)).toEqual({
+      production: false,
+      apiBaseUrl: 'http://127.0.0.1:3000',
+      emulatorOrigin: 'http://127.0.0.1:4010',
+    });
+    expect(
+      optionsFromEnv({ PORT: '3300', TIKI_EMULATOR_PORT: '4310', TIKI_CLIENT_ID: 'my-app' }, false),
+    ).toEqual({
+      production: false,
+      apiBaseUrl: 'http://127.0.0.1:3300',
+      emulatorOrigin: 'http://127.0.0.1:4310',
+      devClientId: 'my-app',
+    });
+    // An explicit URL wins; a production build takes only what is said explicitly.
+    expect(
+      optionsFromEnv({ PORT: '3300', MINIAPP_API_BASE_URL: 'http://10.0.2.2:3000' }, false).apiBaseUrl,
+    ).toBe('http://10.0.2.2:3000');
+    expect(optionsFromEnv({ PORT: '3300', TIKI_CLIENT_ID: 'my-app' }, true)).toEqual({ production: true });
+  });
+
+  it('asks the emulator for codes for the configured client key', async () => {
+    const outDir = tempDir();
+    const result = await buildMiniapp({
+      outDir,
+      quiet: true,
+      ...optionsFromEnv({ TIKI_CLIENT_ID: 'my-app' }, false),
+    });
+    expect(jsOf(outDir, result.files)).toContain('"my-app"');
   });
 });
 

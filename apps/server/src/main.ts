@@ -8,9 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { runServer } from './server.ts';
 
-// A .env beside package.json is optional: the defaults work without one (development against the emulator).
-const envFile = fileURLToPath(new URL('../.env', import.meta.url));
-if (existsSync(envFile)) process.loadEnvFile(envFile);
+// Optional, and the defaults work without either (development against the emulator): a .env beside
+// package.json, then the root .env all three apps share. A variable already set is never overwritten, so the
+// environment beats the server's file, which beats the shared one.
+for (const file of ['../.env', '../../../.env']) {
+  const envFile = fileURLToPath(new URL(file, import.meta.url));
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+}
 
 let config: ReturnType<typeof loadConfig>;
 try {

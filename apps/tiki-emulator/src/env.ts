@@ -7,6 +7,16 @@ const EnvSchema = z.object({
   TIKI_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   TIKI_CLIENT_ID: z.string().min(1).default(DEV_CLIENT_ID),
   TIKI_CLIENT_SECRET: z.string().min(1).default(DEV_CLIENT_SECRET),
+  /** The scopes the development app may request, comma-separated (Tini Console's list). Default: every known one. */
+  TIKI_EMULATOR_ALLOWED_SCOPES: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((scope) => scope.trim())
+        .filter((scope) => scope !== ''),
+    )
+    .optional(),
   /** Comma-separated extra host names the emulator answers to, beyond 127.0.0.1, localhost and [::1]. */
   TIKI_EMULATOR_ALLOWED_HOSTS: z
     .string()

@@ -58,6 +58,28 @@ describe('main', { timeout: 60_000 }, () => {
     }
   });
 
+  it('lets the configured app request the scopes of TIKI_EMULATOR_ALLOWED_SCOPES (a fork adding a scope)', async () => {
+    const { child, ready } = start({
+      TIKI_EMULATOR_PORT: '0',
+      TIKI_CLIENT_ID: 'my-app',
+      TIKI_EMULATOR_ALLOWED_SCOPES: 'user_profile, offline, user_address',
+    });
+    try {
+      const origin = await ready;
+      const answer = await fetch(`${origin}/__emulator/auth-codes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'my-app', scopes: ['user_profile', 'user_address'] }),
+      });
+      expect(await answer.json()).toMatchObject({
+        authSuccessScopes: ['user_profile', 'user_address'],
+        authErrorScopes: {},
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('exits with a clear message when the port is taken', async () => {
     const first = start({ TIKI_EMULATOR_PORT: '0' });
     try {

@@ -1,15 +1,26 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createEmulator } from './emulator.ts';
 import { loadEnv } from './env.ts';
 import { developmentApp } from './seed.ts';
 
+// The development configuration all three apps share (root .env); what the environment already says wins.
+const rootEnv = fileURLToPath(new URL('../../../.env', import.meta.url));
+if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
+
 // Startup lines go to stderr (console.warn): they are the emulator's whole console output. Never a secret.
 const env = loadEnv(process.env);
 // The host it is bound to is a name it answers to as well (unless a wildcard); loopback names always are.
 const boundHost = ['0.0.0.0', '::'].includes(env.TIKI_EMULATOR_HOST) ? [] : [env.TIKI_EMULATOR_HOST];
 const emulator = createEmulator({
-  apps: [developmentApp({ clientId: env.TIKI_CLIENT_ID, clientSecret: env.TIKI_CLIENT_SECRET })],
+  apps: [
+    developmentApp(
+      { clientId: env.TIKI_CLIENT_ID, clientSecret: env.TIKI_CLIENT_SECRET },
+      env.TIKI_EMULATOR_ALLOWED_SCOPES,
+    ),
+  ],
   allowedHosts: [...LOOPBACK_HOSTS, ...boundHost, ...(env.TIKI_EMULATOR_ALLOWED_HOSTS ?? [])],
   ...(env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS
     ? { signatureWindowMs: env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS }
@@ -33,7 +44,9 @@ try {
 const urls = emulator.baseUrls();
 const devApp = env.TIKI_CLIENT_ID === DEV_CLIENT_ID ? ' (development defaults)' : ' (from TIKI_CLIENT_ID)';
 console.warn(`tiki-emulator: listening on ${origin}; state is kept in memory and lost on restart`);
-console.warn(`tiki-emulator: app ${env.TIKI_CLIENT_ID}${devApp}`);
+console.warn(
+  `tiki-emulator: app ${env.TIKI_CLIENT_ID}${devApp}, may request ${emulator.snapshot().apps[0]?.allowedScopes.join(', ')}`,
+);
 console.warn(
   `tiki-emulator: REST ${urls.restBaseUrl}  GraphQL ${urls.graphqlUrl}  Open API ${urls.openApiBaseUrl}`,
 );

@@ -16,8 +16,9 @@ export function developmentApp(
     clientId: DEV_CLIENT_ID,
     clientSecret: DEV_CLIENT_SECRET,
   },
+  allowedScopes: readonly string[] = DEFAULT_ALLOWED_SCOPES,
 ): EmulatorApp {
-  return { ...credentials, allowedScopes: [...DEFAULT_ALLOWED_SCOPES], name: 'Tini starter (development)' };
+  return { ...credentials, allowedScopes: [...allowedScopes], name: 'Tini starter (development)' };
 }
 
 /** Customer 1 is Tiki's documentation customer; the others test diacritics all the way to the mini app. */

@@ -22,7 +22,7 @@ export async function requestEmulatorAuthCode(scopes: readonly string[]): Promis
     ({ body } = await request({
       url: `${origin}/__emulator/auth-codes`,
       method: 'POST',
-      body: { clientId: DEV_CLIENT_ID, scopes: [...scopes] },
+      body: { clientId: __DEV_CLIENT_ID__ || DEV_CLIENT_ID, scopes: [...scopes] },
     }));
   } catch (error) {
     throw new AuthCodeError(

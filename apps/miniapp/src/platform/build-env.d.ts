@@ -6,3 +6,5 @@ declare const __DEV__: boolean;
 declare const __API_BASE_URL__: string;
 /** Development build only: the emulator's origin when it is not the default one ('' means the default). */
 declare const __EMULATOR_ORIGIN__: string;
+/** Development build only: the client key the emulator's consent codes are for ('' means DEV_CLIENT_ID). */
+declare const __DEV_CLIENT_ID__: string;
