@@ -3,18 +3,11 @@
  * gracefully on SIGTERM or SIGINT (stop accepting, finish in-flight requests, close the store, exit within
  * SHUTDOWN_TIMEOUT_MS).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
+import { loadEnvFiles } from './env-files.ts';
 import { runServer } from './server.ts';
 
-// Optional, and the defaults work without either (development against the emulator): a .env beside
-// package.json, then the root .env all three apps share. A variable already set is never overwritten, so the
-// environment beats the server's file, which beats the shared one.
-for (const file of ['../.env', '../../../.env']) {
-  const envFile = fileURLToPath(new URL(file, import.meta.url));
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-}
+loadEnvFiles();
 
 let config: ReturnType<typeof loadConfig>;
 try {

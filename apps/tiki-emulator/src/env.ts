@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_EMULATOR_PORT } from '@tini-starter/tiki-platform/dev';
 import * as z from 'zod';
 
@@ -38,4 +40,10 @@ export function loadEnv(env: Record<string, string | undefined>): EmulatorEnv {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
   throw new Error(`tiki-emulator: invalid environment (${problems})`);
+}
+
+/** The root .env all three apps share, if there is one; a variable already in the environment wins. */
+export function loadRootEnvFile(): void {
+  const rootEnv = fileURLToPath(new URL('../../../.env', import.meta.url));
+  if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
 }

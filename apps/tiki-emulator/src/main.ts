@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createEmulator } from './emulator.ts';
-import { loadEnv } from './env.ts';
+import { loadEnv, loadRootEnvFile } from './env.ts';
 import { developmentApp } from './seed.ts';
 
 // The development configuration all three apps share (root .env); what the environment already says wins.
-const rootEnv = fileURLToPath(new URL('../../../.env', import.meta.url));
-if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
+loadRootEnvFile();
 
 // Startup lines go to stderr (console.warn): they are the emulator's whole console output. Never a secret.
 const env = loadEnv(process.env);
