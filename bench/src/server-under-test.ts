@@ -3,9 +3,11 @@
  * does), configured only through its environment, ready when `GET /readyz` answers 200. The bench, the load
  * run and the fault run all start it this way, so what they measure is the real process.
  */
+
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { type Child, freePort, startChild } from './child.ts';
 
 const SERVER_MAIN = pathToFileURL(
@@ -41,6 +43,10 @@ export function serverEnv(o: ServerUnderTestOptions, port: number): Record<strin
     TIKI_GRAPHQL_URL: `${o.emulatorOrigin}/tiniapp/api/graphql/query`,
     TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,
     DATABASE_FILE: o.databaseFile,
+    // The bench's emulator registers the development app; said explicitly, so that a developer's .env (which
+    // the server process reads) cannot point the server at another one.
+    TIKI_CLIENT_ID: DEV_CLIENT_ID,
+    TIKI_CLIENT_SECRET: DEV_CLIENT_SECRET,
     LOGIN_RATE_LIMIT_MAX: '1000000000',
     TIKI_ROUTE_LIMIT_MAX: '1000000000',
     TIKI_PROFILE_CACHE_TTL_MS: '0',

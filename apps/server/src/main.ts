@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { loadEnvFiles } from './env-files.ts';
 import { runServer } from './server.ts';
 
-loadEnvFiles();
+// Tests start this process with exactly the environment they mean: a developer's .env must not leak in.
+if (process.env.NODE_ENV !== 'test') loadEnvFiles();
 
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
-import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEV_ENCRYPTION_KEY_BASE64, DEV_ENCRYPTION_KEY_ID } from '../src/config.ts';
 import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
 import { createLeakRecorder, type LeakRecorder } from '../src/testing/harness.ts';
 import { startServer } from '../src/testing/start-server.ts';
@@ -170,7 +171,16 @@ describe('starting main.ts', () => {
   it('refuses to start in production with development credentials, naming each variable (exit 78)', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_FILE: dbFile },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        DATABASE_FILE: dbFile,
+        // Said explicitly, so that a developer's .env (which the process reads) cannot replace them.
+        TIKI_CLIENT_ID: DEV_CLIENT_ID,
+        TIKI_CLIENT_SECRET: DEV_CLIENT_SECRET,
+        TOKEN_ENCRYPTION_KEYS: `${DEV_ENCRYPTION_KEY_ID}:${DEV_ENCRYPTION_KEY_BASE64}`,
+        TOKEN_ENCRYPTION_KEY_ID: DEV_ENCRYPTION_KEY_ID,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
