@@ -2,23 +2,19 @@
  * What `pnpm dev` runs before it starts the watcher: a bad configuration or a busy port stops it at once, with
  * one line, and a non-zero exit that makes turbo stop the other apps too (a watcher would stay alive instead).
  */
-import { busyPortMessage } from '@tini-starter/tiki-platform/dev-port';
+import { exitIfPortBusy } from '@tini-starter/tiki-platform/dev-port';
 import { ConfigError, loadConfig } from './config.ts';
 import { loadEnvFiles } from './env-files.ts';
 
 loadEnvFiles();
 try {
   const config = loadConfig(process.env);
-  const busy = await busyPortMessage({
+  await exitIfPortBusy({
     what: 'server',
     host: config.host,
     port: config.port,
     variables: { port: 'PORT', host: 'HOST' },
   });
-  if (busy !== null) {
-    console.error(busy);
-    process.exit(1);
-  }
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`server: ${err.message}`);

@@ -3,6 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_EMULATOR_PORT } from '@tini-starter/tiki-platform/dev';
 import * as z from 'zod';
 
+/** `a, b,,c` -> ['a', 'b', 'c']. */
+const commaList = z.string().transform((list) =>
+  list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+
 /** The only place that reads process.env: main.ts passes it in. */
 const EnvSchema = z.object({
   TIKI_EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(DEV_EMULATOR_PORT),
@@ -10,25 +18,9 @@ const EnvSchema = z.object({
   TIKI_CLIENT_ID: z.string().min(1).default(DEV_CLIENT_ID),
   TIKI_CLIENT_SECRET: z.string().min(1).default(DEV_CLIENT_SECRET),
   /** The scopes the development app may request, comma-separated (Tini Console's list). Default: every known one. */
-  TIKI_EMULATOR_ALLOWED_SCOPES: z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((scope) => scope.trim())
-        .filter((scope) => scope !== ''),
-    )
-    .optional(),
+  TIKI_EMULATOR_ALLOWED_SCOPES: commaList.optional(),
   /** Comma-separated extra host names the emulator answers to, beyond 127.0.0.1, localhost and [::1]. */
-  TIKI_EMULATOR_ALLOWED_HOSTS: z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((name) => name.trim())
-        .filter((name) => name !== ''),
-    )
-    .optional(),
+  TIKI_EMULATOR_ALLOWED_HOSTS: commaList.optional(),
   TIKI_EMULATOR_SIGNATURE_WINDOW_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
 });
 

@@ -4,6 +4,7 @@ import { fetchWithDeadline } from './deadline-fetch.ts';
 import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
 import { callGraphql } from './graphql-call.ts';
 import { misuse, requireNonEmptyString } from './guards.ts';
+import type { CallContext } from './read-envelope.ts';
 import { readProfile } from './read-profile.ts';
 import { postSigned } from './rest-call.ts';
 import { withRetries } from './retry.ts';
@@ -42,7 +43,7 @@ export interface TikiClient {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The headers a call carries for its options; a malformed request id is a bug in the caller. */
-function callHeaders(o: CallOptions | undefined): Record<string, string> | undefined {
+function requestIdHeader(o: CallOptions | undefined): { 'x-request-id': string } | undefined {
   if (o?.requestId === undefined) return undefined;
   if (typeof o.requestId !== 'string' || !REQUEST_ID.test(o.requestId)) {
     throw misuse('requestId must be 1-128 letters, digits, ".", "_", ":" or "-"');
@@ -57,7 +58,11 @@ function callHeaders(o: CallOptions | undefined): Record<string, string> | undef
 export function createTikiClient(options: TikiClientOptions): TikiClient {
   const o = resolveOptions(options);
   const now = () => Math.floor(o.clock.now());
-  const secretsOf = (value: string) => [value, o.clientSecret];
+  /** What a call says of itself in errors, what must never appear there, and what every attempt sends along. */
+  const callOf = (what: string, credential: string, options: CallOptions | undefined): CallContext => {
+    const headers = requestIdHeader(options);
+    return { what, secrets: [credential, o.clientSecret], ...(headers ? { headers } : {}) };
+  };
   const reads = <T>(attempt: () => Promise<T>) =>
     withRetries(attempt, { retries: o.readRetries, baseDelayMs: o.retryBaseDelayMs });
 
@@ -65,7 +70,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
     operation: 'exchange' | 'refresh',
     name: 'code' | 'refresh_token',
     value: string,
-    headers: Record<string, string> | undefined,
+    options: CallOptions | undefined,
   ) => {
     const what = `Tiki ${operation === 'exchange' ? 'exchangeAuthCode' : 'refreshToken'} (GraphQL)`;
     const token = await callGraphql({
@@ -77,7 +82,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       graphqlUrl: o.graphqlUrl,
       fetch: o.fetch,
       timeoutMs: o.timeoutMs,
-      call: { what, secrets: secretsOf(value), ...(headers ? { headers } : {}) },
+      call: callOf(what, value, options),
     });
     return grantFromTokens(token);
   };
@@ -85,13 +90,8 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
   return {
     async exchangeAuthCode(code, options) {
       requireNonEmptyString('code', code);
-      const headers = callHeaders(options);
-      if (o.transport === 'graphql') return viaGraphql('exchange', 'code', code, headers);
-      const call = {
-        what: 'Tiki exchangeAuthCode',
-        secrets: secretsOf(code),
-        ...(headers ? { headers } : {}),
-      };
+      if (o.transport === 'graphql') return viaGraphql('exchange', 'code', code, options);
+      const call = callOf('Tiki exchangeAuthCode', code, options);
       const data = await postSigned(o, {
         path: TIKI_PATHS.token,
         body: { code },
@@ -103,13 +103,8 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
 
     async refreshToken(refreshToken, options) {
       requireNonEmptyString('refreshToken', refreshToken);
-      const headers = callHeaders(options);
-      if (o.transport === 'graphql') return viaGraphql('refresh', 'refresh_token', refreshToken, headers);
-      const call = {
-        what: 'Tiki refreshToken',
-        secrets: secretsOf(refreshToken),
-        ...(headers ? { headers } : {}),
-      };
+      if (o.transport === 'graphql') return viaGraphql('refresh', 'refresh_token', refreshToken, options);
+      const call = callOf('Tiki refreshToken', refreshToken, options);
       const body = { refresh_token: refreshToken };
       const data = await postSigned(o, {
         path: TIKI_PATHS.refresh,
@@ -122,12 +117,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
 
     async getTokenInfo(accessToken, options) {
       requireNonEmptyString('accessToken', accessToken);
-      const headers = callHeaders(options);
-      const call = {
-        what: 'Tiki getTokenInfo',
-        secrets: secretsOf(accessToken),
-        ...(headers ? { headers } : {}),
-      };
+      const call = callOf('Tiki getTokenInfo', accessToken, options);
       const body = { access_token: accessToken };
       const data = await reads(() =>
         postSigned(o, { path: TIKI_PATHS.me, body, dataSchema: TokenInfoSchema, call }),
@@ -137,15 +127,14 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
 
     async getCustomerProfile(accessToken, options) {
       requireNonEmptyString('accessToken', accessToken);
-      const extra = callHeaders(options);
-      const call = { what: 'Tiki getCustomerProfile', secrets: secretsOf(accessToken) };
+      const call = callOf('Tiki getCustomerProfile', accessToken, options);
       return reads(async () => {
         const raw = await fetchWithDeadline({
           fetch: o.fetch,
           url: `${o.openApiBaseUrl}${TIKI_PATHS.profile}`,
           init: {
             method: 'GET',
-            headers: { ...extra, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+            headers: { ...call.headers, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
           },
           timeoutMs: o.timeoutMs,
           what: call.what,

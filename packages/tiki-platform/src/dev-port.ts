@@ -31,3 +31,11 @@ export async function busyPortMessage(p: PortToCheck): Promise<string | null> {
     ? `${p.what}: ${where} is already in use (another pnpm dev?); stop it or set ${p.variables.port} to a free port`
     : `${p.what}: cannot listen on ${where} (${failure.code ?? failure.message}); check ${p.variables.host}`;
 }
+
+/** The preflight's whole job: on a busy port, the one line on stderr and exit 1 (turbo then stops `pnpm dev`). */
+export async function exitIfPortBusy(p: PortToCheck): Promise<void> {
+  const busy = await busyPortMessage(p);
+  if (busy === null) return;
+  console.error(busy);
+  process.exit(1);
+}
