@@ -2,30 +2,16 @@ import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
 import { createOffsetClock } from './clock.ts';
 import {
+  control,
   DEV,
   exchange,
   json,
   login,
   me,
   OTHER_APP,
-  type Running,
   signedPost,
   startEmulator,
 } from './testing/harness.ts';
-
-async function control(run: Running, method: string, path: string, body?: unknown) {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.headers = { 'content-type': 'application/json' };
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(`${run.origin}/__emulator${path}`, init);
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: await json<Record<string, unknown>>(response),
-  };
-}
 
 describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () => {
   it('answers exactly what the success callback receives: granted, not allowed ("1"), refused ("2")', async () => {

@@ -3,6 +3,12 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type * as z from 'zod';
 import { isAdjustableClock } from './clock.ts';
 import {
+  type ConsentPlan,
+  type ConsentPlanBoard,
+  ConsentPlanSchema,
+  describeConsentPlan,
+} from './consent-plan.ts';
+import {
   AuthCodeRequestSchema,
   ClockRequestSchema,
   CustomerRequestSchema,
@@ -31,6 +37,7 @@ const LATEST_CLOCK_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export interface ControlRouteDeps {
   state: EmulatorState;
   faults: FaultBoard;
+  consent: ConsentPlanBoard;
   log: RequestLog;
   clock: Clock;
 }
@@ -43,6 +50,42 @@ function parseControlBody<T>(req: Request, schema: z.ZodType<T>): T {
   const issue = parsed.error.issues[0];
   const where = issue === undefined || issue.path.length === 0 ? 'body' : `field "${issue.path.join('.')}"`;
   throw new TikiRejection('invalid_request', `${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * The page's form is the one control that takes a form body, which any web page can post cross-site: it must
+ * come from the emulator's own page (the browser's Origin, and Sec-Fetch-Site where sent).
+ */
+function requireSameOrigin(req: Request): void {
+  const origin = req.get('origin');
+  const site = req.get('sec-fetch-site');
+  const own = origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
+  if (!own || (site !== undefined && site !== 'same-origin')) {
+    throw new TikiRejection(
+      'forbidden_origin',
+      `the consent form is accepted from the emulator's own page only (Origin ${JSON.stringify(origin ?? 'none')})`,
+      403,
+    );
+  }
+}
+
+/** The page's form: action=clear, or the choice (an empty customer is the default one). */
+function planFromForm(req: Request): ConsentPlan | null {
+  const form = new URLSearchParams(rawBodyOf(req).toString('utf8'));
+  if (form.get('action') === 'clear') return null;
+  const customer = form.get('customerId') ?? '';
+  const parsed = ConsentPlanSchema.safeParse({
+    ...(customer === '' ? {} : { customerId: Number(customer) }),
+    refuse: form.getAll('refuse'),
+    notAllowed: form.getAll('notAllowed'),
+    cancel: form.get('cancel') === 'on',
+  });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new TikiRejection(
+    'invalid_request',
+    `field "${issue?.path.join('.')}": ${issue?.message ?? 'invalid'}`,
+  );
 }
 
 /** A control handler: synchronous, its TikiRejection answered as an envelope and noted in the log. */
@@ -80,7 +123,7 @@ const allowCors: RequestHandler = (req, res, next) => {
 
 /** Development and test controls under /__emulator/: not part of Tiki. */
 export function controlRoutes(deps: ControlRouteDeps): Router {
-  const { state, faults, log, clock } = deps;
+  const { state, faults, consent, log, clock } = deps;
   const router = exactRouter();
   router.use((req, res, next) => {
     const context = contextOf(res);
@@ -94,7 +137,7 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
   router.get('/', (req, res) => {
     const refresh = typeof req.query.refresh === 'string' ? Number(req.query.refresh) : Number.NaN;
     res.set({
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
       'cache-control': 'no-store',
     });
     res.type('html').send(
@@ -103,6 +146,8 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
         faults: faults.active(),
         requests: log.entries(),
         clockAdjustable: isAdjustableClock(clock),
+        consent: consent.pending(),
+        consentAction: `${CONTROL_BASE_PATH}/consent`,
         ...(Number.isInteger(refresh) && refresh >= 1 && refresh <= 3600 ? { refreshSeconds: refresh } : {}),
       }),
     );
@@ -112,9 +157,61 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
   router.post(
     '/auth-codes',
     allowCors,
-    control((req) => {
+    control((req, res) => {
       const body = parseControlBody(req, AuthCodeRequestSchema);
-      return state.issueAuthCode(body);
+      const plan = consent.pending();
+      if (plan === null) return state.issueAuthCode(body);
+      if (plan.cancel) {
+        consent.clear();
+        throw new TikiRejection(
+          'user_cancelled',
+          'the user cancelled the consent (the emulator page chose so)',
+          409,
+        );
+      }
+      const answer = state.issueAuthCode({
+        ...body,
+        ...(plan.customerId === undefined ? {} : { customerId: plan.customerId }),
+        deny: [...(body.deny ?? []), ...plan.refuse],
+        notAllowed: plan.notAllowed,
+      });
+      // Taken only once the code is issued: a request the emulator refused leaves the choice for the next one.
+      consent.clear();
+      contextOf(res).message = `the page's choice: ${describeConsentPlan(plan)}`;
+      return answer;
+    }),
+  );
+
+  /** The consent panel: JSON from a test or a script, or the page's form (which then goes back to the page). */
+  router.get(
+    '/consent',
+    control(() => ({ consent: consent.pending() })),
+  );
+  router.post(
+    '/consent',
+    control((req, res) => {
+      const fromPage = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+      if (fromPage) requireSameOrigin(req);
+      const plan = fromPage ? planFromForm(req) : parseControlBody(req, ConsentPlanSchema);
+      if (plan === null) consent.clear();
+      else {
+        if (plan.customerId !== undefined) state.requireCustomer(plan.customerId);
+        consent.set(plan);
+      }
+      contextOf(res).message =
+        plan === null ? 'next consent: the default' : `next consent: ${describeConsentPlan(plan)}`;
+      if (fromPage) {
+        res.redirect(303, `${CONTROL_BASE_PATH}/#consent`);
+        return;
+      }
+      return { consent: consent.pending() };
+    }),
+  );
+  router.delete(
+    '/consent',
+    control(() => {
+      consent.clear();
+      return { consent: null };
     }),
   );
 

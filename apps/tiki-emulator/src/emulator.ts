@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
 import express, { type Express } from 'express';
 import { allowOnlyHosts, LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createOffsetClock } from './clock.ts';
+import { createConsentPlanBoard } from './consent-plan.ts';
 import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
 import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } from './error-answers.ts';
 import type { Fault, FaultRoute } from './faults.ts';
@@ -132,6 +133,7 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
     customers: o.customers ?? [...DEFAULT_CUSTOMERS],
   });
   const faults = createFaultBoard();
+  const consent = createConsentPlanBoard();
   const log = createRequestLog(o.requestLogSize ?? 500);
   const shutdown = new AbortController();
 
@@ -150,7 +152,7 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
   );
   app.use(graphqlRoutes({ state, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }));
   app.use(openApiRoutes({ state, faults, shutdown: shutdown.signal }));
-  app.use(CONTROL_BASE_PATH, controlRoutes({ state, faults, log, clock }));
+  app.use(CONTROL_BASE_PATH, controlRoutes({ state, faults, consent, log, clock }));
   app.use(notFound);
   app.use(answerErrors);
 

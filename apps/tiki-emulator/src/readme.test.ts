@@ -39,6 +39,7 @@ describe('the README says what is documented and what is assumed', () => {
     ["profile's fields", 'assumed'],
     ['GraphQL signature rule', 'inferred'],
     ['signature window', 'assumed'],
+    ['cancelled consent', 'assumed'],
   ])('has a row for “%s”, marked %s', (behaviour, status) => {
     const row = provenanceRows().find((r) => r.behaviour.includes(behaviour));
     expect(row?.status).toBe(status);

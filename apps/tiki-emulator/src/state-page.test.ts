@@ -19,7 +19,9 @@ describe('GET /__emulator/ (the state page)', () => {
     const { status, headers, html } = await page(run.origin);
     expect(status).toBe(200);
     expect(headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    );
     expect(html).toContain('<title>Tiki emulator</title>');
     // Ids and paths wrap only where a cell would overflow, not mid-word everywhere (as break-all did).
     expect(html).toContain('overflow-wrap: anywhere');

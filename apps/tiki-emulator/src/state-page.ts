@@ -1,14 +1,20 @@
+import { KNOWN_TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
+import { type ConsentPlan, describeConsentPlan } from './consent-plan.ts';
 import type { Fault } from './faults.ts';
 import { describeFault } from './faults.ts';
 import { escapeHtml } from './html.ts';
 import type { RequestLogEntry } from './request-log.ts';
-import type { StateSnapshot } from './state.ts';
+import { DEFAULT_CUSTOMER_ID, type StateSnapshot } from './state.ts';
 
 export interface StatePageInput {
   state: StateSnapshot;
   faults: Fault[];
   requests: RequestLogEntry[];
   clockAdjustable: boolean;
+  /** What the next consent answers (the panel), or null for the default. */
+  consent: ConsentPlan | null;
+  /** Where the panel's form posts. */
+  consentAction: string;
   /** Seconds between automatic reloads (the page's ?refresh=N), or none. */
   refreshSeconds?: number;
 }
@@ -20,6 +26,8 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 th { background: #eef1f6; font-weight: 600; } tr:nth-child(even) td { background: #f8f9fb; }
 code { font: 12.5px ui-monospace, monospace; overflow-wrap: anywhere; } .muted { color: #6b7385; }
 td { max-width: 32rem; }
+form.consent { display: grid; gap: .6rem; max-width: 48rem; } fieldset { border: 1px solid #d0d5dd; padding: .4rem .75rem; }
+fieldset label { margin-right: 1rem; white-space: nowrap; } .pending { background: #eef4ff; padding: .5rem .75rem; }
 .bad { color: #b42318; } .good { color: #067647; } .note { background: #fffbe6; padding: .5rem .75rem; }
 `;
 
@@ -65,6 +73,50 @@ function duration(ms: number): string {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+function checkboxes(name: string, scopes: readonly string[], checked: readonly string[]): string {
+  return scopes
+    .map(
+      (scope) =>
+        `<label><input type="checkbox" name="${name}" value="${escapeHtml(scope)}"${checked.includes(scope) ? ' checked' : ''}> ${code(scope)}</label>`,
+    )
+    .join('\n');
+}
+
+/**
+ * The consent panel: the development mini app's next my.getAuthCode (through POST /__emulator/auth-codes) gets
+ * what is chosen here, once. The form posts to the emulator itself and comes back to #consent.
+ */
+function consentPanel(input: StatePageInput): string {
+  const { state, consent } = input;
+  const scopes = [...new Set([...KNOWN_TIKI_SCOPES, ...state.apps.flatMap((app) => app.allowedScopes)])];
+  const fallback = state.customers.find((c) => c.id === DEFAULT_CUSTOMER_ID);
+  const options = [
+    `<option value="">the default${fallback === undefined ? '' : `: ${text(fallback.id)} ${text(fallback.name)}`}</option>`,
+    ...state.customers.map(
+      (c) =>
+        `<option value="${escapeHtml(c.id)}"${consent?.customerId === c.id ? ' selected' : ''}>${text(c.id)} ${text(c.name)}</option>`,
+    ),
+  ].join('');
+  const now =
+    consent === null
+      ? 'the default: the default customer consents to every scope the app may request.'
+      : `<strong>${text(describeConsentPlan(consent))}</strong>, then the default again.`;
+  return `<p class="pending" id="consent-pending">Next consent: ${now}</p>
+<form class="consent" method="post" action="${escapeHtml(input.consentAction)}">
+<label>Signs in as <select name="customerId">${options}</select></label>
+<fieldset><legend>The user refuses (authErrorScopes "2")</legend>
+${checkboxes('refuse', scopes, consent?.refuse ?? [])}
+</fieldset>
+<fieldset><legend>The app may not request (authErrorScopes "1")</legend>
+${checkboxes('notAllowed', scopes, consent?.notAllowed ?? [])}
+</fieldset>
+<label><input type="checkbox" name="cancel"${consent?.cancel === true ? ' checked' : ''}> The user cancels: closes the consent sheet</label>
+<div><button type="submit" name="action" value="set">Use for the next consent</button>
+<button type="submit" name="action" value="clear">Back to the default</button></div>
+</form>
+<p class="muted">Applies to the development mini app's consent fallback (POST /__emulator/auth-codes), once. Also as JSON: POST /__emulator/consent.</p>`;
 }
 
 /** The human view of the emulator: what is registered, what is live, and what came in (credentials masked). */
@@ -177,6 +229,8 @@ Lifetimes: auth code ${text(duration(l.authCodeMs))}, access token ${text(durati
 refresh token ${text(duration(l.refreshTokenMs))}.
 ${input.refreshSeconds === undefined ? 'Reload to refresh, or open <a href="?refresh=5">?refresh=5</a>.' : `Reloads every ${text(input.refreshSeconds)} s (<a href="?">stop</a>).`}</p>
 <p class="note">State lives in memory and is lost on restart. Codes and tokens are shown as a prefix only.</p>
+<h2 id="consent">Next consent</h2>
+${consentPanel(input)}
 <h2>Apps</h2>
 ${apps}
 <h2>Customers</h2>

@@ -33,14 +33,19 @@ export interface Lifetimes {
   /** Refresh token lifetime, renewed on each rotation. */
   refreshTokenMs: number;
 }
+/** The customer a consent signs in as when none is chosen ("Ti Ni" in the seed). */
+export const DEFAULT_CUSTOMER_ID = 1;
+
 export interface IssueAuthCodeInput {
   clientId: string;
-  /** Default 1 ("Ti Ni"). */
+  /** Default DEFAULT_CUSTOMER_ID. */
   customerId?: number;
   /** The scopes requested by my.getAuthCode. Default none. */
   scopes?: string[];
   /** Scopes the user refuses on the consent screen (answered "2"). */
   deny?: string[];
+  /** Scopes treated as not allowed for the app this time, whatever it registered (answered "1"). */
+  notAllowed?: string[];
 }
 export interface AuthCodeAnswer {
   authCode: string;
@@ -130,6 +135,8 @@ export interface EmulatorState {
   addApp(app: EmulatorApp): void;
   getApp(clientId: string): EmulatorApp | undefined;
   addCustomer(customer: EmulatorCustomer): void;
+  /** Throws invalid_request for an unknown customer id. */
+  requireCustomer(id: number): void;
   issueAuthCode(input: IssueAuthCodeInput): AuthCodeAnswer;
   exchangeCode(clientId: string, code: string): Grant;
   /** A refresh always rotates: its grant carries the next refresh token. */
@@ -208,18 +215,21 @@ export function createState(o: {
     }
   }
 
+  function requireCustomer(id: number): void {
+    if (!customers.has(id)) throw new TikiRejection('invalid_request', `unknown customer id ${id}`);
+  }
+
   function issueAuthCode(input: IssueAuthCodeInput): AuthCodeAnswer {
     const app = apps.get(input.clientId);
     if (app === undefined) throw new TikiRejection('invalid_client', `unknown client id "${input.clientId}"`);
-    const customerId = input.customerId ?? 1;
-    if (!customers.has(customerId)) {
-      throw new TikiRejection('invalid_request', `unknown customer id ${customerId}`);
-    }
+    const customerId = input.customerId ?? DEFAULT_CUSTOMER_ID;
+    requireCustomer(customerId);
     const denied = new Set(input.deny ?? []);
+    const notAllowed = new Set(input.notAllowed ?? []);
     const authSuccessScopes: string[] = [];
     const authErrorScopes: Record<string, '1' | '2'> = {};
     for (const scope of new Set(input.scopes ?? [])) {
-      if (!app.allowedScopes.includes(scope)) authErrorScopes[scope] = '1';
+      if (!app.allowedScopes.includes(scope) || notAllowed.has(scope)) authErrorScopes[scope] = '1';
       else if (denied.has(scope)) authErrorScopes[scope] = '2';
       else authSuccessScopes.push(scope);
     }
@@ -460,6 +470,7 @@ export function createState(o: {
     addApp,
     getApp: (clientId) => apps.get(clientId),
     addCustomer,
+    requireCustomer,
     issueAuthCode,
     exchangeCode,
     refresh,

@@ -94,6 +94,21 @@ export async function json<T = unknown>(response: Response): Promise<T> {
   return JSON.parse(await response.text()) as T;
 }
 
+/** Calls a control under /__emulator/ with an optional JSON body: its status, headers and JSON answer. */
+export async function control(run: Running, method: string, path: string, body?: unknown) {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.headers = { 'content-type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`${run.origin}/__emulator${path}`, init);
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: await json<Record<string, unknown>>(response),
+  };
+}
+
 export interface TikiErrorBody {
   code: number;
   reason: string;
