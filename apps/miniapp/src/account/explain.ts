@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.ts';
 import { NotSignedInError } from '../auth/auth.ts';
 import { ScopeError } from '../auth/scope-error.ts';
 import { scopeLabel } from '../auth/scopes.ts';
-import { AuthCodeError } from '../platform/auth-code.ts';
+import { AuthCodeError, ConsentCancelledError } from '../platform/auth-code.ts';
 import {
   DomainNotAllowedError,
   NetworkError,
@@ -51,6 +51,13 @@ export function explain(error: unknown, during: 'sign_in' | 'load'): ErrorView {
       );
     }
     return view('Tiki chưa cấp quyền', 'Tiki chưa cấp đủ quyền cho ứng dụng. Vui lòng thử lại.', 'sign_in');
+  }
+  if (error instanceof ConsentCancelledError) {
+    return view(
+      'Bạn đã hủy đăng nhập',
+      'Bạn đã đóng màn hình xin quyền của Tiki. Bấm “Thử lại” khi bạn muốn đăng nhập.',
+      'sign_in',
+    );
   }
   if (error instanceof AuthCodeError) {
     return view(

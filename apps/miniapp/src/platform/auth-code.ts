@@ -19,6 +19,14 @@ export class AuthCodeError extends Error {
   }
 }
 
+/**
+ * The user closed the consent sheet. Only the development consent fallback can tell (the emulator answers
+ * `user_cancelled`): Tiki documents no code for a cancel, so on Tiki a cancel is a plain AuthCodeError.
+ */
+export class ConsentCancelledError extends AuthCodeError {
+  override name = 'ConsentCancelledError';
+}
+
 export function getAuthCode(scopes: readonly string[]): Promise<AuthCodeResult> {
   return new Promise((resolve, reject) => {
     try {

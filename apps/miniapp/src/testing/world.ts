@@ -12,6 +12,8 @@ import { type BuildResult, buildMiniapp } from '../../build.mjs';
 
 export interface World {
   emulator: Emulator;
+  /** Where the emulator listens, e.g. http://127.0.0.1:53211 (its page is at /__emulator/). */
+  emulatorOrigin: string;
   server: StartedServer;
   clock: ReturnType<typeof createManualClock>;
   build: BuildResult;
@@ -33,6 +35,7 @@ export async function startWorld(o: { emulator?: EmulatorOptions; serverEnv?: Re
   const build = await buildMiniapp({ outDir: distDir, apiBaseUrl: server.url, emulatorOrigin, quiet: true });
   const world: World = {
     emulator,
+    emulatorOrigin,
     server,
     clock,
     build,
