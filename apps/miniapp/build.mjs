@@ -28,7 +28,7 @@ export const SIZE_BUDGET_BYTES = 100 * 1024;
 const TARGET = 'es2019';
 const STATIC_EXTENSIONS = new Set(['.txml', '.tcss', '.json', '.sjs', '.png', '.jpg', '.svg']);
 /** Strings only the development fallback contains; the production build must contain none of them. */
-export const DEV_ONLY_MARKERS = ['__emulator', 'auth-codes', 'tini-starter-dev', '127.0.0.1', 'localhost'];
+export const DEV_ONLY_MARKERS = ['__emulator', 'auth-codes', DEV_CLIENT_ID, '127.0.0.1', 'localhost'];
 
 export class BuildConfigError extends Error {
   /** @override */

@@ -17,7 +17,7 @@ import {
 } from '@tini-starter/tiki-platform/dev';
 import * as z from 'zod';
 
-/** Development-only AES-256 key ('tini-starter-dev-only-key-000000', public): refused in production. */
+/** Development-only AES-256 key: 32 fixed ASCII bytes, public (it is in this file), refused in production. */
 export const DEV_ENCRYPTION_KEY_ID = 'dev';
 export const DEV_ENCRYPTION_KEY_BASE64 = 'dGluaS1zdGFydGVyLWRldi1vbmx5LWtleS0wMDAwMDA=';
 
