@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, driven by playwright-core: never a browser download (the machines here cannot fetch one).
- * The README's test command installs the `chromium` package (scripts/test-machine.sh); without it, the suites
+ * The README's test command installs the `chromium` package (tools/test-machine.sh); without it, the suites
  * that need a browser fail with the line that installs it, never skip.
  */
 import { existsSync } from 'node:fs';
