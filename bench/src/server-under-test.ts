@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
-import { type Child, freePort, startChild } from './child.ts';
+import { freePort } from '@tini-starter/tiki-platform/testing/ports';
+import { type Child, startChild } from './child.ts';
 
 const SERVER_MAIN = pathToFileURL(
   join(dirname(createRequire(import.meta.url).resolve('@tini-starter/server/app')), 'main.ts'),

@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tini-starter/tiki-platform/testing/ports';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildMiniapp, optionsFromEnv } from '../build.mjs';
 import { hostGivesNoCode } from './testing/auth-codes.ts';
@@ -22,14 +22,6 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts an app's entry point with only `env` (plus PATH), as `pnpm dev` would, and waits for `url`. */
 async function startEntry(app: string, env: Record<string, string>, url: string): Promise<void> {
