@@ -56,9 +56,14 @@ describe('createTikiClient refuses a misconfiguration at once, with a TypeError 
       readRetries: 0,
     });
     expect(Object.keys(client).sort()).toEqual([
+      'cancelOrder',
+      'completeOrder',
+      'createOrder',
       'exchangeAuthCode',
       'getCustomerProfile',
+      'getOrder',
       'getTokenInfo',
+      'listOrders',
       'refreshToken',
     ]);
   });

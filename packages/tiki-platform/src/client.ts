@@ -4,9 +4,18 @@ import { fetchWithDeadline } from './deadline-fetch.ts';
 import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
 import { callGraphql } from './graphql-call.ts';
 import { misuse, requireNonEmptyString } from './guards.ts';
+import {
+  type CreateOrderRequest,
+  CreateOrderRequestSchema,
+  LIST_ORDERS_MAX,
+  OrderDataSchema,
+  OrdersDataSchema,
+  TIKI_PAYMENT_PATHS,
+  type TikiOrder,
+} from './payments.ts';
 import type { CallContext } from './read-envelope.ts';
 import { readProfile } from './read-profile.ts';
-import { postSigned } from './rest-call.ts';
+import { getSigned, postSigned } from './rest-call.ts';
 import { withRetries } from './retry.ts';
 import {
   type CustomerProfileSchema,
@@ -15,6 +24,8 @@ import {
   TokenGrantSchema,
   TokenInfoSchema,
 } from './schemas.ts';
+import { canonicalPathAndQuery } from './sign.ts';
+import { describeIssues } from './zod-issues.ts';
 
 export type { TikiBaseUrls, TikiClientOptions } from './client-options.ts';
 export type { TikiGrant, TikiTokenInfo } from './grant.ts';
@@ -38,6 +49,37 @@ export interface TikiClient {
   getTokenInfo(accessToken: string, o?: CallOptions): Promise<TikiTokenInfo>;
   /** Open API GET; retried on 5xx and network failures. */
   getCustomerProfile(accessToken: string, o?: CallOptions): Promise<TikiCustomerProfile>;
+  /**
+   * POST /order. Never retried: creating an order is not idempotent at Tiki, so a timeout leaves it unknown
+   * whether an order exists (find it later by `reference_id`).
+   */
+  createOrder(order: CreateOrderRequest, o?: CallOptions): Promise<TikiOrder>;
+  /** Signed GET /order?order_id=; a read, so retried on 5xx and network failures. */
+  getOrder(orderId: string, o?: CallOptions): Promise<TikiOrder>;
+  /** Signed GET /order/list?order_ids=, 1 to 100 ids; retried as a read. */
+  listOrders(orderIds: readonly string[], o?: CallOptions): Promise<TikiOrder[]>;
+  /** POST /order/complete: Tiki pays out completed orders only. Not retried here; the caller decides. */
+  completeOrder(action: OrderAction, o?: CallOptions): Promise<TikiOrder>;
+  /** POST /order/cancel (`comment` is the reason); Tiki refunds an online payment. Not retried here. */
+  cancelOrder(action: OrderAction, o?: CallOptions): Promise<TikiOrder>;
+}
+
+export interface OrderAction {
+  orderId: string;
+  comment: string;
+  /** The mini app page Tiki's notification opens (`push_opts.page_path`). */
+  pagePath?: string;
+}
+
+const ORDER_ID = /^[0-9]{1,30}$/;
+
+function requireOrderId(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !ORDER_ID.test(value)) {
+    throw misuse(
+      `${name} must be Tiki's order id as a string of digits (ids exceed 2^53), got ${typeof value}`,
+    );
+  }
+  return value;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,9 +101,10 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
   const o = resolveOptions(options);
   const now = () => Math.floor(o.clock.now());
   /** What a call says of itself in errors, what must never appear there, and what every attempt sends along. */
-  const callOf = (what: string, credential: string, options: CallOptions | undefined): CallContext => {
+  const callOf = (what: string, credential: string | null, options: CallOptions | undefined): CallContext => {
     const headers = requestIdHeader(options);
-    return { what, secrets: [credential, o.clientSecret], ...(headers ? { headers } : {}) };
+    const secrets = credential === null ? [o.clientSecret] : [credential, o.clientSecret];
+    return { what, secrets, ...(headers ? { headers } : {}) };
   };
   const reads = <T>(attempt: () => Promise<T>) =>
     withRetries(attempt, { retries: o.readRetries, baseDelayMs: o.retryBaseDelayMs });
@@ -142,5 +185,54 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
         return readProfile(raw, call);
       });
     },
+
+    async createOrder(order, options) {
+      const parsed = CreateOrderRequestSchema.safeParse(order);
+      if (!parsed.success) throw misuse(`createOrder: ${describeIssues(parsed.error)}`);
+      const call = callOf('Tiki createOrder', null, options);
+      const data = await postSigned(o, {
+        path: TIKI_PAYMENT_PATHS.createOrder,
+        body: parsed.data,
+        dataSchema: OrderDataSchema,
+        call,
+      });
+      return data.order;
+    },
+
+    async getOrder(orderId, options) {
+      const id = requireOrderId('orderId', orderId);
+      const call = callOf('Tiki getOrder', null, options);
+      const pathAndQuery = canonicalPathAndQuery(TIKI_PAYMENT_PATHS.getOrder, { order_id: id });
+      const data = await reads(() => getSigned(o, { pathAndQuery, dataSchema: OrderDataSchema, call }));
+      return data.order;
+    },
+
+    async listOrders(orderIds, options) {
+      if (!Array.isArray(orderIds) || orderIds.length === 0 || orderIds.length > LIST_ORDERS_MAX) {
+        throw misuse(`orderIds must hold 1 to ${LIST_ORDERS_MAX} ids`);
+      }
+      const ids = orderIds.map((id, index) => requireOrderId(`orderIds[${index}]`, id));
+      const call = callOf('Tiki listOrders', null, options);
+      const pathAndQuery = canonicalPathAndQuery(TIKI_PAYMENT_PATHS.listOrders, { order_ids: ids.join(',') });
+      const data = await reads(() => getSigned(o, { pathAndQuery, dataSchema: OrdersDataSchema, call }));
+      return data.orders;
+    },
+
+    completeOrder: (action, options) => orderAction('complete', action, options),
+    cancelOrder: (action, options) => orderAction('cancel', action, options),
   };
+
+  async function orderAction(kind: 'complete' | 'cancel', action: OrderAction, options?: CallOptions) {
+    const id = requireOrderId('orderId', action?.orderId);
+    requireNonEmptyString('comment', action.comment);
+    const body = {
+      order_id: id,
+      comment: action.comment,
+      ...(action.pagePath === undefined ? {} : { push_opts: { page_path: action.pagePath } }),
+    };
+    const call = callOf(`Tiki ${kind}Order`, null, options);
+    const path = kind === 'complete' ? TIKI_PAYMENT_PATHS.completeOrder : TIKI_PAYMENT_PATHS.cancelOrder;
+    const data = await postSigned(o, { path, body, dataSchema: OrderDataSchema, call });
+    return data.order;
+  }
 }

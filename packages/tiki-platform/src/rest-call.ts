@@ -11,7 +11,7 @@ import { TIKI_HEADERS } from './schemas.ts';
  */
 export async function postSigned<T extends z.ZodType>(
   o: ResolvedOptions,
-  i: { path: string; body: Record<string, string>; dataSchema: T; call: CallContext },
+  i: { path: string; body: Record<string, unknown>; dataSchema: T; call: CallContext },
 ): Promise<z.infer<T>> {
   const json = JSON.stringify(i.body);
   const bytes = new TextEncoder().encode(json);
@@ -32,6 +32,35 @@ export async function postSigned<T extends z.ZodType>(
         [TIKI_HEADERS.signature]: signature,
       },
       body: bytes,
+    },
+    timeoutMs: o.timeoutMs,
+    what: i.call.what,
+  });
+  return readEnvelope(raw, i.dataSchema, { ...i.call, secrets: [...i.call.secrets, signature] });
+}
+
+/**
+ * One signed GET: the signed content is the path and query exactly as requested (no base URL), already
+ * canonical (canonicalPathAndQuery: values encoded as encodeURIComponent does). Signed afresh per attempt.
+ */
+export async function getSigned<T extends z.ZodType>(
+  o: ResolvedOptions,
+  i: { pathAndQuery: string; dataSchema: T; call: CallContext },
+): Promise<z.infer<T>> {
+  const timestamp = Math.floor(o.clock.now()).toFixed(0);
+  const signature = signatureOf(o.clientSecret, timestamp, o.clientId, i.pathAndQuery);
+  const raw = await fetchWithDeadline({
+    fetch: o.fetch,
+    url: `${o.restBaseUrl}${i.pathAndQuery}`,
+    init: {
+      method: 'GET',
+      headers: {
+        ...i.call.headers,
+        accept: 'application/json',
+        [TIKI_HEADERS.clientId]: o.clientId,
+        [TIKI_HEADERS.timestamp]: timestamp,
+        [TIKI_HEADERS.signature]: signature,
+      },
     },
     timeoutMs: o.timeoutMs,
     what: i.call.what,

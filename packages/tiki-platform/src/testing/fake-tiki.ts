@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import type { Clock } from '../clock.ts';
 import { TIKI_GRAPHQL_SDL } from '../graphql-schema.ts';
+import { TIKI_PAYMENT_PATHS } from '../payments.ts';
 import { TIKI_HEADERS, TIKI_PATHS } from '../schemas.ts';
 import { type Verdict, verifyGraphqlInput, verifySignature } from '../verify.ts';
 
@@ -23,12 +24,24 @@ import { type Verdict, verifyGraphqlInput, verifySignature } from '../verify.ts'
  * test scripts (by default, Tiki's documented success bodies).
  */
 
-export type Route = 'token' | 'refresh' | 'me' | 'graphql' | 'profile';
+export type Route =
+  | 'token'
+  | 'refresh'
+  | 'me'
+  | 'graphql'
+  | 'profile'
+  | 'createOrder'
+  | 'getOrder'
+  | 'listOrders'
+  | 'completeOrder'
+  | 'cancelOrder';
 
 export interface ReceivedRequest {
   route: Route | 'unknown';
   method: string;
   path: string;
+  /** The path and query as requested: what a signed GET signs. */
+  pathAndQuery: string;
   headers: IncomingMessage['headers'];
   rawBody: Buffer;
   /** The signature check of this request (REST headers or GraphQL input); null for the Open API. */
@@ -51,6 +64,22 @@ const ROUTES: Record<string, Route> = {
   [`POST /tiniapp-open-api${TIKI_PATHS.me}`]: 'me',
   'POST /tiniapp/api/graphql/query': 'graphql',
   [`GET ${TIKI_PATHS.profile}`]: 'profile',
+  [`POST /tiniapp-open-api${TIKI_PAYMENT_PATHS.createOrder}`]: 'createOrder',
+  [`GET /tiniapp-open-api${TIKI_PAYMENT_PATHS.getOrder}`]: 'getOrder',
+  [`GET /tiniapp-open-api${TIKI_PAYMENT_PATHS.listOrders}`]: 'listOrders',
+  [`POST /tiniapp-open-api${TIKI_PAYMENT_PATHS.completeOrder}`]: 'completeOrder',
+  [`POST /tiniapp-open-api${TIKI_PAYMENT_PATHS.cancelOrder}`]: 'cancelOrder',
+};
+
+/** An order as Tiki's docs show one, with an id above 2^53. */
+export const SAMPLE_ORDER = {
+  id: '141857488587784201',
+  status: 'draft',
+  grand_total: 150000,
+  tiki_order_id: '',
+  tiki_order_code: '',
+  extra: '',
+  reference_id: 'ord_1',
 };
 
 export const envelope = (data: unknown) => ({ data, error: null });
@@ -98,6 +127,11 @@ function defaultHandlers(): Record<Route, Handler> {
       },
     }),
     profile: () => ({ json: { id: 1, name: 'Ti Ni', email: 'tini@example.com', tier: 'gold' } }),
+    createOrder: () => ({ json: envelope({ order: SAMPLE_ORDER }) }),
+    getOrder: () => ({ json: envelope({ order: SAMPLE_ORDER }) }),
+    listOrders: () => ({ json: envelope({ orders: [SAMPLE_ORDER] }) }),
+    completeOrder: () => ({ json: envelope({ order: { ...SAMPLE_ORDER, status: 'completed' } }) }),
+    cancelOrder: () => ({ json: envelope({ order: { ...SAMPLE_ORDER, status: 'canceled' } }) }),
   };
 }
 
@@ -126,6 +160,7 @@ export async function startFakeTiki(o: {
       route,
       method: req.method ?? '',
       path: url.pathname,
+      pathAndQuery: `${url.pathname.replace(/^\/tiniapp-open-api/, '')}${url.search}`,
       headers: req.headers,
       rawBody,
     });
@@ -192,7 +227,7 @@ function send(res: ServerResponse, reply: Exclude<Reply, { hang: true } | { dest
 
 function inspect(
   o: { clientId: string; clientSecret: string; clock: Clock },
-  r: Pick<ReceivedRequest, 'route' | 'method' | 'path' | 'headers' | 'rawBody'>,
+  r: Pick<ReceivedRequest, 'route' | 'method' | 'path' | 'pathAndQuery' | 'headers' | 'rawBody'>,
 ): ReceivedRequest {
   if (r.route === 'graphql') {
     let graphql: ReturnType<typeof parseGraphqlInput>;
@@ -228,7 +263,8 @@ function inspect(
     clientSecret: o.clientSecret,
     timestamp: header(TIKI_HEADERS.timestamp),
     signature: header(TIKI_HEADERS.signature),
-    content: r.rawBody,
+    // A GET signs its path and query (without the base URL), a POST its body.
+    content: r.method === 'GET' ? r.pathAndQuery : r.rawBody,
     now: o.clock.now(),
   });
   const sameClient = header(TIKI_HEADERS.clientId) === o.clientId;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  IPN_RETRY_DELAYS_MS,
+  IpnMessageSchema,
+  isFinalOrderStatus,
+  ORDER_STATUSES,
+  TikiOrderSchema,
+} from './payments.ts';
+
+/** ipn.md's example body, as Tiki sends it: pretty-printed, ids as strings, a +07:00 offset. */
+const IPN_EXAMPLE = `{
+  "message_id": "141939182305017886",
+  "message_type": "notification",
+  "message_created_at": "2021-12-27T21:19:33+07:00",
+  "order": {
+    "id": "141857488587784201",
+    "status": "online_paid",
+    "grand_total": 150000,
+    "tiki_order_id": "1001059779",
+    "tiki_order_code": "",
+    "extra": "",
+    "reference_id": "ord_1"
+  }
+}`;
+
+describe('payment wire shapes', () => {
+  it('reads ipn.md’s example, keeping ids above 2^53 exact', () => {
+    const message = IpnMessageSchema.parse(JSON.parse(IPN_EXAMPLE));
+    expect(message.message_id).toBe('141939182305017886');
+    expect(message.order.id).toBe('141857488587784201');
+    expect(message.order.status).toBe('online_paid');
+  });
+
+  it('refuses an IPN whose ids came as JSON numbers (already rounded) or whose date has no offset', () => {
+    const numeric = IPN_EXAMPLE.replace('"141939182305017886"', '141939182305017886');
+    expect(IpnMessageSchema.safeParse(JSON.parse(numeric)).success).toBe(false);
+    const noOffset = IPN_EXAMPLE.replace('2021-12-27T21:19:33+07:00', '2021-12-27 21:19:33');
+    expect(IpnMessageSchema.safeParse(JSON.parse(noOffset)).success).toBe(false);
+  });
+
+  it('fills the fields an unpaid order leaves out with "", and keeps fields Tiki adds', () => {
+    const order = TikiOrderSchema.parse({ id: '1', status: 'draft', grand_total: 0, note: 'new field' });
+    expect(order).toEqual({
+      id: '1',
+      status: 'draft',
+      grand_total: 0,
+      tiki_order_id: '',
+      tiki_order_code: '',
+      extra: '',
+      reference_id: '',
+      note: 'new field',
+    });
+  });
+
+  it('knows the final statuses and Tiki’s retry schedule', () => {
+    expect(ORDER_STATUSES.filter(isFinalOrderStatus)).toEqual(['canceled', 'completed']);
+    expect(isFinalOrderStatus('refunded')).toBe(false);
+    expect(IPN_RETRY_DELAYS_MS.map((ms) => ms / 60_000)).toEqual([1, 5, 30, 60, 360, 720, 1440]);
+  });
+});
