@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { control, DEV, exchange, type Running, startEmulator } from './testing/harness.ts';
+import { control, DEV, exchange, postPageForm, type Running, startEmulator } from './testing/harness.ts';
 
 const ALL = ['user_profile', 'offline'];
 
@@ -7,20 +7,8 @@ const ALL = ['user_profile', 'offline'];
 const consentFallback = (run: Running) =>
   control(run, 'POST', '/auth-codes', { clientId: DEV.clientId, scopes: ALL });
 
-/** The page's form, as a browser posts it (Origin and Sec-Fetch-Site of the emulator's own page by default). */
-async function postForm(run: Running, fields: [string, string][], headers: Record<string, string> = {}) {
-  return fetch(`${run.origin}/__emulator/consent`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      origin: run.origin,
-      'sec-fetch-site': 'same-origin',
-      ...headers,
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
+const postForm = (run: Running, fields: [string, string][], headers: Record<string, string> = {}) =>
+  postPageForm(run, '/consent', fields, headers);
 
 describe('the next consent (POST /__emulator/consent), taken once by the consent fallback', () => {
   it('signs the next consent in as the chosen customer, refusing ("2") and not allowing ("1") the chosen scopes', async () => {

@@ -12,11 +12,15 @@ import {
   AuthCodeRequestSchema,
   ClockRequestSchema,
   CustomerRequestSchema,
+  DuplicateRequestSchema,
   FaultsRequestSchema,
+  PayRequestSchema,
   RevocationRequestSchema,
 } from './control-schemas.ts';
 import { type FaultBoard, FaultRouteSchema } from './faults.ts';
+import type { IpnSender } from './ipn-sender.ts';
 import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
+import { type EmulatorOrder, type OrderBook, wireOrder } from './orders.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
 import { contextOf } from './request-context.ts';
 import type { RequestLog } from './request-log.ts';
@@ -38,6 +42,10 @@ export interface ControlRouteDeps {
   state: EmulatorState;
   faults: FaultBoard;
   consent: ConsentPlanBoard;
+  orders: OrderBook;
+  ipn: IpnSender;
+  /** Runs what is due on the clock (after the clock moved, so that nothing waits for the next tick). */
+  runScheduled: () => void;
   log: RequestLog;
   clock: Clock;
 }
@@ -69,6 +77,17 @@ function requireSameOrigin(req: Request): void {
   }
 }
 
+/** A form the page posts (one value per field), read with a control's schema. */
+function parseForm<T>(req: Request, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(Object.fromEntries(new URLSearchParams(rawBodyOf(req).toString('utf8'))));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new TikiRejection(
+    'invalid_request',
+    `field "${issue?.path.join('.')}": ${issue?.message ?? 'invalid'}`,
+  );
+}
+
 /** The page's form: action=clear, or the choice (an empty customer is the default one). */
 function planFromForm(req: Request): ConsentPlan | null {
   const form = new URLSearchParams(rawBodyOf(req).toString('utf8'));
@@ -86,6 +105,41 @@ function planFromForm(req: Request): ConsentPlan | null {
     'invalid_request',
     `field "${issue?.path.join('.')}": ${issue?.message ?? 'invalid'}`,
   );
+}
+
+/**
+ * An order control that the page's buttons post as a form (accepted from the page's own origin, then back to the
+ * page's Orders table) and tests or the mini app post as JSON (answered with the order).
+ */
+function orderControl(
+  act: (req: Request, fromPage: boolean) => { order: EmulatorOrder; message: string },
+): RequestHandler {
+  return control((req, res) => {
+    const fromPage = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+    if (fromPage) requireSameOrigin(req);
+    const { order, message } = act(req, fromPage);
+    contextOf(res).message = message;
+    if (!fromPage) return { order: wireOrder(order) };
+    res.redirect(303, `${CONTROL_BASE_PATH}/#orders`);
+    return undefined;
+  });
+}
+
+/** A control that waits for something outside (an IPN delivery): its TikiRejection answered as control()'s. */
+function controlAsync(handle: (req: Request) => Promise<unknown>): RequestHandler {
+  return async (req, res) => {
+    const context = contextOf(res);
+    try {
+      const body = await handle(req);
+      context.verdict = 'ok';
+      res.json(body);
+    } catch (error) {
+      if (!(error instanceof TikiRejection)) throw error;
+      context.verdict = error.reason;
+      context.message = error.message;
+      res.status(error.status).json(envelopeOf(error));
+    }
+  };
 }
 
 /** A control handler: synchronous, its TikiRejection answered as an envelope and noted in the log. */
@@ -123,7 +177,7 @@ const allowCors: RequestHandler = (req, res, next) => {
 
 /** Development and test controls under /__emulator/: not part of Tiki. */
 export function controlRoutes(deps: ControlRouteDeps): Router {
-  const { state, faults, consent, log, clock } = deps;
+  const { state, faults, consent, orders, ipn, log, clock, runScheduled } = deps;
   const router = exactRouter();
   router.use((req, res, next) => {
     const context = contextOf(res);
@@ -148,6 +202,9 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
         clockAdjustable: isAdjustableClock(clock),
         consent: consent.pending(),
         consentAction: `${CONTROL_BASE_PATH}/consent`,
+        orders: orders.all(),
+        ipn: ipn.records(),
+        controlBasePath: CONTROL_BASE_PATH,
         ...(Number.isInteger(refresh) && refresh >= 1 && refresh <= 3600 ? { refreshSeconds: refresh } : {}),
       }),
     );
@@ -242,7 +299,7 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
         if (!parsed.success) {
           throw new TikiRejection(
             'invalid_request',
-            'route must be token, refresh, me, graphql, profile or *',
+            `route must be one of ${FaultRouteSchema.options.join(', ')}`,
           );
         }
         faults.clear(parsed.data);
@@ -279,6 +336,7 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
       }
       if ('advanceMs' in body) clock.advance(body.advanceMs);
       else clock.set(body.nowMs);
+      runScheduled();
       return { nowMs: clock.now(), now: new Date(clock.now()).toISOString(), adjustable: true };
     }),
   );
@@ -304,6 +362,68 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
       return { requests: [] };
     }),
   );
+
+  router.get(
+    '/orders',
+    control(() => ({ orders: orders.all() })),
+  );
+  /** Tiki's payment screen: JSON from a test or the development mini app, or the page's buttons (a form). */
+  router.options('/orders/:orderId/pay', allowCors);
+  router.post(
+    '/orders/:orderId/pay',
+    allowCors,
+    orderControl((req, fromPage) => {
+      const { outcome } = fromPage
+        ? parseForm(req, PayRequestSchema)
+        : parseControlBody(req, PayRequestSchema);
+      const order = orders.pay(String(req.params.orderId), outcome);
+      return { order, message: `order ${order.id}: ${outcome}, now ${order.status}` };
+    }),
+  );
+
+  /** Tiki cancels a paid order on its side (a refund through its support): the app hears of it by IPN. */
+  router.post(
+    '/orders/:orderId/cancel',
+    orderControl((req) => {
+      const order = orders.cancelAtTiki(String(req.params.orderId));
+      return { order, message: `order ${order.id}: canceled at Tiki` };
+    }),
+  );
+
+  router.get(
+    '/ipn',
+    control(() => ({ messages: ipn.records() })),
+  );
+  router.post(
+    '/ipn/:messageId/resend',
+    controlAsync(async (req) => ({ attempt: await ipn.resend(knownMessage(req)) })),
+  );
+  router.post(
+    '/ipn/:messageId/duplicate',
+    controlAsync(async (req) => {
+      const { copies } =
+        rawBodyOf(req).length === 0 ? { copies: 2 } : parseControlBody(req, DuplicateRequestSchema);
+      return { attempts: await ipn.duplicate(knownMessage(req), copies) };
+    }),
+  );
+  router.post(
+    '/orders/:orderId/ipn-out-of-order',
+    controlAsync(async (req) => {
+      const orderId = String(req.params.orderId);
+      if (ipn.records().filter((r) => r.orderId === orderId).length < 2) {
+        throw new TikiRejection('invalid_request', `order ${orderId} has fewer than two IPN messages`, 409);
+      }
+      return { attempts: await ipn.outOfOrder(orderId) };
+    }),
+  );
+
+  function knownMessage(req: Request): string {
+    const messageId = String(req.params.messageId);
+    if (!ipn.records().some((r) => r.messageId === messageId)) {
+      throw new TikiRejection('not_found', `no IPN message ${messageId}`, 404);
+    }
+    return messageId;
+  }
 
   router.post(
     '/revocations',

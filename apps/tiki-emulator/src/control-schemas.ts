@@ -39,3 +39,12 @@ export const CustomerRequestSchema = z.strictObject({
   email: z.string().min(3).max(200).optional(),
   phone_number: z.string().min(3).max(30).optional(),
 });
+
+/** What the user does on Tiki's payment screen (or Console's sandbox Success/Fail switch decides). */
+export const PayRequestSchema = z.strictObject({
+  outcome: z.enum(['success', 'cancel', 'abandon', 'cod']),
+});
+
+export const DuplicateRequestSchema = z.strictObject({
+  copies: z.number().int().min(2).max(20).default(2),
+});

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
+import { ORDER_AMOUNT_LIMIT_VND, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import express, { type Express } from 'express';
 import { allowOnlyHosts, LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createOffsetClock } from './clock.ts';
@@ -12,12 +13,21 @@ import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } 
 import type { Fault, FaultRoute } from './faults.ts';
 import { createFaultBoard, FaultSchema } from './faults.ts';
 import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
+import { createIpnSender, type IpnAttempt, type IpnRecord } from './ipn-sender.ts';
 import { openApiRoutes } from './open-api-routes.ts';
+import {
+  createOrderBook,
+  type EmulatorOrder,
+  type PaymentOutcome,
+  type Seller,
+  wireOrder,
+} from './orders.ts';
+import { paymentRoutes } from './payment-routes.ts';
 import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
 import { trackRequests } from './request-context.ts';
 import type { Operation, RequestLogEntry } from './request-log.ts';
 import { createRequestLog } from './request-log.ts';
-import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './seed.ts';
 import { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
 import type {
   AuthCodeAnswer,
@@ -30,9 +40,11 @@ import { createState, type StateSnapshot } from './state.ts';
 
 export { createOffsetClock, type OffsetClock } from './clock.ts';
 export type { Fault, FaultRoute } from './faults.ts';
+export type { IpnAttempt, IpnRecord } from './ipn-sender.ts';
+export type { EmulatorOrder, PaymentOutcome, Seller } from './orders.ts';
 export { TikiRejection } from './rejection.ts';
 export type { Operation, RequestLogEntry } from './request-log.ts';
-export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, developmentApp } from './seed.ts';
+export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './seed.ts';
 export { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
 export type {
   AuthCodeAnswer,
@@ -65,6 +77,12 @@ export interface EmulatorOptions {
   allowedHosts?: readonly string[];
   /** Request log capacity (default 500). Counts are kept for every request regardless. */
   requestLogSize?: number;
+  /** Where IPNs go for an app that names no `ipnUrl` of its own (Tini Console's IPN Callback URL); default none. */
+  ipnUrl?: string | null;
+  /** How long an IPN delivery waits for its answer (Tiki: 15 s). */
+  ipnAnswerTimeoutMs?: number;
+  /** Tiki's sellers and their SKUs (for `POST /order/multi-sku`). Default: DEFAULT_SELLERS. */
+  sellers?: readonly Seller[];
 }
 /** The three base URLs a Tiki client takes, laid out as Tiki's. */
 export type BaseUrls = TikiBaseUrls;
@@ -98,7 +116,29 @@ export interface Emulator {
   revokeTokens(filter?: { clientId?: string; customerId?: number }): number;
   /** Apps (no secrets), customers, codes and tokens (masked): what /__emulator/ shows. */
   snapshot(): StateSnapshot;
+  /** The user on Tiki's payment screen (my.makePayment): success, cancel, abandon (canceled 4 h later) or COD. */
+  pay(orderId: string, outcome: PaymentOutcome): TikiOrder;
+  /** Every order, with the emulator's bookkeeping (items, history), oldest first. */
+  orders(): EmulatorOrder[];
+  /** Every IPN message and its delivery attempts, oldest first. */
+  ipnMessages(): IpnRecord[];
+  /** Sends an IPN again now (same message id), outside Tiki's schedule. */
+  resendIpn(messageId: string): Promise<IpnAttempt>;
+  /** Sends `copies` copies of an IPN at once. */
+  duplicateIpn(messageId: string, copies: number): Promise<IpnAttempt[]>;
+  /** Sends an order's two latest IPNs again, the newer first. */
+  sendIpnsOutOfOrder(orderId: string): Promise<IpnAttempt[]>;
+  /**
+   * Runs what is due on the clock now (abandoned payments canceled, IPN retries), without waiting for the
+   * emulator's own tick (every 250 ms). Tests call it after moving a manual clock.
+   */
+  runScheduled(): void;
+  /** Resolves when every IPN attempt started so far has its answer. */
+  ipnSettled(): Promise<void>;
 }
+
+/** How often scheduled work (IPN retries, abandoned payments) is looked at, in real time. */
+const SCHEDULE_TICK_MS = 250;
 
 function requireLifetimes(lifetimes: Lifetimes): Lifetimes {
   for (const [name, ms] of Object.entries(lifetimes) as [string, number][]) {
@@ -136,6 +176,31 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
   const consent = createConsentPlanBoard();
   const log = createRequestLog(o.requestLogSize ?? 500);
   const shutdown = new AbortController();
+  const ipn = createIpnSender({
+    clock,
+    signatureClock,
+    getApp: state.getApp,
+    defaultUrl: o.ipnUrl ?? null,
+    log,
+    ...(o.ipnAnswerTimeoutMs === undefined ? {} : { answerTimeoutMs: o.ipnAnswerTimeoutMs }),
+  });
+  const orders = createOrderBook({
+    clock,
+    customerExists: (id) => state.hasCustomer(Number(id)),
+    amountLimit: (clientId) => state.getApp(clientId)?.orderAmountLimit ?? ORDER_AMOUNT_LIMIT_VND,
+    sellers: o.sellers ?? DEFAULT_SELLERS,
+    notify: (order, clientId) => ipn.notify(order, clientId),
+  });
+  const runScheduled = () => {
+    orders.expireDue();
+    ipn.runDue();
+  };
+  const ticker = setInterval(runScheduled, SCHEDULE_TICK_MS);
+  ticker.unref();
+  shutdown.signal.addEventListener('abort', () => {
+    clearInterval(ticker);
+    ipn.close();
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -150,9 +215,16 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
     REST_BASE_PATH,
     platformRoutes({ state, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }),
   );
+  app.use(
+    REST_BASE_PATH,
+    paymentRoutes({ state, orders, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }),
+  );
   app.use(graphqlRoutes({ state, faults, signatureClock, signatureWindowMs, shutdown: shutdown.signal }));
   app.use(openApiRoutes({ state, faults, shutdown: shutdown.signal }));
-  app.use(CONTROL_BASE_PATH, controlRoutes({ state, faults, consent, log, clock }));
+  app.use(
+    CONTROL_BASE_PATH,
+    controlRoutes({ state, faults, consent, orders, ipn, log, clock, runScheduled }),
+  );
   app.use(notFound);
   app.use(answerErrors);
 
@@ -208,5 +280,13 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
     clearRequests: () => log.clear(),
     revokeTokens: (filter = {}) => state.revokeTokens(filter),
     snapshot: () => state.snapshot(),
+    pay: (orderId, outcome) => wireOrder(orders.pay(orderId, outcome)),
+    orders: () => orders.all().map((order) => structuredClone(order)),
+    ipnMessages: () => ipn.records(),
+    resendIpn: (messageId) => ipn.resend(messageId),
+    duplicateIpn: (messageId, copies) => ipn.duplicate(messageId, copies),
+    sendIpnsOutOfOrder: (orderId) => ipn.outOfOrder(orderId),
+    runScheduled,
+    ipnSettled: () => ipn.settled(),
   };
 }

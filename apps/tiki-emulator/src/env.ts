@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_EMULATOR_PORT } from '@tini-starter/tiki-platform/dev';
+import { ROUTES } from '@tini-starter/api-contract/auth';
+import {
+  DEV_CLIENT_ID,
+  DEV_CLIENT_SECRET,
+  DEV_EMULATOR_PORT,
+  developmentOrigins,
+} from '@tini-starter/tiki-platform/dev';
 import * as z from 'zod';
 
 /** `a, b,,c` -> ['a', 'b', 'c']. */
@@ -22,9 +28,20 @@ const EnvSchema = z.object({
   /** Comma-separated extra host names the emulator answers to, beyond 127.0.0.1, localhost and [::1]. */
   TIKI_EMULATOR_ALLOWED_HOSTS: commaList.optional(),
   TIKI_EMULATOR_SIGNATURE_WINDOW_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
+  /**
+   * Tini Console's IPN Callback URL for the development app: where payment notifications go. Default: the
+   * development server's IPN route (HOST, PORT); `none` sends none (as an app with no IPN URL set in Console).
+   */
+  TIKI_EMULATOR_IPN_URL: z.union([z.literal('none'), z.url({ protocol: /^https?$/ })]).optional(),
 });
 
 export type EmulatorEnv = z.infer<typeof EnvSchema>;
+
+/** Where the development app's IPNs go (null: nowhere), from TIKI_EMULATOR_IPN_URL or HOST and PORT. */
+export function ipnUrlOf(env: EmulatorEnv, raw: Readonly<Record<string, string | undefined>>): string | null {
+  if (env.TIKI_EMULATOR_IPN_URL === 'none') return null;
+  return env.TIKI_EMULATOR_IPN_URL ?? `${developmentOrigins(raw).serverOrigin}${ROUTES.tikiIpn.path}`;
+}
 
 export function loadEnv(env: Record<string, string | undefined>): EmulatorEnv {
   const withoutBlanks = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));

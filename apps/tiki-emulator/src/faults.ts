@@ -1,7 +1,19 @@
 import * as z from 'zod';
 
 /** Which Tiki route a fault applies to; '*' is every one of them (not the emulator's own controls). */
-export const FaultRouteSchema = z.enum(['token', 'refresh', 'me', 'graphql', 'profile', '*']);
+export const FaultRouteSchema = z.enum([
+  'token',
+  'refresh',
+  'me',
+  'graphql',
+  'profile',
+  'create_order',
+  'get_order',
+  'list_orders',
+  'complete_order',
+  'cancel_order',
+  '*',
+]);
 export type FaultRoute = z.infer<typeof FaultRouteSchema>;
 
 const times = z.number().int().positive().optional();

@@ -1,7 +1,7 @@
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createEmulator } from './emulator.ts';
-import { loadEnv, loadRootEnvFile } from './env.ts';
+import { ipnUrlOf, loadEnv, loadRootEnvFile } from './env.ts';
 import { developmentApp } from './seed.ts';
 
 // The development configuration all three apps share (root .env); what the environment already says wins.
@@ -19,6 +19,7 @@ const emulator = createEmulator({
     ),
   ],
   allowedHosts: [...LOOPBACK_HOSTS, ...boundHost, ...(env.TIKI_EMULATOR_ALLOWED_HOSTS ?? [])],
+  ipnUrl: ipnUrlOf(env, process.env),
   ...(env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS
     ? { signatureWindowMs: env.TIKI_EMULATOR_SIGNATURE_WINDOW_MS }
     : {}),
@@ -48,6 +49,10 @@ console.warn(
   `tiki-emulator: REST ${urls.restBaseUrl}  GraphQL ${urls.graphqlUrl}  Open API ${urls.openApiBaseUrl}`,
 );
 console.warn(`tiki-emulator: state page ${origin}/__emulator/`);
+const ipnUrl = ipnUrlOf(env, process.env);
+console.warn(
+  `tiki-emulator: payment notifications (IPN) go to ${ipnUrl ?? 'nowhere (TIKI_EMULATOR_IPN_URL=none)'}`,
+);
 if (!['127.0.0.1', 'localhost', '::1'].includes(env.TIKI_EMULATOR_HOST)) {
   console.warn('tiki-emulator: WARNING: not bound to loopback; anyone who can reach it can mint auth codes');
 }

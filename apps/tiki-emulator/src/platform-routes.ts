@@ -10,12 +10,12 @@ import {
 } from '@tini-starter/tiki-platform/schemas';
 import type { Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
-import { parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
+import { parseJsonBody, readRawBody } from './json-body.ts';
 import { envelopeOf, type TikiRejection } from './rejection.ts';
 import { contextOf, type RequestContext } from './request-context.ts';
 import type { Operation } from './request-log.ts';
 import { exactRouter } from './router.ts';
-import { requireApp, requireValidSignature } from './signed-request.ts';
+import { verifiedPost } from './signed-request.ts';
 import type { EmulatorState } from './state.ts';
 
 /** Tiki's REST base path: only the origin differs from https://api.tiki.vn/tiniapp-open-api. */
@@ -40,15 +40,13 @@ export function platformRoutes(deps: PlatformRouteDeps): Router {
   const { state } = deps;
   const router = exactRouter();
 
-  /** Content type, client id, then the signature over the raw bytes, and only then the JSON. */
+  const check = {
+    getApp: state.getApp,
+    now: () => deps.signatureClock.now(),
+    windowMs: deps.signatureWindowMs,
+  };
   function signedBody(req: Request, context: RequestContext): { clientId: string; raw: Buffer } {
-    requireJsonContentType(req);
-    const app = requireApp(req, context, state.getApp);
-    const raw = rawBodyOf(req);
-    requireValidSignature(req, app, raw, {
-      now: deps.signatureClock.now(),
-      windowMs: deps.signatureWindowMs,
-    });
+    const { app, raw } = verifiedPost(req, context, check);
     return { clientId: app.clientId, raw };
   }
 

@@ -9,7 +9,8 @@ export interface RequestLogEntry {
   method: string;
   /** Path without the query string. */
   path: string;
-  route: Exclude<FaultRoute, '*'> | 'emulator' | 'unknown';
+  /** 'ipn' is the emulator calling out: an IPN delivery attempt to the app's IPN URL. */
+  route: Exclude<FaultRoute, '*'> | 'ipn' | 'emulator' | 'unknown';
   /** The operation behind the route, when known (a GraphQL call is 'token' or 'refresh'). */
   operation?: Operation;
   /** HTTP status sent, 0 when the connection was dropped before a response. */
@@ -34,7 +35,7 @@ export interface RequestLog {
   entries(): RequestLogEntry[];
   /**
    * Every request ever seen to `route` (optionally with `verdict`), not only those still in the ring.
-   * '*' counts the Tiki routes (token, refresh, me, graphql, profile), not the emulator's controls.
+   * '*' counts the Tiki routes (every FaultRoute), not the emulator's controls or its IPN deliveries.
    */
   count(route: FaultRoute | RequestLogEntry['route'], verdict?: string): number;
   /** Every request of `operation` (token, refresh, me, profile) whatever its transport (REST or GraphQL). */
@@ -57,7 +58,7 @@ export function createRequestLog(capacity = 500): RequestLog {
     add(entry) {
       ring[(nextId - 1) % capacity] = { id: nextId, ...entry };
       nextId += 1;
-      const tikiRoute = entry.route !== 'emulator' && entry.route !== 'unknown';
+      const tikiRoute = entry.route !== 'emulator' && entry.route !== 'unknown' && entry.route !== 'ipn';
       for (const key of tikiRoute ? [`route:${entry.route}`, 'route:*'] : [`route:${entry.route}`]) {
         bump(key);
         bump(`${key}:${entry.verdict}`);

@@ -2,7 +2,7 @@ import { buildPayload } from '@tini-starter/tiki-platform/payload';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { type Verdict, verifySignature } from '@tini-starter/tiki-platform/verify';
 import type { Request } from 'express';
-import { clip } from './json-body.ts';
+import { clip, rawBodyOf, requireJsonContentType } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
 import type { RequestContext } from './request-context.ts';
 import type { EmulatorApp } from './state.ts';
@@ -72,4 +72,35 @@ export function signatureRejection(
     expectedPayload,
     verdict.reason,
   );
+}
+
+export interface SignatureCheck {
+  getApp: (clientId: string) => EmulatorApp | undefined;
+  now: () => number;
+  windowMs: number;
+}
+
+/** A signed POST: content type, client id, then the signature over the raw bytes, and only then the JSON. */
+export function verifiedPost(req: Request, context: RequestContext, check: SignatureCheck) {
+  requireJsonContentType(req);
+  const app = requireApp(req, context, check.getApp);
+  const raw = rawBodyOf(req);
+  requireValidSignature(req, app, raw, { now: check.now(), windowMs: check.windowMs });
+  return { app, raw };
+}
+
+/**
+ * A signed GET: the signature covers the path and query exactly as requested, without the base path
+ * (`/order?order_id=1` under `/tiniapp-open-api`), as Tiki's GET vector signs it.
+ */
+export function verifiedGet(req: Request, context: RequestContext, check: SignatureCheck, basePath: string) {
+  const app = requireApp(req, context, check.getApp);
+  const requested = req.originalUrl.startsWith(basePath)
+    ? req.originalUrl.slice(basePath.length)
+    : req.originalUrl;
+  requireValidSignature(req, app, Buffer.from(requested, 'utf8'), {
+    now: check.now(),
+    windowMs: check.windowMs,
+  });
+  return { app };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV, login, me, OTHER_APP, startEmulator } from './testing/harness.ts';
+import { DEV, login, me, OTHER_APP, postPageForm, startEmulator, tikiClient } from './testing/harness.ts';
 
 async function page(origin: string) {
   const response = await fetch(`${origin}/__emulator/`);
@@ -89,5 +89,39 @@ describe('GET /__emulator/ (the state page)', () => {
     expect(html).toContain('5 older rows not shown (see GET /__emulator/state).');
     expect((await page(run.origin)).html).not.toContain('http-equiv');
     expect(await (await fetch(`${run.origin}/__emulator/?refresh=<x>`)).text()).not.toContain('http-equiv');
+  });
+});
+
+describe('the page’s orders and IPN messages', () => {
+  it('lists orders with the payment screen’s buttons, which pay from the page, and the IPN that followed', async () => {
+    const run = await startEmulator();
+    const order = await tikiClient(run).createOrder({
+      customer_id: '2',
+      items: [{ name: 'Gói 100 xu', quantity: 3, price: 50_000 }],
+      reference_id: 'ord_page',
+    });
+    let html = (await page(run.origin)).html;
+    expect(html).toContain(`<td><code>${order.id}</code></td>`);
+    expect(html).toContain('<td>150,000</td>');
+    expect(html).toContain('<td>3 × Gói 100 xu</td>');
+    expect(html).toContain(`action="/__emulator/orders/${order.id}/pay"`);
+    expect(html).toContain('<button type="submit" name="outcome" value="success">Pay</button>');
+
+    const paid = await postPageForm(run, `/orders/${order.id}/pay`, [['outcome', 'success']]);
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe('/__emulator/#orders');
+    html = (await page(run.origin)).html;
+    expect(html).toContain('<span class="good">online_paid</span>');
+    expect(html).not.toContain(`action="/__emulator/orders/${order.id}/pay"`);
+    expect(html).toContain(`action="/__emulator/orders/${order.id}/cancel"`);
+    // No IPN URL in this emulator: the table says none was sent.
+    expect(html).toContain('No IPN sent yet');
+
+    const foreign = await postPageForm(run, `/orders/${order.id}/cancel`, [], {
+      origin: 'https://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    const bad = await postPageForm(run, `/orders/${order.id}/pay`, [['outcome', 'maybe']]);
+    expect(bad.status).toBe(400);
   });
 });

@@ -3,6 +3,8 @@ import { type ConsentPlan, describeConsentPlan } from './consent-plan.ts';
 import type { Fault } from './faults.ts';
 import { describeFault } from './faults.ts';
 import { escapeHtml } from './html.ts';
+import type { IpnRecord } from './ipn-sender.ts';
+import type { EmulatorOrder } from './orders.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import { DEFAULT_CUSTOMER_ID, type StateSnapshot } from './state.ts';
 
@@ -15,6 +17,10 @@ export interface StatePageInput {
   consent: ConsentPlan | null;
   /** Where the panel's form posts. */
   consentAction: string;
+  orders: EmulatorOrder[];
+  ipn: IpnRecord[];
+  /** Where the controls are mounted (the pay buttons post under it). */
+  controlBasePath: string;
   /** Seconds between automatic reloads (the page's ?refresh=N), or none. */
   refreshSeconds?: number;
 }
@@ -117,6 +123,82 @@ ${checkboxes('notAllowed', scopes, consent?.notAllowed ?? [])}
 <button type="submit" name="action" value="clear">Back to the default</button></div>
 </form>
 <p class="muted">Applies to the development mini app's consent fallback (POST /__emulator/auth-codes), once. Also as JSON: POST /__emulator/consent.</p>`;
+}
+
+const PAY_OUTCOMES = [
+  ['success', 'Pay'],
+  ['cancel', 'Cancel'],
+  ['abandon', 'Abandon (canceled in 4 h)'],
+  ['cod', 'Cash on delivery'],
+] as const;
+
+/** Orders, newest first; an unpaid one has the payment screen's buttons (Console's sandbox switch, in effect). */
+function ordersTable(input: StatePageInput): string {
+  const now = input.state.now;
+  return table(
+    [
+      'order id',
+      'status',
+      'total (VND)',
+      'reference id',
+      'client id',
+      'customer',
+      'items',
+      'updated',
+      'payment screen',
+    ],
+    input.orders
+      .slice()
+      .reverse()
+      .map((order) => [
+        code(order.id),
+        order.status === 'completed' || order.status === 'online_paid'
+          ? `<span class="good">${text(order.status)}</span>`
+          : order.status === 'canceled'
+            ? `<span class="bad">${text(order.status)}</span>`
+            : text(order.status),
+        text(order.grand_total.toLocaleString('en-US')),
+        code(order.reference_id),
+        code(order.clientId),
+        text(order.customerId),
+        text(order.items.map((item) => `${item.quantity} × ${item.name}`).join(', ')),
+        text(relative(order.updatedAt, now)) +
+          (order.cancelAt === null
+            ? ''
+            : `<div class="muted">canceled ${text(relative(order.cancelAt, now))}</div>`),
+        order.status === 'draft' && !order.paymentUsed
+          ? `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/pay`)}">${PAY_OUTCOMES.map(
+              ([outcome, label]) =>
+                `<button type="submit" name="outcome" value="${outcome}">${label}</button>`,
+            ).join(' ')}</form>`
+          : order.status === 'completed' || order.status === 'canceled'
+            ? ''
+            : `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/cancel`)}"><button type="submit">Cancel at Tiki (refund)</button></form>`,
+      ]),
+    'No order yet: POST /order (the server creates one at checkout).',
+  );
+}
+
+function ipnTable(input: StatePageInput): string {
+  const now = input.state.now;
+  return table(
+    ['message id', 'order', 'status sent', 'to', 'delivery', 'attempts (status)', 'next attempt'],
+    input.ipn
+      .slice()
+      .reverse()
+      .map((m) => [
+        code(m.messageId),
+        code(m.orderId),
+        text(m.status),
+        code(m.url),
+        m.state === 'delivered'
+          ? '<span class="good">delivered</span>'
+          : `<span class="bad">${text(m.state)}</span>`,
+        text(m.attempts.map((a) => (a.status === 0 ? 'none' : String(a.status))).join(', ')),
+        m.nextAttemptAt === null ? '' : text(relative(m.nextAttemptAt, now)),
+      ]),
+    'No IPN sent yet (one goes out when an order is paid or canceled on the payment screen).',
+  );
 }
 
 /** The human view of the emulator: what is registered, what is live, and what came in (credentials masked). */
@@ -241,6 +323,10 @@ ${codes}
 ${tokens}
 <h2>Revoked token families</h2>
 ${families}
+<h2 id="orders">Orders</h2>
+${ordersTable(input)}
+<h2>IPN messages</h2>
+${ipnTable(input)}
 <h2>Faults</h2>
 ${faultRows}
 <h2>Requests (newest first, last ${text(requests.length)})</h2>

@@ -17,6 +17,12 @@ export interface EmulatorApp {
   /** The scopes the app may request; any other requested scope is answered with authErrorScopes "1". */
   allowedScopes: string[];
   name?: string;
+  /** Tini Console's IPN Callback URL; default: the emulator's `ipnUrl` option (the development server's). */
+  ipnUrl?: string;
+  /** The seller linked in Tini Console (for `POST /order/multi-sku`); default: none. */
+  sellerId?: number;
+  /** The order value cap, VND (Tiki: 10,000,000 unless Console raised it). */
+  orderAmountLimit?: number;
 }
 /** A Tiki customer. The fields beyond id and name appear in the Open API profile when present. */
 export type EmulatorCustomer = {
@@ -137,6 +143,7 @@ export interface EmulatorState {
   addCustomer(customer: EmulatorCustomer): void;
   /** Throws invalid_request for an unknown customer id. */
   requireCustomer(id: number): void;
+  hasCustomer(id: number): boolean;
   issueAuthCode(input: IssueAuthCodeInput): AuthCodeAnswer;
   exchangeCode(clientId: string, code: string): Grant;
   /** A refresh always rotates: its grant carries the next refresh token. */
@@ -471,6 +478,7 @@ export function createState(o: {
     getApp: (clientId) => apps.get(clientId),
     addCustomer,
     requireCustomer,
+    hasCustomer: (id) => customers.has(id),
     issueAuthCode,
     exchangeCode,
     refresh,

@@ -54,4 +54,6 @@ export const ROUTES = {
   profile: { method: 'GET', path: '/api/profile' },
   healthz: { method: 'GET', path: '/healthz' },
   readyz: { method: 'GET', path: '/readyz' },
+  /** Called by Tiki, not the mini app: payment notifications (IPN), the URL set in Tini Console. */
+  tikiIpn: { method: 'POST', path: '/api/tiki/ipn' },
 } as const;

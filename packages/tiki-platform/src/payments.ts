@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 /**
- * Tiki's payment platform, as written down in ../shared/tiki-payments.md (from Tiki's docs/backend-api/payment/):
+ * Tiki's payment platform, from its docs (tikivn/tiki-miniapp-docs, docs/backend-api/payment/ and docs/api/open/):
  * paths, wire shapes, statuses, refusal reasons and limits. Calls are signed like every Platform API call: a POST
  * signs its body, a GET its path and query. Where the docs contradict themselves, the tables win over the
  * examples (`push_opts`, not the examples' `pust_opts`; `data` is an object, not an array).
@@ -47,7 +47,7 @@ export const FINAL_ORDER_STATUSES: readonly OrderStatus[] = ['completed', 'cance
 
 /**
  * The statuses that mean the user has paid (or, for COD, committed): `online_paid`, and `processing`, which
- * my.makePayment's doc says paid and COD orders move to (tiki-payments.md, "Statuses": accept both).
+ * my.makePayment's doc (docs/api/open/make-payment.md) says paid and COD orders move to: accept both.
  */
 export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['online_paid', 'processing'];
 

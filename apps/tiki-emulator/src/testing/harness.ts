@@ -1,7 +1,8 @@
+import { createTikiClient, type TikiClient } from '@tini-starter/tiki-platform/client';
 import { type Clock, createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
-import { signBody, signGraphqlInput } from '@tini-starter/tiki-platform/sign';
+import { signBody, signGet, signGraphqlInput } from '@tini-starter/tiki-platform/sign';
 import { afterEach } from 'vitest';
 import { isAdjustableClock } from '../clock.ts';
 import { type BaseUrls, createEmulator, type Emulator, type EmulatorOptions } from '../emulator.ts';
@@ -90,8 +91,61 @@ export async function signedPost(
   return fetch(`${run.urls.restBaseUrl}${path}`, { method: 'POST', headers, body: bytes });
 }
 
+/** GETs a REST path and query, signed over `signedAs` (default: exactly what is requested). */
+export async function signedGet(
+  run: Running,
+  pathAndQuery: string,
+  o: { credentials?: { clientId: string; clientSecret: string }; signedAs?: string } = {},
+): Promise<Response> {
+  const credentials = o.credentials ?? DEV;
+  const timestamp = String(run.clock.now());
+  return fetch(`${run.urls.restBaseUrl}${pathAndQuery}`, {
+    headers: {
+      [TIKI_HEADERS.clientId]: credentials.clientId,
+      [TIKI_HEADERS.timestamp]: timestamp,
+      [TIKI_HEADERS.signature]: signGet({
+        ...credentials,
+        timestamp,
+        pathAndQuery: o.signedAs ?? pathAndQuery,
+      }),
+    },
+  });
+}
+
+/** The team's own Tiki client against this emulator (for the payment routes, whose success paths it drives). */
+export function tikiClient(run: Running, credentials = DEV): TikiClient {
+  return createTikiClient({
+    ...credentials,
+    ...run.urls,
+    transport: 'rest',
+    clock: run.clock,
+    timeoutMs: 5_000,
+    retryBaseDelayMs: 1,
+  });
+}
+
 export async function json<T = unknown>(response: Response): Promise<T> {
   return JSON.parse(await response.text()) as T;
+}
+
+/** A form of the emulator's page, as a browser posts it (the page's own Origin and Sec-Fetch-Site by default). */
+export async function postPageForm(
+  run: Running,
+  path: string,
+  fields: [string, string][],
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${run.origin}/__emulator${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: run.origin,
+      'sec-fetch-site': 'same-origin',
+      ...headers,
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
 }
 
 /** Calls a control under /__emulator/ with an optional JSON body: its status, headers and JSON answer. */
