@@ -23,9 +23,13 @@ import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { noStore } from './http/no-store.ts';
 import { requestLogging } from './http/request-logging.ts';
+import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
+import { ipnHandlers } from './payments/ipn.ts';
+import { createOrderService } from './payments/order-service.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ipnRoute, paymentRoutes } from './routes/payments.ts';
 import type { Store } from './store/store.ts';
 import { createProfileCache } from './tiki/profile-cache.ts';
 import { createTokenCipher } from './tiki/token-cipher.ts';
@@ -37,7 +41,16 @@ export interface AppDeps {
   tiki: TikiClient;
   logger: Logger;
   clock: Clock;
+  /** What a paid order sets in motion (default: the sample's digital goods, delivered at once). */
+  fulfil?: Fulfil;
 }
+
+/** A user's order is re-read from Tiki at most this often while the mini app polls it. */
+const ORDER_STATUS_CHECK_INTERVAL_MS = 2_000;
+/** A fulfilment claim outlives a hook this long before another process may take it over. */
+const FULFIL_CLAIM_MS = 60_000;
+/** An Idempotency-Key names one order for a day. */
+const IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
 export function createApp(deps: AppDeps): Express {
   const { config, store, tiki, logger, clock } = deps;
@@ -77,6 +90,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use('/api', noStore);
   const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
+  const orders = createOrderService({
+    store,
+    tiki,
+    clock,
+    fulfil: deps.fulfil ?? fulfilDigitalGoods,
+    statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
+    fulfilClaimMs: FULFIL_CLAIM_MS,
+    idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+  });
   const routers = [
     authRoutes({
       login,
@@ -85,6 +107,22 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: config.http.loginRateLimit,
     }),
     accountRoutes({ sessions, keeper, tiki, profiles, tikiRouteLimit: config.tiki.routeLimit }),
+    paymentRoutes({
+      sessions,
+      orders,
+      tikiRouteLimit: config.tiki.routeLimit,
+      bodyLimitBytes: config.http.authBodyLimitBytes,
+    }),
+    ipnRoute(
+      ipnHandlers({
+        store,
+        tiki,
+        orders,
+        clock,
+        clientId: config.tiki.clientId,
+        clientSecret: config.tiki.clientSecret,
+      }),
+    ),
     // After the API: it is mounted at the root, so every API request would otherwise walk its routes first.
     healthRoutes(store),
   ];

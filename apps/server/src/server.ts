@@ -10,6 +10,7 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
+import type { Fulfil } from './payments/fulfilment.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 import { createTikiClientFromConfig } from './tiki/client.ts';
@@ -21,6 +22,8 @@ export interface ServerOverrides {
   logDestination?: DestinationStream;
   /** The fetch the Tiki client uses (tests observe traffic with it). Default: the client's own transport. */
   fetch?: typeof fetch;
+  /** What a paid order sets in motion (a fork's own hook). Default: the sample's digital goods. */
+  fulfil?: Fulfil;
 }
 
 export interface RunningServer {
@@ -45,7 +48,7 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
   });
   const store = openSqliteStore(config.storage.databaseFile, { busyTimeoutMs: config.storage.busyTimeoutMs });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
-  const app = createApp({ config, store, tiki, logger, clock });
+  const app = createApp({ config, store, tiki, logger, clock, ...(o.fulfil ? { fulfil: o.fulfil } : {}) });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
     listening = await listen(app, { host: config.host, port: config.port });

@@ -108,6 +108,8 @@ export function createIpnSender(deps: IpnSenderDeps): IpnSender {
   async function attempt(record: IpnRecord, note?: string): Promise<IpnAttempt> {
     const app = deps.getApp(record.clientId);
     const started = deps.clock.now();
+    // Each attempt goes where Console says now (a URL fixed in Console between attempts is followed).
+    record.url = urlOf(record.clientId) ?? record.url;
     let result: IpnAttempt;
     if (app === undefined) {
       result = { at: started, status: 0, outcome: 'failed', note: 'the app is no longer registered' };

@@ -1,12 +1,11 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { type OrderStatus, PAID_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
 import {
   ABANDONED_PAYMENT_CANCEL_MS,
   type CreateOrderItem,
   type CreateOrderRequest,
   LIST_ORDERS_MAX,
   ORDER_AMOUNT_LIMIT_VND,
-  type OrderStatus,
-  PAID_ORDER_STATUSES,
   TIKI_PAYMENT_REASONS,
   type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';

@@ -17,6 +17,20 @@ export const ERROR_STATUS = {
   /** The user did not grant the scope this needs: explain, and ask for it with my.getAuthCode if wanted. */
   scope_missing: 403,
   not_found: 404,
+  /** A cart names a product the catalogue does not have (it was removed): reload the products. */
+  unknown_product: 400,
+  /** The order's total is above Tiki's cap for one order (10,000,000 VND unless Console raised it). */
+  order_amount_limit_exceeded: 422,
+  /** The same Idempotency-Key came with another cart: a bug in the caller, use a new key. */
+  idempotency_key_reused: 422,
+  /** The order with this Idempotency-Key is still being created: ask again in a moment. */
+  order_in_progress: 409,
+  /** The order is paid (or completed): it can no longer be canceled from the app. */
+  order_not_cancelable: 409,
+  /** Tiki refused the order for a reason the user cannot fix (a product or seller problem at Tiki). */
+  tiki_order_refused: 502,
+  /** (IPN only) The X-Tiniapp-* signature does not verify: not Tiki, or not signed with our key pair. */
+  invalid_signature: 401,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** Too many attempts from this client: wait for the `Retry-After` header's seconds. */

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  IPN_RETRY_DELAYS_MS,
-  IpnMessageSchema,
-  isFinalOrderStatus,
-  ORDER_STATUSES,
-  TikiOrderSchema,
-} from './payments.ts';
+import { isFinalOrderStatus, ORDER_STATUSES } from './order-status.ts';
+import { IPN_RETRY_DELAYS_MS, IpnMessageSchema, TikiOrderSchema } from './payments.ts';
 
 /** ipn.md's example body, as Tiki sends it: pretty-printed, ids as strings, a +07:00 offset. */
 const IPN_EXAMPLE = `{

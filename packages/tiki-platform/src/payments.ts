@@ -25,36 +25,6 @@ export const LIST_ORDERS_MAX = 100;
 /** The largest order value Tiki accepts by default, in VND (Tini Console can raise it for an app). */
 export const ORDER_AMOUNT_LIMIT_VND = 10_000_000;
 
-/**
- * Order statuses (docs/backend-api/payment/order-status.md). `completed` and `canceled` are final; Tiki pays out
- * only `completed` orders, and every order must end in one of the two. `refunded` existed in 2022 docs only.
- */
-export const ORDER_STATUSES = [
-  'draft',
-  'waiting_for_payment',
-  'waiting_for_verification',
-  'online_paid',
-  'processing',
-  'on_delivery',
-  'canceled',
-  'completed',
-] as const;
-export type KnownOrderStatus = (typeof ORDER_STATUSES)[number];
-/** A status Tiki adds later passes through as text. */
-export type OrderStatus = KnownOrderStatus | (string & {});
-
-export const FINAL_ORDER_STATUSES: readonly OrderStatus[] = ['completed', 'canceled'];
-
-/**
- * The statuses that mean the user has paid (or, for COD, committed): `online_paid`, and `processing`, which
- * my.makePayment's doc (docs/api/open/make-payment.md) says paid and COD orders move to: accept both.
- */
-export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['online_paid', 'processing'];
-
-export function isFinalOrderStatus(status: OrderStatus): boolean {
-  return FINAL_ORDER_STATUSES.includes(status);
-}
-
 /** The documented refusals of order creation (docs/backend-api/payment/error-code.md). No HTTP code per reason. */
 export const TIKI_PAYMENT_REASONS = {
   amountLimitExceeded: 'ORDER_AMOUNT_LIMIT_EXCEEDED',

@@ -216,8 +216,11 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       idleTimeoutMs: o.sessionIdleTimeoutMs,
       codesBefore: now - CODE_MEMORY_MS,
     });
-    if (pruned.sessions + pruned.codes + pruned.tikiTokens > 0)
-      log.info(pruned, 'pruned expired sessions, old auth code records and tokens no session can use');
+    if (pruned.sessions + pruned.codes + pruned.tikiTokens + pruned.orders > 0)
+      log.info(
+        pruned,
+        'pruned expired sessions, old auth codes, tokens no session can use, dead order creations',
+      );
   }
 
   return async (authCode, caller) => {

@@ -14,3 +14,15 @@ export class ApiError extends Error {
     this.status = ERROR_STATUS[code];
   }
 }
+
+/** A body that failed its contract schema: 400 invalid_request, the zod issues (no values) as details. */
+export function invalidBody(
+  message: string,
+  issues: readonly { code: string; path: PropertyKey[]; message: string }[],
+): ApiError {
+  return new ApiError(
+    'invalid_request',
+    message,
+    issues.map(({ code, path, message }) => ({ code, path, message })),
+  );
+}

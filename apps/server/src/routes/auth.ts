@@ -3,7 +3,7 @@ import { LoginRequestSchema, type LoginResponse, ROUTES } from '@tini-starter/ap
 import express, { type RequestHandler } from 'express';
 import type { Caller, LoginResult } from '../auth/login.ts';
 import type { Sessions } from '../auth/sessions.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { limitRequests } from '../http/rate-limit.ts';
@@ -42,11 +42,7 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
     async (req, res) => {
       const parsed = LoginRequestSchema.safeParse(req.body);
       if (!parsed.success) {
-        throw new ApiError(
-          'invalid_request',
-          'The body must be { "authCode": string }',
-          parsed.error.issues.map(({ code, path, message }) => ({ code, path, message })),
-        );
+        throw invalidBody('The body must be { "authCode": string }', parsed.error.issues);
       }
       const result = await o.login(parsed.data.authCode, { log: req.log, requestId: req.id });
       const body: LoginResponse = {

@@ -54,4 +54,35 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE auth_codes ADD COLUMN claim_expires_at INTEGER;
   UPDATE auth_codes SET claim_expires_at = created_at + 30000 WHERE state = 'pending';
   `,
+  // Payments: our orders, each tied to one Tiki order (`reference_id` = our id), and the IPNs applied. The
+  // unique index makes one order per user and idempotency key; the fulfilment claim makes one fulfilment.
+  `
+  CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    state TEXT NOT NULL CHECK (state IN ('creating', 'created')),
+    status TEXT NOT NULL,
+    grand_total INTEGER NOT NULL,
+    items TEXT NOT NULL,
+    tiki_order_id TEXT UNIQUE,
+    idempotency_key TEXT,
+    request_hash TEXT,
+    last_message_at INTEGER,
+    checked_at INTEGER,
+    fulfil_owner TEXT,
+    fulfil_expires_at INTEGER,
+    fulfilled_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX orders_idempotency ON orders(user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX orders_user_created ON orders(user_id, created_at, id);
+
+  CREATE TABLE ipn_messages (
+    message_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -208,6 +208,7 @@ describe('the SQLite store', () => {
       sessions: 1,
       codes: 0,
       tikiTokens: 1,
+      orders: 0,
     });
     expect(await store.getTikiTokens('u2')).toBeNull();
   });
@@ -223,6 +224,7 @@ describe('the SQLite store', () => {
       sessions: 2,
       codes: 1,
       tikiTokens: 0,
+      orders: 0,
     });
     expect(await store.findSession('live')).not.toBeNull();
     expect(await store.getAuthCode('new-code')).not.toBeNull();

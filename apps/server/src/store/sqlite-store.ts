@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
+import { sqliteOrderStore } from './sqlite-orders.ts';
 import {
   type AuthCodeRecord,
   type AuthCodeState,
@@ -227,9 +228,12 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
   );
 
+  const { pruneCreating, ...orders } = sqliteOrderStore(db);
+
   let closed = false;
   const store: Store & { readonly file: string } = {
     file,
+    ...orders,
     async ping() {
       q.ping.get();
       // A read succeeds while another process holds the write lock; a login would not. Ready means both.
@@ -321,7 +325,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       const sessions = q.pruneSessions.run(i.now, i.now - i.idleTimeoutMs).changes;
       const codes = q.pruneCodes.run(i.codesBefore).changes;
       const tikiTokens = q.pruneOrphanedTokens.run().changes;
-      return { sessions, codes, tikiTokens };
+      return { sessions, codes, tikiTokens, orders: pruneCreating(i.codesBefore) };
     },
   };
   return retryWhileBusy(store, busyTimeoutMs, Math.min(busyTimeoutMs, READINESS_WAIT_MS));

@@ -4,6 +4,8 @@
  * The store never sees a plaintext Tiki token: it stores sealed blobs (see token-vault.ts).
  */
 
+import type { OrderStore } from './orders.ts';
+
 /**
  * The database could not do the work in time (another process holds its write lock, or it is gone). Nothing
  * was written; the request may be tried again. Answered 503 `storage_unavailable`.
@@ -79,7 +81,7 @@ export interface AuthCodeRecord {
   claimExpiresAt: number | null;
 }
 
-export interface Store {
+export interface Store extends OrderStore {
   /** Throws unless the store answers and could take a write now (what /readyz reports). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -145,12 +147,13 @@ export interface Store {
   getAuthCode(codeHash: string): Promise<AuthCodeRecord | null>;
 
   /**
-   * Deletes expired sessions, auth code records older than `codesBefore`, and the Tiki tokens of users left
-   * with no session (nothing of ours can use them any more).
+   * Deletes expired sessions, auth code records older than `codesBefore`, the Tiki tokens of users left
+   * with no session (nothing of ours can use them any more), and orders still `creating` from before
+   * `codesBefore` (their create call died with its process; nothing was paid, Tiki never gave an id).
    */
   prune(i: {
     now: number;
     idleTimeoutMs: number;
     codesBefore: number;
-  }): Promise<{ sessions: number; codes: number; tikiTokens: number }>;
+  }): Promise<{ sessions: number; codes: number; tikiTokens: number; orders: number }>;
 }

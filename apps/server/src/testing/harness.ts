@@ -12,6 +12,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-start
 import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { expect } from 'vitest';
+import type { Fulfil } from '../payments/fulfilment.ts';
 import { type StartedServer, startServer } from './start-server.ts';
 
 /** Everything a leak check looks at: secrets seen on the wire, and what the mini app and the logs saw. */
@@ -129,6 +130,8 @@ export interface Stack {
   login(authCode: string): Promise<ApiResponse>;
   /** Logs in with a fresh code and returns the session token. */
   loginToken(i?: { scopes?: string[]; deny?: string[]; customerId?: number }): Promise<string>;
+  /** Points the emulator's IPNs (Tini Console's IPN Callback URL) at the running server, or at `url`. */
+  routeIpns(url?: string): void;
   /** Restarts the server on the same database file (a process restart, as far as the data goes). */
   restartServer(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
@@ -136,6 +139,8 @@ export interface Stack {
 
 export interface StackOptions {
   env?: Record<string, string>;
+  /** The fulfilment hook of every server the stack starts. */
+  fulfil?: Fulfil;
   emulator?: EmulatorOptions;
   clock?: ManualClock;
   recorder?: LeakRecorder;
@@ -157,6 +162,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       env,
       logDestination: recorder.logStream,
       fetch: recorder.tikiFetch,
+      ...(o.fulfil ? { fulfil: o.fulfil } : {}),
     });
   let server = await start();
 
@@ -205,6 +211,14 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       const response = await stack.login(stack.authCode(i));
       if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
       return (response.body as { token: string }).token;
+    },
+    routeIpns(url) {
+      emulator.addApp({
+        clientId: DEV_CLIENT_ID,
+        clientSecret: DEV_CLIENT_SECRET,
+        allowedScopes: ['user_profile', 'offline'],
+        ipnUrl: url ?? `${server.url}/api/tiki/ipn`,
+      });
     },
     async restartServer(env) {
       await server.close();

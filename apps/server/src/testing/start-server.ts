@@ -15,6 +15,7 @@ import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from '../config.ts';
+import type { Fulfil } from '../payments/fulfilment.ts';
 import { runServer } from '../server.ts';
 import type { Store } from '../store/store.ts';
 
@@ -31,6 +32,8 @@ export interface StartServerOptions {
   logDestination?: DestinationStream;
   /** The fetch the Tiki client uses (to observe traffic). */
   fetch?: typeof fetch;
+  /** The fulfilment hook (to count its calls). */
+  fulfil?: Fulfil;
 }
 
 export interface StartedServer {
@@ -62,6 +65,7 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     logDestination: o.logDestination ?? { write() {} },
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.fulfil ? { fulfil: o.fulfil } : {}),
   });
   return {
     url: server.url,

@@ -1,0 +1,88 @@
+// zod/mini keeps the mini app's bundle small (Tiki's package budget); the server uses the same schemas.
+import * as z from 'zod/mini';
+
+// Which statuses are final or paid is Tiki's fact: @tini-starter/tiki-platform/order-status (no zod).
+
+/**
+ * Payments between the mini app and our server. Prices are VND integers and come from the server's catalogue
+ * only: a cart names products and quantities, never a price. `status` uses Tiki's names (draft,
+ * waiting_for_payment, online_paid, processing, completed, canceled, ...); a status Tiki adds passes through.
+ */
+
+const Vnd = z.number().check(z.int(), z.nonnegative());
+
+export const ProductSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  price: Vnd,
+  imageUrl: z.optional(z.string()),
+});
+export type Product = z.infer<typeof ProductSchema>;
+
+export const ProductsResponseSchema = z.object({ products: z.array(ProductSchema) });
+export type ProductsResponse = z.infer<typeof ProductsResponseSchema>;
+
+/** At most this many of one product in one order, and this many lines. */
+export const MAX_QUANTITY = 99;
+export const MAX_CART_LINES = 20;
+
+/** A cart: strict, so a price (or any field the server does not read) is refused, never ignored. */
+export const CreateOrderRequestSchema = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        productId: z.string().check(z.minLength(1), z.maxLength(64)),
+        quantity: z.number().check(z.int(), z.minimum(1), z.maximum(MAX_QUANTITY)),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(MAX_CART_LINES)),
+});
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
+
+/** The optional `Idempotency-Key` header of `POST /api/orders`: the same key from the same user is one order. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IdempotencyKeySchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{8,128}$/));
+
+export const OrderItemSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  quantity: z.number().check(z.int(), z.positive()),
+  /** VND per unit, as charged. */
+  price: Vnd,
+});
+
+export const OrderSchema = z.object({
+  /** Our order id. */
+  id: z.string().check(z.minLength(1)),
+  status: z.string().check(z.minLength(1)),
+  grandTotal: Vnd,
+  items: z.array(OrderItemSchema),
+  /** Tiki's order id, what `my.makePayment({ orderId })` takes: a string of digits (it exceeds 2^53). */
+  tikiOrderId: z.nullable(z.string()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Order = z.infer<typeof OrderSchema>;
+
+export const OrderResponseSchema = z.object({ order: OrderSchema });
+export type OrderResponse = z.infer<typeof OrderResponseSchema>;
+
+/** Newest first; `next` is the cursor of the following page (pass it as `?cursor=`), absent on the last. */
+export const OrdersResponseSchema = z.object({
+  orders: z.array(OrderSchema),
+  next: z.optional(z.string()),
+});
+export type OrdersResponse = z.infer<typeof OrdersResponseSchema>;
+
+export const PAYMENT_ROUTES = {
+  products: { method: 'GET', path: '/api/products' },
+  createOrder: { method: 'POST', path: '/api/orders' },
+  listOrders: { method: 'GET', path: '/api/orders' },
+  getOrder: { method: 'GET', path: '/api/orders/:id' },
+  cancelOrder: { method: 'POST', path: '/api/orders/:id/cancel' },
+} as const;
+
+/** A route's path with its `:id` filled in (our order ids are URL-safe). */
+export function orderPath(route: { path: string }, id: string): string {
+  return route.path.replace(':id', encodeURIComponent(id));
+}
