@@ -49,6 +49,8 @@ export interface AppDeps {
 const ORDER_STATUS_CHECK_INTERVAL_MS = 2_000;
 /** A fulfilment claim outlives a hook this long before another process may take it over. */
 const FULFIL_CLAIM_MS = 60_000;
+/** After this, any IPN or read completes at Tiki an order whose fulfiller did not (it died, or Tiki failed). */
+const COMPLETE_RETRY_AFTER_MS = 30_000;
 /** An Idempotency-Key names one order for a day. */
 const IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
     statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
     fulfilClaimMs: FULFIL_CLAIM_MS,
     idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+    completeRetryAfterMs: COMPLETE_RETRY_AFTER_MS,
   });
   const routers = [
     authRoutes({

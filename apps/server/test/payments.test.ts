@@ -72,6 +72,20 @@ describe('the catalogue and the cart', () => {
     expect(products.products).toContainEqual({ id: 'xu-100', name: 'Gói 100 xu', price: 10_000 });
   });
 
+  it('maps Tiki’s own cap (an app whose Console limit is lower) to order_amount_limit_exceeded, keeping nothing', async () => {
+    const { order, token } = await shop();
+    stack.emulator.addApp({
+      clientId: DEV_CLIENT_ID,
+      clientSecret: DEV_CLIENT_SECRET,
+      allowedScopes: ['user_profile', 'offline'],
+      orderAmountLimit: 50_000,
+    });
+    const refused = await order();
+    expect([refused.status, errorOf(refused).code]).toEqual([422, 'order_amount_limit_exceeded']);
+    expect(stack.emulator.count('create_order')).toBe(1);
+    expect((await stack.request('GET', '/api/orders', { token })).body).toEqual({ orders: [] });
+  });
+
   it('refuses, before calling Tiki, a price in the body, an unknown product, a bad quantity and a total above the cap', async () => {
     const { order } = await shop();
     const answers = [
@@ -275,6 +289,24 @@ describe('the IPN receiver', () => {
     stack.emulator.runScheduled();
     await stack.emulator.ipnSettled();
     expect(stack.emulator.ipnMessages()[0]?.state).toBe('delivered');
+    expect(fulfil.delivered).toEqual([mine.id]);
+  });
+
+  it('completes at Tiki on the IPN’s retry when the first complete failed, without fulfilling again', async () => {
+    const { fulfil, order, read } = await shop();
+    const mine = ((await order()).body as { order: Order }).order;
+    stack.emulator.setFault({ route: 'complete_order', kind: 'status', status: 503, times: 1 });
+    stack.emulator.pay(mine.tikiOrderId ?? '', 'success');
+    await stack.emulator.ipnSettled();
+    expect(stack.emulator.ipnMessages()[0]?.attempts.map((a) => a.status)).toEqual([503]);
+    expect(fulfil.delivered).toEqual([mine.id]);
+    // A read within the retry delay leaves the completion to the fulfiller's retry.
+    expect((await read(mine.id)).order.status).toBe('online_paid');
+    stack.clock.advance(60_000);
+    stack.emulator.runScheduled();
+    await stack.emulator.ipnSettled();
+    expect(stack.emulator.ipnMessages()[0]?.state).toBe('delivered');
+    expect((await read(mine.id)).order.status).toBe('completed');
     expect(fulfil.delivered).toEqual([mine.id]);
   });
 

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
+import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
+import { signBody } from '@tini-starter/tiki-platform/sign';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ENCRYPTION_KEY_BASE64, DEV_ENCRYPTION_KEY_ID } from '../src/config.ts';
 import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
@@ -164,6 +166,57 @@ describe('two server processes sharing one database file', () => {
     );
     expect(sessionA?.token).not.toBe(sessionB?.token);
     expect(sessionA?.user.id).toBe(sessionB?.user.id);
+  });
+});
+
+describe('payments across two server processes', () => {
+  it('ten copies of a paid IPN spread over both fulfil the order once and complete it once', async () => {
+    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+    if (!a || !b) throw new Error('unreachable');
+    const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+    const token = login.body?.token as string;
+    const created = await call(a.url, 'POST', '/api/orders', {
+      token,
+      json: { items: [{ productId: 'xu-100', quantity: 1 }] },
+    });
+    const order = created.body?.order as { id: string; tikiOrderId: string; grandTotal: number };
+    // Paid at Tiki; the emulator has no IPN URL, so the test delivers Tiki's message itself, ten times at once.
+    emulator.pay(order.tikiOrderId, 'success');
+    const body = JSON.stringify({
+      message_id: '141939182305017886',
+      message_type: 'notification',
+      message_created_at: new Date().toISOString().replace('Z', '+00:00'),
+      order: {
+        id: order.tikiOrderId,
+        status: 'online_paid',
+        grand_total: order.grandTotal,
+        reference_id: order.id,
+      },
+    });
+    const timestamp = String(Date.now() + emulatorClock.offsetMs());
+    const signature = signBody({ clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET, timestamp, body });
+    recorder.addSecret(signature);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        fetch(`${i % 2 === 0 ? a.url : b.url}/api/tiki/ipn`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [TIKI_HEADERS.clientId]: DEV_CLIENT_ID,
+            [TIKI_HEADERS.timestamp]: timestamp,
+            [TIKI_HEADERS.signature]: signature,
+          },
+          body,
+        }).then((response) => response.status),
+      ),
+    );
+    expect(answers).toEqual(Array(10).fill(200));
+    const fulfilled = [...a.lines, ...b.lines].filter((line) => line.includes('order fulfilled'));
+    expect(fulfilled).toHaveLength(1);
+    expect(emulator.count('complete_order')).toBe(1);
+    expect(emulator.orders()[0]?.status).toBe('completed');
+    const read = await call(b.url, 'GET', `/api/orders/${order.id}`, { token });
+    expect(read.body?.order).toMatchObject({ status: 'completed' });
   });
 });
 

@@ -54,7 +54,7 @@ describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () =
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST, OPTIONS');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
     const post = await control(run, 'POST', '/auth-codes', { clientId: DEV.clientId });
     expect(post.headers.get('access-control-allow-origin')).toBe('*');

@@ -163,7 +163,7 @@ function control(handle: (req: Request, res: Response) => unknown): RequestHandl
 const allowCors: RequestHandler = (req, res, next) => {
   res.set({
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers': 'content-type',
     'access-control-max-age': '600',
   });
@@ -363,8 +363,10 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
     }),
   );
 
+  // The development mini app's payment screen reads it (another origin in Tini Studio's simulator).
   router.get(
     '/orders',
+    allowCors,
     control(() => ({ orders: orders.all() })),
   );
   /** Tiki's payment screen: JSON from a test or the development mini app, or the page's buttons (a form). */

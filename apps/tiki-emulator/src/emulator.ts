@@ -120,6 +120,11 @@ export interface Emulator {
   pay(orderId: string, outcome: PaymentOutcome): TikiOrder;
   /** Every order, with the emulator's bookkeeping (items, history), oldest first. */
   orders(): EmulatorOrder[];
+  /**
+   * Where IPNs go for apps without their own `ipnUrl` from now on (Tini Console's IPN Callback URL), e.g. a
+   * server that started after the emulator; null sends none. Retries follow it.
+   */
+  setIpnUrl(url: string | null): void;
   /** Every IPN message and its delivery attempts, oldest first. */
   ipnMessages(): IpnRecord[];
   /** Sends an IPN again now (same message id), outside Tiki's schedule. */
@@ -282,6 +287,7 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
     snapshot: () => state.snapshot(),
     pay: (orderId, outcome) => wireOrder(orders.pay(orderId, outcome)),
     orders: () => orders.all().map((order) => structuredClone(order)),
+    setIpnUrl: (url) => ipn.setDefaultUrl(url),
     ipnMessages: () => ipn.records(),
     resendIpn: (messageId) => ipn.resend(messageId),
     duplicateIpn: (messageId, copies) => ipn.duplicate(messageId, copies),

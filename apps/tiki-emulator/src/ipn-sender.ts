@@ -73,6 +73,8 @@ export interface IpnSender {
   /** Sends an order's two latest messages again, the newer first: a receiver must keep the newer status. */
   outOfOrder(orderId: string): Promise<IpnAttempt[]>;
   records(): IpnRecord[];
+  /** Where the IPNs of apps without their own `ipnUrl` go from now on (null: nowhere). */
+  setDefaultUrl(url: string | null): void;
   /** Resolves when every attempt started so far has its answer (for tests). */
   settled(): Promise<void>;
   close(): void;
@@ -101,8 +103,9 @@ export function createIpnSender(deps: IpnSenderDeps): IpnSender {
   const doFetch = deps.fetch ?? fetch;
   const shutdown = new AbortController();
 
+  let defaultUrl = deps.defaultUrl;
   function urlOf(clientId: string): string | null {
-    return deps.getApp(clientId)?.ipnUrl ?? deps.defaultUrl;
+    return deps.getApp(clientId)?.ipnUrl ?? defaultUrl;
   }
 
   async function attempt(record: IpnRecord, note?: string): Promise<IpnAttempt> {
@@ -238,6 +241,9 @@ export function createIpnSender(deps: IpnSenderDeps): IpnSender {
     },
 
     records: () => [...records.values()].map((r) => ({ ...r, attempts: [...r.attempts] })),
+    setDefaultUrl(url) {
+      defaultUrl = url;
+    },
 
     async settled() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

@@ -35,6 +35,11 @@ export interface OrderServiceOptions {
   fulfilClaimMs: number;
   /** How long an Idempotency-Key names the same order (a day). */
   idempotencyWindowMs: number;
+  /**
+   * The caller that fulfils an order completes it at Tiki. Others complete it only once the fulfilment is this
+   * old (its caller died, or its complete call failed): concurrent IPNs and reads complete an order once.
+   */
+  completeRetryAfterMs: number;
 }
 
 export interface OrderPage {
@@ -111,11 +116,15 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     return order;
   }
 
-  async function fulfilOnce(order: OrderRecord, caller: Caller): Promise<OrderRecord> {
+  /** The order after its fulfilment, and whether this caller ran it. */
+  async function fulfilOnce(
+    order: OrderRecord,
+    caller: Caller,
+  ): Promise<{ order: OrderRecord; here: boolean }> {
     const owner = randomBytes(9).toString('base64url');
     if (!(await store.claimFulfilment(order.id, { owner, now: clock.now(), claimMs: o.fulfilClaimMs }))) {
       // Done already, or another request or process is on it right now: it completes the order.
-      return (await store.getOrder(order.id)) ?? order;
+      return { order: (await store.getOrder(order.id)) ?? order, here: false };
     }
     try {
       await o.fulfil(order, { log: caller.log });
@@ -124,7 +133,7 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
       throw error;
     }
     await store.finishFulfilment(order.id, owner, clock.now());
-    return (await store.getOrder(order.id)) ?? order;
+    return { order: (await store.getOrder(order.id)) ?? order, here: true };
   }
 
   async function applyFromTiki(
@@ -140,8 +149,19 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
         messageAt,
         now: clock.now(),
       })) ?? order;
-    if (isPaid(current.status) && current.fulfilledAt === null) current = await fulfilOnce(current, caller);
-    if (isPaid(current.status) && current.fulfilledAt !== null && current.tikiOrderId !== null) {
+    let fulfilledHere = false;
+    if (isPaid(current.status) && current.fulfilledAt === null) {
+      ({ order: current, here: fulfilledHere } = await fulfilOnce(current, caller));
+    }
+    const completeIsMine =
+      fulfilledHere ||
+      (current.fulfilledAt !== null && clock.now() - current.fulfilledAt >= o.completeRetryAfterMs);
+    if (
+      isPaid(current.status) &&
+      current.fulfilledAt !== null &&
+      current.tikiOrderId !== null &&
+      completeIsMine
+    ) {
       // Tiki pays out completed orders only. Completing twice is harmless (the second answers it unchanged).
       const completed = await tiki.completeOrder(
         { orderId: current.tikiOrderId, comment: 'Đã giao hàng (fulfilled)' },

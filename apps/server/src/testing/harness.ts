@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { ROUTES } from '@tini-starter/api-contract/auth';
 import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-starter/tiki-emulator/emulator';
 import { createManualClock, type ManualClock } from '@tini-starter/tiki-platform/clock';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
@@ -213,12 +214,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       return (response.body as { token: string }).token;
     },
     routeIpns(url) {
-      emulator.addApp({
-        clientId: DEV_CLIENT_ID,
-        clientSecret: DEV_CLIENT_SECRET,
-        allowedScopes: ['user_profile', 'offline'],
-        ipnUrl: url ?? `${server.url}/api/tiki/ipn`,
-      });
+      emulator.setIpnUrl(url ?? `${server.url}${ROUTES.tikiIpn.path}`);
     },
     async restartServer(env) {
       await server.close();
