@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from '../platform/request-errors.ts';
 import { StorageError } from '../platform/storage.ts';
+import { PaymentCanceledError, PaymentPendingError } from '../shop/payment-outcome.ts';
 import type { ErrorAction, ErrorView } from './view.ts';
 
 const ACTION_LABELS: Record<ErrorAction, string> = {
@@ -51,6 +52,20 @@ export function explain(error: unknown, during: 'sign_in' | 'load'): ErrorView {
       );
     }
     return view('Tiki chưa cấp quyền', 'Tiki chưa cấp đủ quyền cho ứng dụng. Vui lòng thử lại.', 'sign_in');
+  }
+  if (error instanceof PaymentCanceledError) {
+    return view(
+      'Bạn chưa thanh toán',
+      'Màn hình thanh toán của Tiki đã đóng, đơn hàng chưa được trả tiền.',
+      retry,
+    );
+  }
+  if (error instanceof PaymentPendingError) {
+    return view(
+      'Tiki chưa xác nhận thanh toán',
+      'Nếu bạn đã trả tiền, đơn hàng sẽ được cập nhật trong giây lát. Bấm “Tải lại” để kiểm tra.',
+      retry,
+    );
   }
   if (error instanceof ConsentCancelledError) {
     return view(
@@ -124,6 +139,32 @@ function explainApiError(error: ApiError, retry: ErrorAction): ErrorView {
         'Tiki đang gián đoạn',
         'Hệ thống của Tiki đang tạm thời không phản hồi. Vui lòng thử lại sau.',
         retry,
+      );
+    case 'order_amount_limit_exceeded':
+      return view(
+        'Đơn hàng vượt hạn mức',
+        'Tiki chỉ nhận mỗi đơn tối đa 10.000.000 ₫. Vui lòng bớt sản phẩm rồi thử lại.',
+        'none',
+      );
+    case 'unknown_product':
+      return view(
+        'Sản phẩm đã thay đổi',
+        'Một sản phẩm trong giỏ không còn bán. Vui lòng tải lại cửa hàng.',
+        retry,
+      );
+    case 'tiki_order_refused':
+      return view(
+        'Tiki từ chối đơn hàng',
+        'Tiki chưa nhận đơn hàng này. Vui lòng thử lại sau hoặc liên hệ cửa hàng.',
+        retry,
+      );
+    case 'order_in_progress':
+      return view('Đơn hàng đang được tạo', 'Vui lòng đợi một chút rồi thử lại.', retry);
+    case 'order_not_cancelable':
+      return view(
+        'Không thể hủy đơn',
+        'Đơn hàng đã được thanh toán nên không thể hủy trong ứng dụng.',
+        'none',
       );
     case 'storage_unavailable':
       return view('Máy chủ đang bận', 'Máy chủ đang quá tải trong giây lát. Vui lòng thử lại.', retry);

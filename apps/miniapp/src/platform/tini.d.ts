@@ -66,6 +66,22 @@ declare namespace my {
 
   function getAuthCode(options: GetAuthCodeOptions): void;
 
+  // ---- my.makePayment (the package's payment.d.ts has `fail()` without an argument and every callback required) ----
+
+  interface MakePaymentOptions {
+    /** Tiki's order id (`data.order.id` of POST /order): a string of digits, usable once. */
+    orderId: string;
+    /** 'cod' for cash on delivery; omitted for online payment. */
+    paymentMethod?: 'cod' | (string & {});
+    /** Called with the string 'success' (docs/api/open/make-payment.md): proof of nothing; ask the server. */
+    success?(result?: unknown): void;
+    /** An error message string, or an object with `errorMessage` (Tiki's samples read both). */
+    fail?(result?: FailResult): void;
+    complete?(): void;
+  }
+
+  function makePayment(options: MakePaymentOptions): void;
+
   // ---- my.getUserInfo (missing from the package) ----
 
   interface UserInfo {

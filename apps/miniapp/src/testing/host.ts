@@ -16,6 +16,15 @@ export type AuthCodeOutcome =
   | { fail: { error: number; errorMessage: string } };
 export type AuthCodeProvider = (scopes: string[]) => AuthCodeOutcome | Promise<AuthCodeOutcome>;
 
+/** What `my.makePayment` does for an order id: the payment screen's outcome, or the host failing. */
+export type PaymentOutcome = { success: unknown } | { fail: unknown };
+export type PaymentProvider = (orderId: string) => PaymentOutcome | Promise<PaymentOutcome>;
+
+/** Tini Studio without a Tini Console app: the host cannot open Tiki's payment screen. */
+export const hostCannotPay: PaymentProvider = () => ({
+  fail: { error: 11, errorMessage: 'payment is not available for this app' },
+});
+
 /**
  * How `my.request` reports results. 'documented': `{ data, status, headers }` for 2xx, and HTTP errors
  * through `fail` with error 19 plus `status` and `data` (the family's behaviour). 'success-always': every
@@ -38,6 +47,12 @@ export interface SentRequest {
 export interface HostLog {
   requests: SentRequest[];
   authCodeCalls: { scopes: string[] }[];
+  /** The order ids my.makePayment was called with. */
+  payments: string[];
+  /** The urls of my.navigateTo. */
+  navigations: string[];
+  /** The items of each my.showActionSheet. */
+  actionSheets: string[][];
   toasts: Record<string, unknown>[];
   /** What the app wrote to `console` (kept here rather than printed, so test output stays readable). */
   console: { level: 'log' | 'info' | 'warn' | 'error'; text: string }[];
@@ -56,6 +71,12 @@ export interface LaunchOptions {
   requestStyle?: RequestStyle;
   /** Launch query, given to App.onLaunch and the first page's onLoad. */
   query?: Record<string, string>;
+  /** The page to open (default: the first of app.json), as the host does for a deep link. */
+  route?: string;
+  /** What my.makePayment does; default: the host cannot pay (Tini Studio without a Tini Console app). */
+  payments?: PaymentProvider;
+  /** The index the user taps in my.showActionSheet, or null to close it; default: closes it. */
+  actionSheet?: (items: string[]) => number | null;
 }
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
@@ -161,6 +182,31 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
     showToast: (options: Record<string, unknown>) => {
       log.toasts.push(JSON.parse(JSON.stringify(options)));
     },
+    makePayment: (options: Record<string, unknown>) => {
+      const orderId = String(options.orderId);
+      log.payments.push(orderId);
+      Promise.resolve((o.payments ?? hostCannotPay)(orderId)).then((outcome) =>
+        later(() => {
+          if ('success' in outcome) call(options.success, intoRealm(outcome.success));
+          else call(options.fail, intoRealm(outcome.fail));
+          call(options.complete);
+        }),
+      );
+    },
+    navigateTo: (options: Record<string, unknown>) => {
+      log.navigations.push(String(options.url));
+      later(() => call(options.success));
+    },
+    showActionSheet: (options: Record<string, unknown>) => {
+      const items = Array.isArray(options.items) ? options.items.map(String) : [];
+      log.actionSheets.push(items);
+      const index = o.actionSheet?.(items) ?? null;
+      later(() => {
+        if (index === null) call(options.fail, intoRealm({ error: 11, errorMessage: 'closed' }));
+        else call(options.success, intoRealm({ index }));
+        call(options.complete);
+      });
+    },
   };
 
   const record =
@@ -193,8 +239,9 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
   const run = (file: string) => runScript(path.join(o.distDir, file), context);
 
   const appJson = JSON.parse(readFileSync(path.join(o.distDir, 'app.json'), 'utf8')) as { pages: string[] };
-  const route = appJson.pages[0];
+  const route = o.route ?? appJson.pages[0];
   if (route === undefined) throw new Error('app.json lists no page');
+  if (!appJson.pages.includes(route)) throw new Error(`app.json does not list ${route}`);
 
   run('app.js');
   const theApp = appInstance as Record<string, unknown> | null;
@@ -313,7 +360,15 @@ export function hostRequest(style: RequestStyle, log: HostLog): (options: Record
 }
 
 export function emptyLog(): HostLog {
-  return { requests: [], authCodeCalls: [], toasts: [], console: [] };
+  return {
+    requests: [],
+    authCodeCalls: [],
+    payments: [],
+    navigations: [],
+    actionSheets: [],
+    toasts: [],
+    console: [],
+  };
 }
 
 function sendRequest(

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ROUTES } from '@tini-starter/api-contract/auth';
 import { type StartedServer, startServer } from '@tini-starter/server/testing';
 import { createEmulator, type Emulator, type EmulatorOptions } from '@tini-starter/tiki-emulator/emulator';
 import { createManualClock } from '@tini-starter/tiki-platform/clock';
@@ -31,6 +32,8 @@ export async function startWorld(o: { emulator?: EmulatorOptions; serverEnv?: Re
     // Tests log in many times from one address within a minute.
     env: { LOGIN_RATE_LIMIT_MAX: '1000', ...o.serverEnv },
   });
+  // Tini Console's IPN Callback URL: the emulator notifies our server of payments, as Tiki would.
+  emulator.setIpnUrl(`${server.url}${ROUTES.tikiIpn.path}`);
   const distDir = mkdtempSync(path.join(tmpdir(), 'miniapp-dist-'));
   const build = await buildMiniapp({ outDir: distDir, apiBaseUrl: server.url, emulatorOrigin, quiet: true });
   const world: World = {

@@ -18,6 +18,8 @@ interface IndexMethods {
   onReloadTap(): Promise<void>;
   onErrorActionTap(): Promise<void>;
   onSignOutTap(): Promise<void>;
+  onShopTap(): void;
+  onOrdersTap(): void;
   load(): Promise<void>;
   show(view: AccountView): void;
   fail(error: unknown, during: 'sign_in' | 'load'): void;
@@ -78,6 +80,14 @@ Page<IndexData, IndexMethods>({
     await account().signOut();
     this.setData({ phase: 'signed_out', account: null, initial: '' });
     my.showToast({ type: 'success', content: 'Đã đăng xuất' });
+  },
+
+  onShopTap() {
+    my.navigateTo({ url: '/pages/shop/index' });
+  },
+
+  onOrdersTap() {
+    my.navigateTo({ url: '/pages/orders/index' });
   },
 
   async load() {

@@ -1,0 +1,33 @@
+/** How the shop's numbers and statuses read on screen (Vietnamese). */
+
+/** 65000 -> '65.000 ₫' (Vietnamese groups thousands with dots; no Intl on every host's engine). */
+export function formatVnd(amount: number): string {
+  const digits = String(Math.round(Math.abs(amount)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  return `${amount < 0 ? '-' : ''}${grouped} ₫`;
+}
+
+/** Tiki's status names as the buyer reads them; a status Tiki adds shows its name. */
+const STATUS_LABELS: Record<string, string> = {
+  draft: 'Chờ thanh toán',
+  waiting_for_payment: 'Đang chờ thanh toán',
+  waiting_for_verification: 'Đang xác minh thanh toán',
+  online_paid: 'Đã thanh toán',
+  processing: 'Đang xử lý',
+  on_delivery: 'Đang giao',
+  completed: 'Hoàn tất',
+  canceled: 'Đã hủy',
+};
+
+export function statusLabel(status: string): string {
+  // typeof, not `??`: a name such as "toString" must not find Object's prototype.
+  const label: unknown = STATUS_LABELS[status];
+  return typeof label === 'string' ? label : status;
+}
+
+/** '2026-12-02T03:04:00.000Z' -> '02/12/2026 10:04' in Vietnam's time (UTC+7, no daylight saving). */
+export function formatVietnamTime(iso: string): string {
+  const at = new Date(Date.parse(iso) + 7 * 3_600_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear()} ${two(at.getUTCHours())}:${two(at.getUTCMinutes())}`;
+}
