@@ -1,5 +1,5 @@
 /**
- * The HTTP rows: `GET /api/me`, its p99/p50, `GET /api/profile`, `POST /api/auth/login`, each side by side
+ * The HTTP rows: `GET /api/me`, its p99/p50, `GET /api/profile`, `POST /api/auth/login`, `POST /api/tiki/ipn`, each side by side
  * with its baseline. Setup, the same for every subject and baseline: each server is its own Node process
  * (tsx), started the same way; autocannon runs in the bench process with 50 connections. On 2 cores the load
  * generator and the server share the machine; that cost is the same on both sides of every ratio.
@@ -11,6 +11,7 @@ import { accountCpu } from '../cpu-accounting.ts';
 import { type CpuProfile, monotonicMicros, type ProfileWindow, renderDiagnosis } from '../cpu-profile.ts';
 import { type FireResult, fire, requireAllOk, type Shot } from '../load-generator.ts';
 import { renderTable } from '../markdown.ts';
+import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { startBareExpress, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -149,6 +150,15 @@ export async function measureHttpRows(
         return okRun(what, await fire({ origin, connections: CONNECTIONS, amount: codes.length, next }));
       };
     const serverLogin = loginLoad('POST /api/auth/login', loginShot);
+    const order = await paidOrder({ emulator, serverOrigin: server.origin, user: users[0] as LoggedInUser });
+    // As many notifications per run as logins: each is built and signed before the clock starts.
+    const ipnLoad = async (origin: string): Promise<FireResult> => {
+      const shots = ipnShots(order, o.loginsPerRun);
+      return okRun(
+        'POST /api/tiki/ipn',
+        await fire({ origin, connections: CONNECTIONS, amount: shots.length, next: cycle(shots) }),
+      );
+    };
 
     // Every measured run also books the CPU each process spent, per answered request.
     const pids = { server: server.pid, emulator: emulator.pid, 'bare Express': bare.pid };
@@ -169,6 +179,18 @@ export async function measureHttpRows(
     const loginBaseline = accounted(() =>
       loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin),
     );
+    const ipnSubject = accounted(() => ipnLoad(server.origin));
+    const ipnBaseline = accounted(async () =>
+      okRun(
+        'emulator GET /order',
+        await fire({
+          origin: emulator.origin,
+          connections: CONNECTIONS,
+          amount: o.loginsPerRun,
+          next: cycle([tikiGetOrderShot(order)]),
+        }),
+      ),
+    );
 
     // Warm-up, unmeasured: JIT, connection pools, SQLite page cache.
     await run('warm-up', meShot(cycle(users)), 1)(server.origin);
@@ -177,10 +199,13 @@ export async function measureHttpRows(
     await run('warm-up', tikiProfileShot(cycle(tikiTokens)), 1)(emulator.origin);
     await loginSubject();
     await loginBaseline();
+    await ipnSubject();
+    await ipnBaseline();
 
     const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
     const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
     const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
+    const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
     await bare.stop();
 
     const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
@@ -203,6 +228,12 @@ export async function measureHttpRows(
         0.4,
         login,
       ),
+      ratioRow(
+        '`POST /api/tiki/ipn`: verified, deduped, the order re-read from Tiki (req/s)',
+        "the emulator's signed `GET /order` alone",
+        0.3,
+        ipn,
+      ),
       {
         what: 'p99 latency of `GET /api/me` at 50 connections',
         against: 'p50 of the same run',
@@ -222,10 +253,11 @@ export async function measureHttpRows(
           ['`GET /api/me`', me],
           ['`GET /api/profile`', profile],
           ['`POST /api/auth/login`', login],
+          ['`POST /api/tiki/ipn`', ipn],
         ]),
       },
     ];
-    const loads = [meLoad, profileLoad, serverLogin, meLoad];
+    const loads = [meLoad, profileLoad, serverLogin, ipnLoad, meLoad];
     for (const [index, row] of rows.entries()) {
       const load = loads[index];
       if (meetsTarget(row) || !load) continue;
