@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     method: [
       `Signing rows: in the bench process, ${signingRounds} rounds of 150 ms per side after a warm-up; the 1 KB body ` +
         'is JSON with Vietnamese text; both sides sign the same timestamp, client id and body.',
-      `HTTP rows: every server is its own Node process started by tsx exactly as \`pnpm start\` does ` +
+      `HTTP rows: every server is its own Node process running its sources through tsx (\`pnpm start\` runs the esbuild build instead) ` +
         '(`apps/server/src/main.ts` configured by environment only, JSON logs at info to a file, login rate ' +
         'limit lifted); the emulator and the bare Express baseline are processes started the same way. ' +
         `autocannon runs in the bench process with ${CONNECTIONS} connections, ${secondsPerRun} s per run ` +

@@ -1,7 +1,8 @@
 /**
- * The server as production runs it: `apps/server/src/main.ts` in its own Node process (tsx, as `pnpm start`
- * does), configured only through its environment, ready when `GET /readyz` answers 200. The bench, the load
- * run and the fault run all start it this way, so what they measure is the real process.
+ * The server as a process: `apps/server/src/main.ts` in its own Node process through tsx (`pnpm start` runs
+ * the esbuild build of the same file), configured only through its environment, ready when `GET /readyz`
+ * answers 200. The bench, the load run and the fault run all start it this way, so what they measure is the
+ * real process.
  */
 
 import { createRequire } from 'node:module';
