@@ -1,0 +1,387 @@
+/**
+ * The specification of `Store`: every implementation runs this suite (the SQLite store; the PostgreSQL store
+ * next) and adds only what is its own (files and permissions, connection loss...). A guarantee the server relies
+ * on across processes (one exchange per code, one refresh per generation, one order per idempotency key, one
+ * fulfilment per order) is stated here once, whatever the database.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewOrder } from './orders.ts';
+import type { SealedTikiTokens, Store } from './store.ts';
+
+export function describeStoreContract(name: string, open: () => Store | Promise<Store>): void {
+  describe(`the Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const sealed = (marker: string): SealedTikiTokens => ({
+      keyId: 'k1',
+      accessToken: Buffer.from(`a-${marker}`),
+      refreshToken: Buffer.from(`r-${marker}`),
+      accessExpiresAt: 1000,
+      scopes: ['offline'],
+    });
+
+    async function userWithTokens(): Promise<string> {
+      const user = await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+      await store.saveTikiTokens(user.id, sealed('1'), 0);
+      return user.id;
+    }
+
+    describe('users, sessions, Tiki tokens and auth codes', () => {
+      it('upserts users by Tiki customer id, keeping our id and updating the name', async () => {
+        const first = await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'A', now: 1 });
+        const again = await store.upsertUser({ id: 'u2', tikiCustomerId: 7, name: 'B', now: 2 });
+        expect(again).toEqual({ id: 'u1', tikiCustomerId: 7, name: 'B', createdAt: 1, updatedAt: 2 });
+        expect(first.id).toBe('u1');
+      });
+
+      it('gives the refresh lease to one owner per generation; the others wait or see the next generation', async () => {
+        const userId = await userWithTokens();
+        const lease = { userId, seenGeneration: 1, now: 10, leaseMs: 100 };
+        expect((await store.acquireRefreshLease({ ...lease, owner: 'A' })).kind).toBe('acquired');
+        expect(await store.acquireRefreshLease({ ...lease, owner: 'B' })).toEqual({ kind: 'busy' });
+
+        const refreshed = { userId, generation: 1, now: 20 };
+        expect(await store.completeRefresh({ ...refreshed, owner: 'B', tokens: sealed('x') })).toBeNull();
+        const saved = await store.completeRefresh({ ...refreshed, owner: 'A', tokens: sealed('2') });
+        expect(saved?.generation).toBe(2);
+
+        const late = await store.acquireRefreshLease({ ...lease, owner: 'B' });
+        expect(late.kind).toBe('advanced');
+        expect(late.kind === 'advanced' && late.tokens.accessToken.toString()).toBe('a-2');
+      });
+
+      it('applies refreshed tokens only over the generation refreshed: a grant saved meanwhile wins', async () => {
+        const userId = await userWithTokens();
+        expect(
+          (await store.acquireRefreshLease({ userId, seenGeneration: 1, owner: 'A', now: 10, leaseMs: 100 }))
+            .kind,
+        ).toBe('acquired');
+        const login = await store.saveTikiTokens(userId, sealed('login'), 15);
+        expect(login.generation).toBe(2);
+        const late = { userId, generation: 1, owner: 'A', tokens: sealed('refreshed'), now: 20 };
+        expect(await store.completeRefresh(late)).toBeNull();
+        expect((await store.getTikiTokens(userId))?.accessToken.toString()).toBe('a-login');
+        // A holder whose lease expired unseen still completes the generation it refreshed.
+        const next = await store.acquireRefreshLease({
+          userId,
+          seenGeneration: 2,
+          owner: 'A',
+          now: 30,
+          leaseMs: 1,
+        });
+        expect(next.kind).toBe('acquired');
+        const saved = await store.completeRefresh({ ...late, generation: 2, now: 40 });
+        expect(saved?.generation).toBe(3);
+      });
+
+      it('lets another owner take an expired lease, and a released one at once', async () => {
+        const userId = await userWithTokens();
+        const lease = { userId, seenGeneration: 1, leaseMs: 100 };
+        expect((await store.acquireRefreshLease({ ...lease, owner: 'A', now: 0 })).kind).toBe('acquired');
+        expect((await store.acquireRefreshLease({ ...lease, owner: 'B', now: 100 })).kind).toBe('acquired');
+        await store.releaseRefreshLease(userId, 'B');
+        expect((await store.acquireRefreshLease({ ...lease, owner: 'C', now: 101 })).kind).toBe('acquired');
+        expect(await store.deleteTikiTokens(userId, 5)).toBe(false);
+        expect(await store.deleteTikiTokens(userId, 1)).toBe(true);
+        expect(await store.acquireRefreshLease({ ...lease, owner: 'D', now: 102 })).toEqual({ kind: 'gone' });
+      });
+
+      it('claims a code once; a settled code is reported, a released one can be claimed again', async () => {
+        const claim = (owner: string, now: number) => store.claimAuthCode('h1', { owner, now, claimMs: 100 });
+        expect(await claim('A', 1)).toEqual({ claimed: true });
+        expect(await claim('B', 2)).toMatchObject({
+          claimed: false,
+          record: { state: 'pending' },
+        });
+        await store.releaseAuthCode('h1', 'A');
+        expect(await claim('C', 3)).toEqual({ claimed: true });
+        await store.settleAuthCode('h1', 'C', { state: 'rejected', userId: null, now: 4 });
+        await store.releaseAuthCode('h1', 'C'); // only pending claims can be released
+        expect(await claim('D', 5)).toMatchObject({
+          claimed: false,
+          record: { state: 'rejected', settledAt: 4 },
+        });
+      });
+
+      it('lets a pending claim be taken over once it expires, and only its current owner settle it', async () => {
+        const claim = (owner: string, now: number) => store.claimAuthCode('h2', { owner, now, claimMs: 100 });
+        expect(await claim('crashed', 0)).toEqual({ claimed: true });
+        expect(await claim('early', 99)).toMatchObject({
+          claimed: false,
+          record: { owner: 'crashed', claimExpiresAt: 100 },
+        });
+        expect(await claim('retry', 100)).toEqual({ claimed: true });
+        // The stalled first owner comes back: its verdict no longer applies, nor can it free the claim.
+        await store.settleAuthCode('h2', 'crashed', { state: 'succeeded', userId: null, now: 101 });
+        await store.releaseAuthCode('h2', 'crashed');
+        expect(await store.getAuthCode('h2')).toMatchObject({
+          state: 'pending',
+          owner: 'retry',
+          claimExpiresAt: 200,
+        });
+        await store.settleAuthCode('h2', 'retry', { state: 'rejected', userId: null, now: 150 });
+        expect(await claim('late', 1000)).toMatchObject({ claimed: false, record: { state: 'rejected' } });
+      });
+
+      it('finds a session with its user and granted scopes in one read; scopes null until tokens are stored', async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', now: 1 });
+        await store.createSession({
+          tokenHash: 's1',
+          userId: 'u1',
+          createdAt: 2,
+          lastSeenAt: 3,
+          expiresAt: 9,
+        });
+        expect(await store.findSession('s1')).toEqual({
+          tokenHash: 's1',
+          userId: 'u1',
+          createdAt: 2,
+          lastSeenAt: 3,
+          expiresAt: 9,
+          user: { id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', createdAt: 1, updatedAt: 1 },
+          grantedScopes: null,
+        });
+        await store.saveTikiTokens('u1', { ...sealed('1'), scopes: ['user_profile', 'offline'] }, 4);
+        expect((await store.findSession('s1'))?.grantedScopes).toEqual(['user_profile', 'offline']);
+        expect(await store.findSession('unknown')).toBeNull();
+      });
+
+      it('stores a login’s grant and session together', async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+        const session = { tokenHash: 's1', userId: 'u1', createdAt: 1, lastSeenAt: 1, expiresAt: 9 };
+        const saved = await store.saveLogin({ tokens: sealed('1'), session, now: 1 });
+        expect(saved).toMatchObject({ userId: 'u1', generation: 1 });
+        expect(await store.findSession('s1')).toMatchObject({ userId: 'u1', grantedScopes: ['offline'] });
+      });
+
+      it("deletes a user's Tiki tokens with their last session, and prunes tokens no session can use", async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+        await store.saveTikiTokens('u1', sealed('1'), 0);
+        for (const tokenHash of ['phone', 'tablet']) {
+          await store.createSession({
+            tokenHash,
+            userId: 'u1',
+            createdAt: 0,
+            lastSeenAt: 0,
+            expiresAt: 9000,
+          });
+        }
+        await store.deleteSession('phone');
+        expect(await store.getTikiTokens('u1')).not.toBeNull();
+        await store.deleteSession('tablet');
+        expect(await store.getTikiTokens('u1')).toBeNull();
+
+        await store.upsertUser({ id: 'u2', tikiCustomerId: 2, name: 'Ti Na', now: 0 });
+        await store.saveTikiTokens('u2', sealed('2'), 0);
+        await store.createSession({
+          tokenHash: 'expired',
+          userId: 'u2',
+          createdAt: 0,
+          lastSeenAt: 0,
+          expiresAt: 10,
+        });
+        expect(await store.prune({ now: 1000, idleTimeoutMs: 5000, codesBefore: 0 })).toEqual({
+          sessions: 1,
+          codes: 0,
+          tikiTokens: 1,
+          orders: 0,
+        });
+        expect(await store.getTikiTokens('u2')).toBeNull();
+      });
+
+      it('prunes expired and idle sessions and old code records', async () => {
+        const userId = (await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 })).id;
+        await store.createSession({
+          tokenHash: 'live',
+          userId,
+          createdAt: 0,
+          lastSeenAt: 900,
+          expiresAt: 5000,
+        });
+        await store.createSession({
+          tokenHash: 'idle',
+          userId,
+          createdAt: 0,
+          lastSeenAt: 100,
+          expiresAt: 5000,
+        });
+        await store.createSession({
+          tokenHash: 'old',
+          userId,
+          createdAt: 0,
+          lastSeenAt: 900,
+          expiresAt: 1000,
+        });
+        await store.claimAuthCode('old-code', { owner: 'A', now: 10, claimMs: 100 });
+        await store.claimAuthCode('new-code', { owner: 'B', now: 900, claimMs: 100 });
+        expect(await store.prune({ now: 1000, idleTimeoutMs: 500, codesBefore: 500 })).toEqual({
+          sessions: 2,
+          codes: 1,
+          tikiTokens: 0,
+          orders: 0,
+        });
+        expect(await store.findSession('live')).not.toBeNull();
+        expect(await store.getAuthCode('new-code')).not.toBeNull();
+      });
+    });
+
+    describe('orders', () => {
+      beforeEach(async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+        await store.upsertUser({ id: 'u2', tikiCustomerId: 2, name: 'Minh Khai', now: 0 });
+      });
+
+      const DAY = 86_400_000;
+      const order = (over: Partial<NewOrder> = {}): NewOrder => ({
+        id: 'ord_1',
+        userId: 'u1',
+        grandTotal: 20_000,
+        items: [{ productId: 'xu-100', name: 'Gói 100 xu', quantity: 2, price: 10_000 }],
+        idempotencyKey: null,
+        requestHash: null,
+        now: 1_000,
+        ...over,
+      });
+      const TIKI_ID = '141857488587784201';
+
+      it('keeps one order per user and idempotency key within the window; later the key is free again', async () => {
+        const first = await store.createOrder(order({ idempotencyKey: 'key-00001', requestHash: 'h1' }), DAY);
+        expect(first).toMatchObject({
+          created: true,
+          order: { id: 'ord_1', state: 'creating', status: 'draft' },
+        });
+        const again = await store.createOrder(
+          order({ id: 'ord_2', idempotencyKey: 'key-00001', now: 2_000 }),
+          DAY,
+        );
+        expect(again).toMatchObject({ created: false, existing: { id: 'ord_1', requestHash: 'h1' } });
+        const otherUser = await store.createOrder(
+          order({ id: 'ord_3', userId: 'u2', idempotencyKey: 'key-00001' }),
+          DAY,
+        );
+        expect(otherUser.created).toBe(true);
+        const nextDay = await store.createOrder(
+          order({ id: 'ord_4', idempotencyKey: 'key-00001', now: 1_000 + DAY }),
+          DAY,
+        );
+        expect(nextDay.created).toBe(true);
+        expect((await store.getOrder('ord_1'))?.idempotencyKey).toBeNull();
+      });
+
+      it('keeps an IPN’s status when the create answer is stored after it, and never leaves a final status', async () => {
+        await store.createOrder(order(), DAY);
+        const early = await store.applyTikiStatus('ord_1', {
+          tikiOrderId: TIKI_ID,
+          status: 'online_paid',
+          messageAt: 5_000,
+          now: 2_000,
+        });
+        expect(early).toMatchObject({
+          state: 'created',
+          status: 'online_paid',
+          tikiOrderId: TIKI_ID,
+          lastMessageAt: 5_000,
+        });
+        const attached = await store.attachTikiOrder('ord_1', {
+          tikiOrderId: TIKI_ID,
+          status: 'draft',
+          now: 3_000,
+        });
+        expect(attached).toMatchObject({ status: 'online_paid', tikiOrderId: TIKI_ID });
+        expect(await store.findOrderByTikiId(TIKI_ID)).toMatchObject({ id: 'ord_1' });
+
+        await store.applyTikiStatus('ord_1', {
+          tikiOrderId: TIKI_ID,
+          status: 'completed',
+          messageAt: null,
+          now: 4_000,
+        });
+        const stale = await store.applyTikiStatus('ord_1', {
+          tikiOrderId: TIKI_ID,
+          status: 'online_paid',
+          messageAt: 4_000,
+          now: 5_000,
+        });
+        expect(stale).toMatchObject({ status: 'completed', lastMessageAt: 5_000 });
+      });
+
+      it('deletes an order Tiki never created, but not one it did', async () => {
+        await store.createOrder(order(), DAY);
+        await store.abandonOrder('ord_1');
+        expect(await store.getOrder('ord_1')).toBeNull();
+        await store.createOrder(order({ id: 'ord_2' }), DAY);
+        await store.attachTikiOrder('ord_2', { tikiOrderId: TIKI_ID, status: 'draft', now: 2_000 });
+        await store.abandonOrder('ord_2');
+        expect(await store.getOrder('ord_2')).not.toBeNull();
+      });
+
+      it('lets one caller fulfil, takes over an expired claim, and lets only the owner finish', async () => {
+        await store.createOrder(order(), DAY);
+        expect(await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100 })).toBe(true);
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 50, claimMs: 100 })).toBe(false);
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 110, claimMs: 100 })).toBe(true);
+        expect(await store.finishFulfilment('ord_1', 'a', 120)).toBe(false);
+        expect(await store.finishFulfilment('ord_1', 'b', 120)).toBe(true);
+        expect(await store.claimFulfilment('ord_1', { owner: 'c', now: 10_000, claimMs: 100 })).toBe(false);
+        expect((await store.getOrder('ord_1'))?.fulfilledAt).toBe(120);
+      });
+
+      it('releases a failed fulfilment for the next try', async () => {
+        await store.createOrder(order(), DAY);
+        await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100_000 });
+        await store.releaseFulfilment('ord_1', 'a');
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 20, claimMs: 100 })).toBe(true);
+      });
+
+      it('grants one status re-read per interval', async () => {
+        await store.createOrder(order(), DAY);
+        expect(await store.claimStatusCheck('ord_1', 10_000, 5_000)).toBe(true);
+        expect(await store.claimStatusCheck('ord_1', 12_000, 5_000)).toBe(false);
+        expect(await store.claimStatusCheck('ord_1', 15_000, 5_000)).toBe(true);
+      });
+
+      it('records each IPN message once', async () => {
+        const message = { messageId: '141939182305017886', orderId: 'ord_1', createdAt: 1, now: 2 };
+        expect(await store.hasIpnMessage(message.messageId)).toBe(false);
+        expect(await store.recordIpnMessage(message)).toBe(true);
+        expect(await store.recordIpnMessage(message)).toBe(false);
+        expect(await store.hasIpnMessage(message.messageId)).toBe(true);
+      });
+
+      it('lists a user’s created orders newest first, a page at a time', async () => {
+        for (let i = 1; i <= 5; i++) {
+          await store.createOrder(order({ id: `ord_${i}`, now: i < 4 ? 1_000 : 1_000 + i }), DAY);
+          if (i !== 2)
+            await store.attachTikiOrder(`ord_${i}`, {
+              tikiOrderId: String(100 + i),
+              status: 'draft',
+              now: 9,
+            });
+        }
+        const first = await store.listOrders('u1', { limit: 2 });
+        expect(first.map((o) => o.id)).toEqual(['ord_5', 'ord_4']);
+        const last = first.at(-1);
+        const next = await store.listOrders('u1', {
+          limit: 5,
+          before: { createdAt: last?.createdAt ?? 0, id: last?.id ?? '' },
+        });
+        // ord_2 is still being created: not listed.
+        expect(next.map((o) => o.id)).toEqual(['ord_3', 'ord_1']);
+        expect(await store.listOrders('u2', { limit: 5 })).toEqual([]);
+      });
+
+      it('prunes orders left creating by a process that died', async () => {
+        await store.createOrder(order(), DAY);
+        const pruned = await store.prune({ now: 10 * DAY, idleTimeoutMs: DAY, codesBefore: 9 * DAY });
+        expect(pruned.orders).toBe(1);
+        expect(await store.getOrder('ord_1')).toBeNull();
+      });
+    });
+  });
+}
