@@ -91,6 +91,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogging(logger));
   app.use(helmet());
   app.use('/api', noStore);
+  // Counted in the store: every process sharing the database counts the same requests.
+  const limits = { store, clock };
   const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
   const orders = createOrderService({
     store,
@@ -106,13 +108,15 @@ export function createApp(deps: AppDeps): Express {
     authRoutes({
       login,
       sessions,
+      limits,
       bodyLimitBytes: config.http.authBodyLimitBytes,
       rateLimit: config.http.loginRateLimit,
     }),
-    accountRoutes({ sessions, keeper, tiki, profiles, tikiRouteLimit: config.tiki.routeLimit }),
+    accountRoutes({ sessions, keeper, tiki, profiles, limits, tikiRouteLimit: config.tiki.routeLimit }),
     paymentRoutes({
       sessions,
       orders,
+      limits,
       tikiRouteLimit: config.tiki.routeLimit,
       bodyLimitBytes: config.http.authBodyLimitBytes,
     }),

@@ -169,6 +169,22 @@ describe('two server processes sharing one database file', () => {
   });
 });
 
+describe('request limits across two server processes', () => {
+  it('count together: failed logins spread over both reach one limit', async () => {
+    const [a, b] = await Promise.all([
+      spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
+      spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
+    ]);
+    if (!a || !b) throw new Error('unreachable');
+    const fail = (url: string) =>
+      call(url, 'POST', '/api/auth/login', { json: { authCode: 'no-such-code' } });
+    const statuses = [];
+    for (const url of [a.url, b.url, a.url, b.url, a.url, b.url]) statuses.push((await fail(url)).status);
+    // Four failures in all are allowed; the fifth, whichever process gets it, is refused.
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+  });
+});
+
 describe('payments across two server processes', () => {
   it('ten copies of a paid IPN spread over both fulfil the order once and complete it once', async () => {
     const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);

@@ -1,12 +1,49 @@
 /**
- * express-rate-limit, set up the one way this server uses it: a fixed window kept in this process's memory,
- * the standard RateLimit headers, and `rate_limited` (429, with Retry-After) in the API's error shape.
+ * express-rate-limit, set up the one way this server uses it: a fixed window counted in the server's store, so
+ * that every process sharing the database counts together (a limit kept in each process's memory would let N
+ * processes allow N times as much); the standard RateLimit headers, and `rate_limited` (429, with Retry-After)
+ * in the API's error shape. A store that cannot count (busy, gone) makes the request fail with
+ * `storage_unavailable`, never pass uncounted.
  */
+import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { RequestHandler } from 'express';
-import { type Options, rateLimit } from 'express-rate-limit';
+import { type Store as LimitStore, type Options, rateLimit } from 'express-rate-limit';
+import type { RateLimitStore } from '../store/rate-limits.ts';
 import { ApiError } from './api-error.ts';
 
+/** Where limits are counted: the server's store, on the server's clock. */
+export interface SharedLimits {
+  store: RateLimitStore;
+  clock: Clock;
+}
+
+/** express-rate-limit's store over ours; `name` keeps each limiter's keys apart. */
+function countedIn(shared: SharedLimits, name: string): LimitStore {
+  const prefix = `${name}:`;
+  let windowMs = 60_000;
+  return {
+    prefix,
+    localKeys: false,
+    init(options) {
+      windowMs = options.windowMs;
+    },
+    async increment(key) {
+      const { hits, resetAt } = await shared.store.hitRateLimit(prefix + key, windowMs, shared.clock.now());
+      return { totalHits: hits, resetTime: new Date(resetAt) };
+    },
+    async decrement(key) {
+      await shared.store.unhitRateLimit(prefix + key, shared.clock.now());
+    },
+    async resetKey(key) {
+      await shared.store.resetRateLimit(prefix + key);
+    },
+  };
+}
+
 export function limitRequests(o: {
+  /** Names the limiter in the store (its keys are `name:key`). */
+  name: string;
+  shared: SharedLimits;
   max: number;
   windowMs: number;
   /** Said to the mini app in the 429's message. */
@@ -24,5 +61,8 @@ export function limitRequests(o: {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new ApiError('rate_limited', o.message)),
+    store: countedIn(o.shared, o.name),
+    // A store error goes to the error handler (503 storage_unavailable), not through uncounted.
+    passOnStoreError: false,
   });
 }

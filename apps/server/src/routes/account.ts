@@ -8,7 +8,7 @@ import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import type { Sessions } from '../auth/sessions.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests } from '../http/rate-limit.ts';
+import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
 import type { ProfileCache } from '../tiki/profile-cache.ts';
 import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
 
@@ -19,12 +19,16 @@ export function accountRoutes(o: {
   profiles: ProfileCache;
   /** Requests per user per window to the routes that call Tiki. */
   tikiRouteLimit: { max: number; windowMs: number };
+  /** Where the limits are counted (the store, shared by every process). */
+  limits: SharedLimits;
 }): ContractRouter {
   const routes = contractRouter([ROUTES.me, ROUTES.profile]);
   // Per route, not router.use: an unknown /api path must answer 404, not 401.
   const requireSession = authenticate(o.sessions);
   // After authentication: counted per user, whatever address their requests come from.
   const perUserTikiLimit = limitRequests({
+    name: 'tiki-routes',
+    shared: o.limits,
     ...o.tikiRouteLimit,
     message: 'Too many requests that call Tiki; try again later',
     keyGenerator: (_req, res) => sessionOf(res).userId,

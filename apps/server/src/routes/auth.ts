@@ -6,13 +6,15 @@ import type { Sessions } from '../auth/sessions.ts';
 import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests } from '../http/rate-limit.ts';
+import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
 
 export interface AuthRoutesOptions {
   login: (authCode: string, caller: Caller) => Promise<LoginResult>;
   sessions: Sessions;
   bodyLimitBytes: number;
   rateLimit: { max: number; windowMs: number };
+  /** Where the limits are counted (the store, shared by every process). */
+  limits: SharedLimits;
 }
 
 /** JSON only: a body of another type is 415; an empty body goes on to be refused as invalid_request (400). */
@@ -27,6 +29,8 @@ const requireJson: RequestHandler = (req, _res, next) => {
 export function authRoutes(o: AuthRoutesOptions): ContractRouter {
   const routes = contractRouter([ROUTES.login, ROUTES.logout]);
   const loginLimiter = limitRequests({
+    name: 'login',
+    shared: o.limits,
     ...o.rateLimit,
     message: 'Too many failed login attempts; try again later',
     // Only failures count (any 4xx/5xx: malformed, refused, Tiki down): behind carrier-grade NAT many users

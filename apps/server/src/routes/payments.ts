@@ -18,7 +18,7 @@ import type { Sessions } from '../auth/sessions.ts';
 import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests } from '../http/rate-limit.ts';
+import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
 import { CATALOGUE } from '../payments/catalogue.ts';
 import type { OrderService } from '../payments/order-service.ts';
 import type { OrderRecord } from '../store/orders.ts';
@@ -40,11 +40,15 @@ export function paymentRoutes(o: {
   orders: OrderService;
   /** Requests per user per window to the routes that call Tiki. */
   tikiRouteLimit: { max: number; windowMs: number };
+  /** Where the limits are counted (the store, shared by every process). */
+  limits: SharedLimits;
   bodyLimitBytes: number;
 }): ContractRouter {
   const routes = contractRouter(Object.values(PAYMENT_ROUTES));
   const requireSession = authenticate(o.sessions);
   const perUserTikiLimit = limitRequests({
+    name: 'tiki-routes',
+    shared: o.limits,
     ...o.tikiRouteLimit,
     message: 'Too many requests that call Tiki; try again later',
     keyGenerator: (_req, res) => sessionOf(res).userId,

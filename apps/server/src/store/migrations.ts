@@ -85,4 +85,13 @@ export const MIGRATIONS: readonly string[] = [
     applied_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // Request limits in the database: every process sharing it counts together (see rate-limits.ts).
+  `
+  CREATE TABLE rate_limits (
+    key TEXT PRIMARY KEY,
+    hits INTEGER NOT NULL,
+    reset_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX rate_limits_reset_at ON rate_limits(reset_at);
+  `,
 ];

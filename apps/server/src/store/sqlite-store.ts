@@ -167,6 +167,22 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       'DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?',
     ),
     pruneCodes: db.prepare<[number]>('DELETE FROM auth_codes WHERE created_at < ?'),
+    // One statement per hit: a window that ended starts again at 1 (see rate-limits.ts).
+    hitLimit: db.prepare<
+      [{ key: string; now: number; windowMs: number }],
+      { hits: number; reset_at: number }
+    >(
+      `INSERT INTO rate_limits (key, hits, reset_at) VALUES (@key, 1, @now + @windowMs)
+       ON CONFLICT (key) DO UPDATE SET
+         hits = CASE WHEN reset_at <= @now THEN 1 ELSE hits + 1 END,
+         reset_at = CASE WHEN reset_at <= @now THEN @now + @windowMs ELSE reset_at END
+       RETURNING hits, reset_at`,
+    ),
+    unhitLimit: db.prepare<[string, number]>(
+      'UPDATE rate_limits SET hits = MAX(hits - 1, 0) WHERE key = ? AND reset_at > ?',
+    ),
+    resetLimit: db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?'),
+    pruneLimits: db.prepare<[number]>('DELETE FROM rate_limits WHERE reset_at <= ?'),
   };
 
   const acquireLease = db.transaction(
@@ -321,11 +337,23 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       return row ? toCode(row) : null;
     },
 
+    async hitRateLimit(key, windowMs, now) {
+      const row = q.hitLimit.get({ key, now, windowMs }) as { hits: number; reset_at: number };
+      return { hits: row.hits, resetAt: row.reset_at };
+    },
+    async unhitRateLimit(key, now) {
+      q.unhitLimit.run(key, now);
+    },
+    async resetRateLimit(key) {
+      q.resetLimit.run(key);
+    },
+
     async prune(i) {
       const sessions = q.pruneSessions.run(i.now, i.now - i.idleTimeoutMs).changes;
       const codes = q.pruneCodes.run(i.codesBefore).changes;
       const tikiTokens = q.pruneOrphanedTokens.run().changes;
-      return { sessions, codes, tikiTokens, orders: pruneCreating(i.codesBefore) };
+      const rateLimits = q.pruneLimits.run(i.now).changes;
+      return { sessions, codes, tikiTokens, orders: pruneCreating(i.codesBefore), rateLimits };
     },
   };
   return retryWhileBusy(store, busyTimeoutMs, Math.min(busyTimeoutMs, READINESS_WAIT_MS));

@@ -191,6 +191,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           codes: 0,
           tikiTokens: 1,
           orders: 0,
+          rateLimits: 0,
         });
         expect(await store.getTikiTokens('u2')).toBeNull();
       });
@@ -225,9 +226,31 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           codes: 1,
           tikiTokens: 0,
           orders: 0,
+          rateLimits: 0,
         });
         expect(await store.findSession('live')).not.toBeNull();
         expect(await store.getAuthCode('new-code')).not.toBeNull();
+      });
+    });
+
+    describe('request limits', () => {
+      it('counts hits in a fixed window, shared by every caller of the store, then starts a new window', async () => {
+        expect(await store.hitRateLimit('login:1.2.3.4', 1000, 0)).toEqual({ hits: 1, resetAt: 1000 });
+        expect(await store.hitRateLimit('login:1.2.3.4', 1000, 500)).toEqual({ hits: 2, resetAt: 1000 });
+        expect(await store.hitRateLimit('login:5.6.7.8', 1000, 500)).toEqual({ hits: 1, resetAt: 1500 });
+        await store.unhitRateLimit('login:1.2.3.4', 600);
+        expect(await store.hitRateLimit('login:1.2.3.4', 1000, 700)).toEqual({ hits: 2, resetAt: 1000 });
+        expect(await store.hitRateLimit('login:1.2.3.4', 1000, 1000)).toEqual({ hits: 1, resetAt: 2000 });
+        await store.resetRateLimit('login:1.2.3.4');
+        expect(await store.hitRateLimit('login:1.2.3.4', 1000, 1001)).toEqual({ hits: 1, resetAt: 2001 });
+      });
+
+      it('prunes windows that have ended', async () => {
+        await store.hitRateLimit('a', 100, 0);
+        await store.hitRateLimit('b', 1000, 0);
+        const pruned = await store.prune({ now: 500, idleTimeoutMs: 1000, codesBefore: 0 });
+        expect(pruned.rateLimits).toBe(1);
+        expect(await store.hitRateLimit('b', 1000, 600)).toEqual({ hits: 2, resetAt: 1000 });
       });
     });
 

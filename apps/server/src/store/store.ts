@@ -5,6 +5,7 @@
  */
 
 import type { OrderStore } from './orders.ts';
+import type { RateLimitStore } from './rate-limits.ts';
 
 /**
  * The database could not do the work in time (another process holds its write lock, or it is gone). Nothing
@@ -81,7 +82,7 @@ export interface AuthCodeRecord {
   claimExpiresAt: number | null;
 }
 
-export interface Store extends OrderStore {
+export interface Store extends OrderStore, RateLimitStore {
   /** Throws unless the store answers and could take a write now (what /readyz reports). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -149,11 +150,12 @@ export interface Store extends OrderStore {
   /**
    * Deletes expired sessions, auth code records older than `codesBefore`, the Tiki tokens of users left
    * with no session (nothing of ours can use them any more), and orders still `creating` from before
-   * `codesBefore` (their create call died with its process; nothing was paid, Tiki never gave an id).
+   * `codesBefore` (their create call died with its process; nothing was paid, Tiki never gave an id), and
+   * request-limit windows that have ended.
    */
   prune(i: {
     now: number;
     idleTimeoutMs: number;
     codesBefore: number;
-  }): Promise<{ sessions: number; codes: number; tikiTokens: number; orders: number }>;
+  }): Promise<{ sessions: number; codes: number; tikiTokens: number; orders: number; rateLimits: number }>;
 }
