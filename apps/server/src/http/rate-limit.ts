@@ -10,6 +10,7 @@ import type { RequestHandler } from 'express';
 import { type Store as LimitStore, type Options, rateLimit } from 'express-rate-limit';
 import type { RateLimitStore } from '../store/rate-limits.ts';
 import { ApiError } from './api-error.ts';
+import { sessionOf } from './authenticate.ts';
 
 /** Where limits are counted: the server's store, on the server's clock. */
 export interface SharedLimits {
@@ -64,5 +65,22 @@ export function limitRequests(o: {
     store: countedIn(o.shared, o.name),
     // A store error goes to the error handler (503 storage_unavailable), not through uncounted.
     passOnStoreError: false,
+  });
+}
+
+/**
+ * One budget per user for every route that calls Tiki (a user cannot spend the app's Tiki quota), counted by
+ * user whatever address the requests come from: placed after authentication.
+ */
+export function limitTikiCallsPerUser(
+  shared: SharedLimits,
+  limit: { max: number; windowMs: number },
+): RequestHandler {
+  return limitRequests({
+    name: 'tiki-routes',
+    shared,
+    ...limit,
+    message: 'Too many requests that call Tiki; try again later',
+    keyGenerator: (_req, res) => sessionOf(res).userId,
   });
 }

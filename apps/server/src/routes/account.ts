@@ -8,7 +8,7 @@ import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import type { Sessions } from '../auth/sessions.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
+import { limitTikiCallsPerUser, type SharedLimits } from '../http/rate-limit.ts';
 import type { ProfileCache } from '../tiki/profile-cache.ts';
 import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
 
@@ -25,14 +25,7 @@ export function accountRoutes(o: {
   const routes = contractRouter([ROUTES.me, ROUTES.profile]);
   // Per route, not router.use: an unknown /api path must answer 404, not 401.
   const requireSession = authenticate(o.sessions);
-  // After authentication: counted per user, whatever address their requests come from.
-  const perUserTikiLimit = limitRequests({
-    name: 'tiki-routes',
-    shared: o.limits,
-    ...o.tikiRouteLimit,
-    message: 'Too many requests that call Tiki; try again later',
-    keyGenerator: (_req, res) => sessionOf(res).userId,
-  });
+  const perUserTikiLimit = limitTikiCallsPerUser(o.limits, o.tikiRouteLimit);
 
   routes.on(ROUTES.me, requireSession, (_req, res) => {
     // The session lookup already read the user and the granted scopes (one query).

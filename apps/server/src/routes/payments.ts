@@ -18,7 +18,7 @@ import type { Sessions } from '../auth/sessions.ts';
 import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
+import { limitTikiCallsPerUser, type SharedLimits } from '../http/rate-limit.ts';
 import { CATALOGUE } from '../payments/catalogue.ts';
 import type { OrderService } from '../payments/order-service.ts';
 import type { OrderRecord } from '../store/orders.ts';
@@ -46,13 +46,7 @@ export function paymentRoutes(o: {
 }): ContractRouter {
   const routes = contractRouter(Object.values(PAYMENT_ROUTES));
   const requireSession = authenticate(o.sessions);
-  const perUserTikiLimit = limitRequests({
-    name: 'tiki-routes',
-    shared: o.limits,
-    ...o.tikiRouteLimit,
-    message: 'Too many requests that call Tiki; try again later',
-    keyGenerator: (_req, res) => sessionOf(res).userId,
-  });
+  const perUserTikiLimit = limitTikiCallsPerUser(o.limits, o.tikiRouteLimit);
   // A body of another type is left unread and refused by the schema (400), as an empty one.
   const json = express.json({ limit: o.bodyLimitBytes, type: 'application/json', strict: true });
   const caller = (req: express.Request) => ({ log: req.log, requestId: req.id });
