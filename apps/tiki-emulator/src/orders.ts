@@ -5,7 +5,6 @@ import {
   type CreateOrderItem,
   type CreateOrderRequest,
   LIST_ORDERS_MAX,
-  ORDER_AMOUNT_LIMIT_VND,
   TIKI_PAYMENT_REASONS,
   type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
@@ -349,5 +348,3 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
     all: () => [...orders.values()],
   };
 }
-
-export const DEFAULT_AMOUNT_LIMIT_VND = ORDER_AMOUNT_LIMIT_VND;
