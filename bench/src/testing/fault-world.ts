@@ -107,7 +107,10 @@ export async function createWorld(o: { customers?: number } = {}): Promise<World
     async serverResponseTime(requestId) {
       // The line is written when the response finishes, which can be a moment after the client has read it.
       for (let attempt = 0; attempt < 200; attempt++) {
-        const lines = (await readFile(logFile, 'utf8'))
+        const text = await readFile(logFile, 'utf8');
+        // Complete lines only: the server may be half-way through writing the last one.
+        const lines = text
+          .slice(0, text.lastIndexOf('\n') + 1)
           .split('\n')
           .filter((line) => line.includes(requestId));
         for (const line of lines) {
