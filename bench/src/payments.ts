@@ -8,7 +8,8 @@ import { ROUTES } from '@tini-starter/api-contract/auth';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_PAYMENT_PATHS } from '@tini-starter/tiki-platform/payments';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
-import { canonicalPathAndQuery, signBody, signGet } from '@tini-starter/tiki-platform/sign';
+import { canonicalPathAndQuery, signGet } from '@tini-starter/tiki-platform/sign';
+import { signedIpn } from '@tini-starter/tiki-platform/testing/ipn';
 import type { Child } from './child.ts';
 import type { Shot } from './load-generator.ts';
 import type { LoggedInUser } from './users.ts';
@@ -51,36 +52,20 @@ let nextMessageId = 141_939_182_305_017_886n;
 
 /** `count` notifications about `order`, each a new message, signed now. */
 export function ipnShots(order: PaidOrder, count: number): Shot[] {
-  const timestamp = String(Date.now());
-  const createdAt = new Date().toISOString().replace('Z', '+00:00');
+  const timestamp = Date.now();
   return Array.from({ length: count }, () => {
     nextMessageId += 1n;
-    const body = JSON.stringify({
-      message_id: nextMessageId.toString(),
-      message_type: 'notification',
-      message_created_at: createdAt,
+    const ipn = signedIpn({
       order: {
         id: order.tikiOrderId,
         status: 'completed',
         grand_total: order.grandTotal,
-        tiki_order_id: '',
-        tiki_order_code: '',
-        extra: '',
         reference_id: order.id,
       },
+      messageId: nextMessageId.toString(),
+      timestamp,
     });
-    const signature = signBody({ clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET, timestamp, body });
-    return {
-      method: 'POST' as const,
-      path: ROUTES.tikiIpn.path,
-      headers: {
-        'content-type': 'application/json',
-        [TIKI_HEADERS.clientId]: DEV_CLIENT_ID,
-        [TIKI_HEADERS.timestamp]: timestamp,
-        [TIKI_HEADERS.signature]: signature,
-      },
-      body,
-    };
+    return { method: 'POST' as const, path: ROUTES.tikiIpn.path, headers: ipn.headers, body: ipn.body };
   });
 }
 

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
-import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
-import { signBody } from '@tini-starter/tiki-platform/sign';
+import { signedIpn } from '@tini-starter/tiki-platform/testing/ipn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ENCRYPTION_KEY_BASE64, DEV_ENCRYPTION_KEY_ID } from '../src/config.ts';
 import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
@@ -198,31 +197,23 @@ describe('payments across two server processes', () => {
     const order = created.body?.order as { id: string; tikiOrderId: string; grandTotal: number };
     // Paid at Tiki; the emulator has no IPN URL, so the test delivers Tiki's message itself, ten times at once.
     emulator.pay(order.tikiOrderId, 'success');
-    const body = JSON.stringify({
-      message_id: '141939182305017886',
-      message_type: 'notification',
-      message_created_at: new Date().toISOString().replace('Z', '+00:00'),
+    const ipn = signedIpn({
       order: {
         id: order.tikiOrderId,
         status: 'online_paid',
         grand_total: order.grandTotal,
         reference_id: order.id,
       },
+      messageId: '141939182305017886',
+      timestamp: Date.now() + emulatorClock.offsetMs(),
     });
-    const timestamp = String(Date.now() + emulatorClock.offsetMs());
-    const signature = signBody({ clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET, timestamp, body });
-    recorder.addSecret(signature);
+    recorder.addSecret(ipn.signature);
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         fetch(`${i % 2 === 0 ? a.url : b.url}/api/tiki/ipn`, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [TIKI_HEADERS.clientId]: DEV_CLIENT_ID,
-            [TIKI_HEADERS.timestamp]: timestamp,
-            [TIKI_HEADERS.signature]: signature,
-          },
-          body,
+          headers: ipn.headers,
+          body: ipn.body,
         }).then((response) => response.status),
       ),
     );
