@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # What the test suites need from the operating system, installed from Debian's packages when missing:
 #   chromium    the browser checks (apps/miniapp/src/consent-panel.test.ts), driven by playwright-core.
+#   postgresql  the PostgreSQL suites of the server and the bench: each run starts a throwaway cluster from its
+#               programs (apps/server/src/testing/postgres.ts), as the package's unprivileged `postgres` account
+#               when the tests run as root. The package's own cluster is not used.
 # Nothing is downloaded outside the package manager (playwright's own browser download fails on these machines).
 # Already installed: it does nothing. Not Debian, or not root and no sudo: it names what to install and fails.
 set -euo pipefail
 
 missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+has_postgres() {
+  [ -n "${TEST_DATABASE_URL:-}" ] && return 0 # the developer's own server (see the README)
+  [ -x "${PG_BIN:-/nonexistent}/initdb" ] && return 0
+  command -v initdb >/dev/null && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || return 1
+  # As root the cluster runs as `postgres`, which the package creates.
+  [ "$(id -u)" -ne 0 ] || id postgres >/dev/null 2>&1
+}
+has_postgres || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 fail() {

@@ -1,5 +1,5 @@
 /**
- * The production build: src/main.ts bundled by esbuild into dist/main.js, run by plain `node` (no tsx, no dev
+ * The production build: src/main.ts and src/migrate.ts bundled by esbuild into dist/, run by plain `node` (no tsx, no dev
  * dependency). The workspace packages (@tini-starter/*, TypeScript sources, devDependencies for that reason)
  * are bundled in; every entry of `dependencies` stays an import of node_modules (better-sqlite3 is native, and
  * the rest gain nothing from bundling), so `pnpm deploy --prod` installs exactly what dist/main.js imports.
@@ -17,8 +17,12 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const external = Object.keys(pkg.dependencies);
 
 const result = await build({
-  entryPoints: [new URL('./src/main.ts', import.meta.url).pathname],
-  outfile: path.join(outdir, 'main.js'),
+  // The server, and the command that only migrates (`pnpm migrate`); each bundles what it imports.
+  entryPoints: ['main', 'migrate'].map((name) => ({
+    in: new URL(`./src/${name}.ts`, import.meta.url).pathname,
+    out: name,
+  })),
+  outdir,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -31,5 +35,5 @@ const result = await build({
 });
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 console.warn(
-  `server build: ${path.join(outdir, 'main.js')} and its source map, ${(bytes / 1024).toFixed(0)} KB`,
+  `server build: ${path.join(outdir, 'main.js')}, migrate.js and their source maps, ${(bytes / 1024).toFixed(0)} KB`,
 );

@@ -7,7 +7,7 @@ import {
   TIKI_PRODUCTION_BASE_URLS,
 } from '@tini-starter/tiki-platform/dev';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, DEFAULT_DATA_DIR, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, DEFAULT_DATA_DIR, loadConfig, loadStorageConfig } from './config.ts';
 
 const key = () => randomBytes(32).toString('base64');
 const production = () => ({
@@ -47,6 +47,7 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({
       dataDir: DEFAULT_DATA_DIR,
       databaseFile: `${DEFAULT_DATA_DIR}/server.sqlite`,
+      postgres: null,
       busyTimeoutMs: 5000,
     });
     expect(DEFAULT_DATA_DIR).toMatch(/apps\/server\/data$/);
@@ -90,6 +91,24 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/^AUTH_BODY_LIMIT_BYTES: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_CLIENT_SECRET: /m);
     expect(problems.join('\n')).not.toContain('eighty');
+  });
+
+  it('selects PostgreSQL with DATABASE_URL, and never echoes a malformed one (it holds a password)', () => {
+    const url = 'postgresql://tini:s3cret-pw@db.internal:5432/tini';
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: '25' }).storage.postgres).toEqual({
+      url,
+      poolMax: 25,
+      migrateOnStart: true,
+    });
+    expect(
+      loadStorageConfig({ DATABASE_URL: url, DATABASE_MIGRATE_ON_START: 'false' }).postgres,
+    ).toMatchObject({
+      migrateOnStart: false,
+    });
+    const problems = problemsOf({ DATABASE_URL: 'mysql://tini:s3cret-pw@db.internal/tini' }).join('\n');
+    expect(problems).toMatch(/^DATABASE_URL: expected a postgres:/m);
+    expect(problems).not.toContain('s3cret-pw');
+    expect(() => loadStorageConfig({ DATABASE_URL: 'not a url s3cret-pw' })).toThrow(/^(?!.*s3cret-pw)/s);
   });
 
   it('parses rotation keys and requires the active id to be one of them', () => {

@@ -53,6 +53,18 @@ const httpUrl = z
   .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }))
   .transform((url) => url.replace(/\/+$/, ''));
 
+// The value is a secret (it holds the password): neither this message nor any other repeats it.
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'expected a postgres://user:password@host:port/database URL');
+
 const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key ids are 1-32 letters, digits, _ or -');
 
 /** `id:base64,id2:base64`: every key decrypts, the active one (TOKEN_ENCRYPTION_KEY_ID) encrypts. */
@@ -126,6 +138,10 @@ const EnvSchema = z.object({
 
   DATA_DIR: z.string().trim().min(1).optional(),
   DATABASE_FILE: z.string().trim().min(1).optional(),
+  // Set: the PostgreSQL store that several instances share; unset: SQLite (DATABASE_FILE).
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: integer(1, 1000).default(10),
+  DATABASE_MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
   DATABASE_BUSY_TIMEOUT_MS: integer(100, 60_000).default(5000),
   TOKEN_ENCRYPTION_KEYS: encryptionKeys.optional(),
   TOKEN_ENCRYPTION_KEY_ID: keyId.optional(),
@@ -157,12 +173,7 @@ export interface Config {
     authBodyLimitBytes: number;
     shutdownTimeoutMs: number;
   };
-  storage: {
-    dataDir: string;
-    databaseFile: string;
-    /** How long a write waits for another process's lock (never blocking the event loop) before 503. */
-    busyTimeoutMs: number;
-  };
+  storage: StorageConfig;
   encryption: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
 }
 
@@ -173,19 +184,66 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the configuration from an environment (e.g. `process.env`); throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export interface StorageConfig {
+  /** SQLite (no DATABASE_URL): the folder and file. */
+  dataDir: string;
+  databaseFile: string;
+  /** PostgreSQL when DATABASE_URL is set, else null. */
+  postgres: { url: string; poolMax: number; migrateOnStart: boolean } | null;
+  /**
+   * How long one wait may last (another process's lock, a free connection, a statement; never blocking the
+   * event loop) before 503 storage_unavailable.
+   */
+  busyTimeoutMs: number;
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   // An empty variable (`PORT=` in a .env file) means "not set", so that defaults still apply.
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+const StorageEnvSchema = EnvSchema.pick({
+  DATA_DIR: true,
+  DATABASE_FILE: true,
+  DATABASE_URL: true,
+  DATABASE_POOL_MAX: true,
+  DATABASE_MIGRATE_ON_START: true,
+  DATABASE_BUSY_TIMEOUT_MS: true,
+});
+
+function storageConfig(e: z.output<typeof StorageEnvSchema>): StorageConfig {
+  const dataDir = e.DATA_DIR ?? DEFAULT_DATA_DIR;
+  return {
+    dataDir,
+    databaseFile: e.DATABASE_FILE ?? `${dataDir}/server.sqlite`,
+    postgres: e.DATABASE_URL
+      ? {
+          url: e.DATABASE_URL,
+          poolMax: e.DATABASE_POOL_MAX,
+          migrateOnStart: e.DATABASE_MIGRATE_ON_START === 'true',
+        }
+      : null,
+    busyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
+  };
+}
+
+/** Only the database variables (the migrate command needs no Tiki keys); throws ConfigError. */
+export function loadStorageConfig(env: Record<string, string | undefined>): StorageConfig {
+  return storageConfig(parseEnv(StorageEnvSchema, env));
+}
+
+/** Reads and validates the configuration from an environment (e.g. `process.env`); throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const e = parseEnv(EnvSchema, env);
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
 
@@ -246,7 +304,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const dataDir = e.DATA_DIR ?? DEFAULT_DATA_DIR;
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -266,11 +323,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       authBodyLimitBytes: e.AUTH_BODY_LIMIT_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    storage: {
-      dataDir,
-      databaseFile: e.DATABASE_FILE ?? `${dataDir}/server.sqlite`,
-      busyTimeoutMs: e.DATABASE_BUSY_TIMEOUT_MS,
-    },
+    storage: storageConfig(e),
     encryption: { keys, activeKeyId: activeKeyId as string },
   };
 }

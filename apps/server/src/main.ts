@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { loadEnvFiles } from './env-files.ts';
 import { runServer } from './server.ts';
+import { describeStorage } from './store/open-store.ts';
 
 // Tests start this process with exactly the environment they mean: a developer's .env must not leak in.
 if (process.env.NODE_ENV !== 'test') loadEnvFiles();
@@ -28,7 +29,7 @@ logger.info(
     env: config.env,
     transport: config.tiki.transport,
     tikiRestBaseUrl: config.tiki.restBaseUrl,
-    databaseFile: config.storage.databaseFile,
+    database: describeStorage(config.storage),
   },
   'server listening',
 );

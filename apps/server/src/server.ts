@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
 import type { Fulfil } from './payments/fulfilment.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTikiClientFromConfig } from './tiki/client.ts';
 
@@ -46,7 +46,10 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     pretty: config.log.pretty,
     ...(o.logDestination ? { destination: o.logDestination } : {}),
   });
-  const store = openSqliteStore(config.storage.databaseFile, { busyTimeoutMs: config.storage.busyTimeoutMs });
+  const store = await openStore(config.storage, {
+    onConnectionError: (err) =>
+      logger.warn({ err }, 'a database connection failed; the pool opens a new one'),
+  });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
   const app = createApp({ config, store, tiki, logger, clock, ...(o.fulfil ? { fulfil: o.fulfil } : {}) });
   let listening: Awaited<ReturnType<typeof listen>>;

@@ -1,25 +1,7 @@
 /** The SQLite statements of the order store (see orders.ts); sqlite-store.ts wraps them like every method. */
 import type Database from 'better-sqlite3';
-import type { NewOrder, OrderRecord, OrderStore } from './orders.ts';
-
-interface OrderRow {
-  id: string;
-  user_id: string;
-  state: 'creating' | 'created';
-  status: string;
-  grand_total: number;
-  items: string;
-  tiki_order_id: string | null;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  last_message_at: number | null;
-  checked_at: number | null;
-  fulfil_owner: string | null;
-  fulfil_expires_at: number | null;
-  fulfilled_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
+import type { NewOrder, OrderStore } from './orders.ts';
+import { type OrderRow, toOrder } from './rows.ts';
 
 /** The status an order has before Tiki answered: Tiki creates orders as drafts. */
 const INITIAL_STATUS = 'draft';
@@ -169,24 +151,5 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
       return q.hasMessage.get(messageId) !== undefined;
     },
     pruneCreating: (before) => q.pruneCreating.run(before).changes,
-  };
-}
-
-function toOrder(row: OrderRow): OrderRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    state: row.state,
-    status: row.status,
-    grandTotal: row.grand_total,
-    items: JSON.parse(row.items) as OrderRecord['items'],
-    tikiOrderId: row.tiki_order_id,
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
-    lastMessageAt: row.last_message_at,
-    checkedAt: row.checked_at,
-    fulfilledAt: row.fulfilled_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
   };
 }

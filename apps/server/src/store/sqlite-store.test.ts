@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from './migrations.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 import { describeStoreContract } from './store-contract.ts';
@@ -29,7 +29,7 @@ describe('the SQLite store’s own', () => {
 
   it('creates its folder, migrates once, uses WAL, and a second open of the same file migrates nothing', async () => {
     const db = new Database(file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
     const second = openSqliteStore(file);
@@ -49,7 +49,7 @@ describe('the SQLite store’s own', () => {
   it('refuses a database written by a newer server', async () => {
     await store.close();
     const db = new Database(file);
-    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
     db.close();
     expect(() => openSqliteStore(file)).toThrow(/newer than this server/);
     store = openSqliteStore(':memory:');

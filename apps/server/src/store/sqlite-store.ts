@@ -5,61 +5,28 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.ts';
+import { type MigratedVersions, pendingMigrations } from './migrate.ts';
+import {
+  type CodeRow,
+  type SessionWithUserRow,
+  type TokensRow,
+  toCode,
+  toSessionWithUser,
+  toTokens,
+  toUser,
+  type UserRow,
+} from './rows.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { sqliteOrderStore } from './sqlite-orders.ts';
 import {
   type AuthCodeRecord,
-  type AuthCodeState,
   type RefreshLease,
   type SealedTikiTokens,
   type SessionRecord,
-  type SessionWithUser,
   StorageUnavailableError,
   type Store,
   type StoredTikiTokens,
-  type UserRecord,
 } from './store.ts';
-
-interface UserRow {
-  id: string;
-  tiki_customer_id: number;
-  name: string;
-  created_at: number;
-  updated_at: number;
-}
-interface SessionWithUserRow {
-  token_hash: string;
-  user_id: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  tiki_customer_id: number;
-  name: string;
-  user_created_at: number;
-  user_updated_at: number;
-  scopes: string | null;
-}
-interface TokensRow {
-  user_id: string;
-  key_id: string;
-  access_token: Buffer;
-  refresh_token: Buffer | null;
-  access_expires_at: number;
-  scopes: string;
-  generation: number;
-  updated_at: number;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-}
-interface CodeRow {
-  code_hash: string;
-  state: AuthCodeState;
-  user_id: string | null;
-  created_at: number;
-  settled_at: number | null;
-  owner: string | null;
-  claim_expires_at: number | null;
-}
 
 export interface SqliteStoreOptions {
   /**
@@ -69,20 +36,40 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store & { readonly file: string } {
+/** Opens the file (created 0600 in a 0700 folder) and applies the missing migrations; the caller closes it. */
+function openDatabase(
+  file: string,
+  busyTimeoutMs: number,
+): { db: Database.Database; migrated: MigratedVersions } {
   if (file !== ':memory:') {
     // Only this server's user may read it: sessions (hashed), users, sealed Tiki tokens. SQLite gives the WAL
     // and shared-memory files the database file's permissions.
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   }
-  const busyTimeoutMs = o.busyTimeoutMs ?? 5000;
   // Opening and migrating may wait for the lock synchronously: nothing is being served yet.
   const db = new Database(file, { timeout: busyTimeoutMs });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    return { db, migrated: migrate(db) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** What `pnpm migrate` does with SQLite: open the file, apply the missing migrations, close it. */
+export function migrateSqliteFile(file: string, o: SqliteStoreOptions = {}): MigratedVersions {
+  const { db, migrated } = openDatabase(file, o.busyTimeoutMs ?? 5000);
+  db.close();
+  return migrated;
+}
+
+export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store & { readonly file: string } {
+  const busyTimeoutMs = o.busyTimeoutMs ?? 5000;
+  const { db } = openDatabase(file, busyTimeoutMs);
   // From here on SQLite answers SQLITE_BUSY at once, and retryWhileBusy waits on a timer instead: a lock held by
   // another process must not freeze every request of this one (better-sqlite3's busy wait is synchronous).
   db.pragma('busy_timeout = 0');
@@ -405,70 +392,17 @@ async function retryLater<R>(attempt: () => Promise<R>, deadlineMs: number): Pro
   }
 }
 
-function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    const applied = db.pragma('user_version', { simple: true }) as number;
-    if (applied > MIGRATIONS.length) {
-      throw new Error(
-        `server: the database schema (v${applied}) is newer than this server (v${MIGRATIONS.length})`,
-      );
-    }
-    for (let version = applied; version < MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    }
-  }).immediate();
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    tikiCustomerId: row.tiki_customer_id,
-    name: row.name,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
-  return {
-    tokenHash: row.token_hash,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    user: {
-      id: row.user_id,
-      tikiCustomerId: row.tiki_customer_id,
-      name: row.name,
-      createdAt: row.user_created_at,
-      updatedAt: row.user_updated_at,
-    },
-    grantedScopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
-  };
-}
-
-function toTokens(row: TokensRow): StoredTikiTokens {
-  return {
-    userId: row.user_id,
-    keyId: row.key_id,
-    accessToken: row.access_token,
-    refreshToken: row.refresh_token,
-    accessExpiresAt: row.access_expires_at,
-    scopes: JSON.parse(row.scopes) as string[],
-    generation: row.generation,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toCode(row: CodeRow): AuthCodeRecord {
-  return {
-    codeHash: row.code_hash,
-    state: row.state,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    settledAt: row.settled_at,
-    owner: row.owner,
-    claimExpiresAt: row.claim_expires_at,
-  };
+function migrate(db: Database.Database): MigratedVersions {
+  // IMMEDIATE: the version is read under the write lock, so a second process starting now waits, then sees it.
+  return db
+    .transaction(() => {
+      const applied = db.pragma('user_version', { simple: true }) as number;
+      const pending = pendingMigrations(applied, SQLITE_MIGRATIONS);
+      for (const m of pending) {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      }
+      return { from: applied, to: applied + pending.length };
+    })
+    .immediate();
 }

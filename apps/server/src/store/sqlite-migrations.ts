@@ -1,9 +1,8 @@
 /**
- * Schema migrations, applied in order on start. `PRAGMA user_version` records how many ran; each one runs in
- * the same IMMEDIATE transaction that re-reads the version, so two processes starting together migrate once.
- * Append new migrations; never edit one that has shipped.
+ * The SQLite store's migrations (see migrate.ts). `PRAGMA user_version` records how many ran; they run in the
+ * IMMEDIATE transaction that read it, so two processes opening the file together migrate once.
  */
-export const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE users (
     id TEXT PRIMARY KEY,

@@ -1,0 +1,677 @@
+/**
+ * The store several server instances share: PostgreSQL through node-postgres (`pg`), with a pool per process.
+ *
+ * Every guarantee that must hold across instances is one conditional statement or one short transaction here:
+ * a code is claimed by `INSERT … ON CONFLICT`, the refresh lease is a conditional UPDATE with an expiry (an
+ * instance that died holding it loses it when it expires), the request limits are one upsert per hit, one order
+ * per idempotency key is the unique index, one fulfilment per order a conditional UPDATE.
+ *
+ * Nothing blocks the event loop, and nothing waits without a deadline: a free connection, a row lock and a
+ * statement each get `timeoutMs`, after which the call fails with StorageUnavailableError (503); so does a
+ * connection lost mid-call. The pool replaces broken connections on the next call, so service resumes by
+ * itself when the database is back.
+ */
+import pg from 'pg';
+import { type MigratedVersions, pendingMigrations } from './migrate.ts';
+import type { NewOrder } from './orders.ts';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
+import {
+  type CodeRow,
+  type OrderRow,
+  type SessionWithUserRow,
+  type TokensRow,
+  toCode,
+  toOrder,
+  toSessionWithUser,
+  toTokens,
+  toUser,
+  type UserRow,
+} from './rows.ts';
+import {
+  type RefreshLease,
+  type SealedTikiTokens,
+  type SessionRecord,
+  StorageUnavailableError,
+  type Store,
+} from './store.ts';
+
+export interface PostgresStoreOptions {
+  /** How long each wait (a free connection, a row lock, one statement) may last before a 503 (ms). */
+  timeoutMs?: number;
+  /** Connections per process (node-postgres pool). Several instances: keep the sum under max_connections. */
+  poolMax?: number;
+  /**
+   * Apply missing migrations on open (the default), or only check that the schema is this server's (deploys that
+   * run `pnpm migrate` first, with a database account that may not change the schema).
+   */
+  migrate?: boolean;
+  /** An idle connection failed (the database restarted or dropped it); the pool replaces it. */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** /readyz waits at most this long for the database before it says the instance is not ready. */
+const READINESS_WAIT_MS = 1000;
+
+/** The transaction-scoped advisory lock that makes concurrent migrations run once (any constant; this one names us). */
+const MIGRATION_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('tini-starter:schema-migrations'))";
+
+/**
+ * BIGINT columns (times in ms, Tiki customer ids, totals) as numbers: node-postgres reads int8 as a string,
+ * because it may exceed 2^53. Ours never do; one that did would be refused rather than rounded.
+ */
+const INT8_OID = 20;
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => {
+          const n = Number(value);
+          if (!Number.isSafeInteger(n)) throw new Error(`a BIGINT outside the safe integer range: ${value}`);
+          return n;
+        }
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Applies the missing migrations (or, with `apply: false`, refuses a schema that needs any); returns the versions. */
+export async function migratePostgres(
+  url: string,
+  o: { apply: boolean } = { apply: true },
+): Promise<MigratedVersions> {
+  // A connection of its own, without the pool's statement deadline: waiting for another instance's migration,
+  // or a long migration, is part of starting.
+  const client = new pg.Client({ connectionString: url, application_name: 'tini-starter-migrate' });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(MIGRATION_LOCK_SQL);
+    const exists = await client.query<{ found: boolean }>(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS found",
+    );
+    if (!exists.rows[0]?.found) {
+      if (!o.apply) throw notMigrated(0);
+      await client.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+    }
+    const applied = Number(
+      (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations'))
+        .rows[0]?.v ?? 0,
+    );
+    const pending = pendingMigrations(applied, POSTGRES_MIGRATIONS);
+    if (pending.length > 0 && !o.apply) throw notMigrated(applied);
+    for (const m of pending) {
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+    }
+    await client.query('COMMIT');
+    return { from: applied, to: applied + pending.length };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+function notMigrated(applied: number): Error {
+  return new Error(
+    `server: the database schema is v${applied} and this server needs v${POSTGRES_MIGRATIONS.length}: run ` +
+      '`pnpm --filter @tini-starter/server migrate` first, or let the server migrate (DATABASE_MIGRATE_ON_START=true)',
+  );
+}
+
+/** Opens the pool, migrates (or checks the schema), and answers once the database does. */
+export async function openPostgresStore(url: string, o: PostgresStoreOptions = {}): Promise<Store> {
+  const timeoutMs = o.timeoutMs ?? 5000;
+  await migratePostgres(url, { apply: o.migrate ?? true });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolMax ?? 10,
+    application_name: 'tini-starter-server',
+    types,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    // The client-side deadline, for a database that stops answering without closing the connection.
+    query_timeout: timeoutMs + 1000,
+    idle_in_transaction_session_timeout: timeoutMs * 2,
+    keepAlive: true,
+  });
+  pool.on('error', (err) => o.onConnectionError?.(err));
+  const store = postgresStore(pool);
+  return store;
+}
+
+/** The SQLSTATE classes that mean "not now" rather than "wrong": connection, resources, operator, system. */
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
+/** lock_not_available (lock_timeout), serialization_failure, deadlock_detected, read_only_sql_transaction. */
+const UNAVAILABLE_CODES = new Set(['55P03', '40001', '40P01', '25006']);
+/** Driver errors without a SQLSTATE: the connection failed, closed, or timed out. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const DRIVER_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Cannot use a pool after calling end/;
+
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof pg.DatabaseError) {
+    const code = err.code ?? '';
+    return UNAVAILABLE_CLASSES.has(code.slice(0, 2)) || UNAVAILABLE_CODES.has(code);
+  }
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return (
+    (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) ||
+    (typeof e?.message === 'string' && DRIVER_MESSAGES.test(e.message))
+  );
+}
+
+function unavailable(err: unknown): unknown {
+  if (!isUnavailable(err)) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new StorageUnavailableError(`the database did not answer in time or is unreachable: ${reason}`, {
+    cause: err,
+  });
+}
+
+type Db = pg.Pool | pg.PoolClient;
+interface Statement {
+  name: string;
+  text: string;
+}
+
+/** A named statement: parsed once per connection. Columns are listed (never `*`) so a migration cannot change a cached plan's result. */
+const sql = (name: string, text: string): Statement => ({ name, text });
+
+const USER_COLUMNS = 'id, tiki_customer_id, name, created_at, updated_at';
+const TOKEN_COLUMNS = `user_id, key_id, access_token, refresh_token, access_expires_at, scopes, generation,
+  updated_at, lease_owner, lease_expires_at`;
+const CODE_COLUMNS = 'code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at';
+const ORDER_COLUMNS = `id, user_id, state, status, grand_total, items, tiki_order_id, idempotency_key,
+  request_hash, last_message_at, checked_at, fulfil_owner, fulfil_expires_at, fulfilled_at, created_at, updated_at`;
+
+/** The status an order has before Tiki answered: Tiki creates orders as drafts. */
+const INITIAL_STATUS = 'draft';
+
+const S = {
+  ping: sql('ping', 'SELECT pg_is_in_recovery() AS in_recovery'),
+  upsertUser: sql(
+    'upsertUser',
+    `INSERT INTO users (id, tiki_customer_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+     ON CONFLICT (tiki_customer_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+     RETURNING ${USER_COLUMNS}`,
+  ),
+  getUser: sql('getUser', `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`),
+  // Taken by every transaction that decides whether a user keeps their Tiki tokens (login, logout, prune).
+  lockUser: sql('lockUser', 'SELECT 1 FROM users WHERE id = $1 FOR UPDATE'),
+  createSession: sql(
+    'createSession',
+    'INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+  ),
+  findSession: sql(
+    'findSession',
+    `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
+       u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes
+     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
+     WHERE s.token_hash = $1`,
+  ),
+  touchSession: sql(
+    'touchSession',
+    'UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1',
+  ),
+  deleteSession: sql('deleteSession', 'DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id'),
+  deleteTokensWithoutSession: sql(
+    'deleteTokensWithoutSession',
+    'DELETE FROM tiki_tokens WHERE user_id = $1 AND NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = $1)',
+  ),
+  lockOrphanedTokenUsers: sql(
+    'lockOrphanedTokenUsers',
+    `SELECT u.id FROM users u JOIN tiki_tokens t ON t.user_id = u.id
+     WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id)
+     FOR UPDATE OF u SKIP LOCKED`,
+  ),
+  deleteOrphanedTokens: sql(
+    'deleteOrphanedTokens',
+    `DELETE FROM tiki_tokens t WHERE t.user_id = ANY($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = t.user_id)`,
+  ),
+  saveTokens: sql(
+    'saveTokens',
+    `INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes,
+       generation, updated_at, lease_owner, lease_expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, NULL, NULL)
+     ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, access_token = excluded.access_token,
+       refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at,
+       scopes = excluded.scopes, generation = tiki_tokens.generation + 1, updated_at = excluded.updated_at,
+       lease_owner = NULL, lease_expires_at = NULL
+     RETURNING ${TOKEN_COLUMNS}`,
+  ),
+  getTokens: sql('getTokens', `SELECT ${TOKEN_COLUMNS} FROM tiki_tokens WHERE user_id = $1`),
+  deleteTokens: sql('deleteTokens', 'DELETE FROM tiki_tokens WHERE user_id = $1'),
+  deleteTokensAt: sql('deleteTokensAt', 'DELETE FROM tiki_tokens WHERE user_id = $1 AND generation = $2'),
+  takeLease: sql(
+    'takeLease',
+    `UPDATE tiki_tokens SET lease_owner = $3, lease_expires_at = $4::bigint + $5::bigint
+     WHERE user_id = $1 AND generation = $2
+       AND (lease_owner IS NULL OR lease_owner = $3 OR lease_expires_at <= $4::bigint)
+     RETURNING ${TOKEN_COLUMNS}`,
+  ),
+  completeRefresh: sql(
+    'completeRefresh',
+    `UPDATE tiki_tokens SET key_id = $1, access_token = $2, refresh_token = $3, access_expires_at = $4,
+       scopes = $5, generation = generation + 1, updated_at = $6, lease_owner = NULL, lease_expires_at = NULL
+     WHERE user_id = $7 AND generation = $8
+       AND (lease_owner IS NULL OR lease_owner = $9 OR lease_expires_at <= $6)
+     RETURNING ${TOKEN_COLUMNS}`,
+  ),
+  releaseLease: sql(
+    'releaseLease',
+    'UPDATE tiki_tokens SET lease_owner = NULL, lease_expires_at = NULL WHERE user_id = $1 AND lease_owner = $2',
+  ),
+  // A new claim, or the takeover of a pending one whose owner let it expire.
+  claimCode: sql(
+    'claimCode',
+    `INSERT INTO auth_codes (code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at)
+     VALUES ($1, 'pending', NULL, $2, NULL, $3, $4)
+     ON CONFLICT (code_hash) DO UPDATE SET owner = excluded.owner, claim_expires_at = excluded.claim_expires_at
+     WHERE auth_codes.state = 'pending' AND auth_codes.claim_expires_at <= $2`,
+  ),
+  getCode: sql('getCode', `SELECT ${CODE_COLUMNS} FROM auth_codes WHERE code_hash = $1`),
+  settleCode: sql(
+    'settleCode',
+    `UPDATE auth_codes SET state = $1, user_id = $2, settled_at = $3, claim_expires_at = NULL
+     WHERE code_hash = $4 AND owner = $5 AND state = 'pending'`,
+  ),
+  releaseCode: sql(
+    'releaseCode',
+    "DELETE FROM auth_codes WHERE code_hash = $1 AND owner = $2 AND state = 'pending'",
+  ),
+  pruneSessions: sql('pruneSessions', 'DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2'),
+  pruneCodes: sql('pruneCodes', 'DELETE FROM auth_codes WHERE created_at < $1'),
+  // One statement per hit: a window that ended starts again at 1 (see rate-limits.ts).
+  hitLimit: sql(
+    'hitLimit',
+    `INSERT INTO rate_limits (key, hits, reset_at) VALUES ($1, 1, $2::bigint + $3::bigint)
+     ON CONFLICT (key) DO UPDATE SET
+       hits = CASE WHEN rate_limits.reset_at <= $2::bigint THEN 1 ELSE rate_limits.hits + 1 END,
+       reset_at = CASE WHEN rate_limits.reset_at <= $2::bigint THEN $2::bigint + $3::bigint ELSE rate_limits.reset_at END
+     RETURNING hits, reset_at`,
+  ),
+  unhitLimit: sql(
+    'unhitLimit',
+    'UPDATE rate_limits SET hits = GREATEST(hits - 1, 0) WHERE key = $1 AND reset_at > $2',
+  ),
+  resetLimit: sql('resetLimit', 'DELETE FROM rate_limits WHERE key = $1'),
+  pruneLimits: sql('pruneLimits', 'DELETE FROM rate_limits WHERE reset_at <= $1'),
+
+  insertOrder: sql(
+    'insertOrder',
+    `INSERT INTO orders (id, user_id, state, status, grand_total, items, idempotency_key, request_hash,
+       created_at, updated_at)
+     VALUES ($1, $2, 'creating', $3, $4, $5, $6, $7, $8, $8)
+     ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING ${ORDER_COLUMNS}`,
+  ),
+  orderByKey: sql(
+    'orderByKey',
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
+  ),
+  // A key older than the window is free again: the old order keeps its history, not the key.
+  releaseOldKey: sql(
+    'releaseOldKey',
+    'UPDATE orders SET idempotency_key = NULL WHERE id = $1 AND created_at <= $2',
+  ),
+  attachOrder: sql(
+    'attachOrder',
+    `UPDATE orders SET tiki_order_id = COALESCE(tiki_order_id, $1),
+       status = CASE WHEN state = 'creating' THEN $2 ELSE status END, state = 'created', updated_at = $3
+     WHERE id = $4 RETURNING ${ORDER_COLUMNS}`,
+  ),
+  abandonOrder: sql('abandonOrder', "DELETE FROM orders WHERE id = $1 AND state = 'creating'"),
+  getOrder: sql('getOrder', `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`),
+  orderByTikiId: sql('orderByTikiId', `SELECT ${ORDER_COLUMNS} FROM orders WHERE tiki_order_id = $1`),
+  listOrders: sql(
+    'listOrders',
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND state = 'created'
+     ORDER BY created_at DESC, id DESC LIMIT $2`,
+  ),
+  listOrdersBefore: sql(
+    'listOrdersBefore',
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND state = 'created' AND (created_at, id) < ($2, $3)
+     ORDER BY created_at DESC, id DESC LIMIT $4`,
+  ),
+  // A final status (completed, canceled) is never left; Tiki's word is applied otherwise.
+  applyStatus: sql(
+    'applyStatus',
+    `UPDATE orders SET tiki_order_id = COALESCE(tiki_order_id, $1),
+       status = CASE WHEN status IN ('completed', 'canceled') THEN status ELSE $2 END,
+       state = 'created',
+       last_message_at = GREATEST(last_message_at, $3::bigint),
+       updated_at = $4
+     WHERE id = $5 RETURNING ${ORDER_COLUMNS}`,
+  ),
+  claimCheck: sql(
+    'claimCheck',
+    'UPDATE orders SET checked_at = $1 WHERE id = $2 AND (checked_at IS NULL OR checked_at <= $3)',
+  ),
+  claimFulfil: sql(
+    'claimFulfil',
+    `UPDATE orders SET fulfil_owner = $1, fulfil_expires_at = $2
+     WHERE id = $3 AND fulfilled_at IS NULL AND (fulfil_owner IS NULL OR fulfil_expires_at <= $4)`,
+  ),
+  finishFulfil: sql(
+    'finishFulfil',
+    `UPDATE orders SET fulfilled_at = $1, updated_at = $1, fulfil_owner = NULL, fulfil_expires_at = NULL
+     WHERE id = $2 AND fulfil_owner = $3 AND fulfilled_at IS NULL`,
+  ),
+  releaseFulfil: sql(
+    'releaseFulfil',
+    'UPDATE orders SET fulfil_owner = NULL, fulfil_expires_at = NULL WHERE id = $1 AND fulfil_owner = $2',
+  ),
+  recordMessage: sql(
+    'recordMessage',
+    `INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (message_id) DO NOTHING`,
+  ),
+  hasMessage: sql('hasMessage', 'SELECT 1 AS found FROM ipn_messages WHERE message_id = $1'),
+  pruneCreating: sql('pruneCreating', "DELETE FROM orders WHERE state = 'creating' AND created_at < $1"),
+} as const;
+
+/** Every statement goes through here: the driver's failures to reach the database become StorageUnavailableError. */
+async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: Db,
+  statement: Statement,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await db.query<R>({ name: statement.name, text: statement.text, values });
+  } catch (err) {
+    throw unavailable(err);
+  }
+}
+
+/** How often a two-step claim is retried when the row it lost to disappeared in between (released, never stuck). */
+const CLAIM_ATTEMPTS = 5;
+
+function postgresStore(pool: pg.Pool): Store {
+  /** One transaction on one connection; any failure destroys the connection, and the database rolls it back. */
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      client.release(true);
+      throw unavailable(err);
+    }
+  }
+
+  const first = <R extends pg.QueryResultRow>(result: pg.QueryResult<R>): R | undefined => result.rows[0];
+  const changed = (result: pg.QueryResult) => (result.rowCount ?? 0) > 0;
+  const orderOrNull = (result: pg.QueryResult<OrderRow>) => {
+    const row = first(result);
+    return row === undefined ? null : toOrder(row);
+  };
+  const tokenValues = (t: SealedTikiTokens) => [
+    t.keyId,
+    t.accessToken,
+    t.refreshToken,
+    t.accessExpiresAt,
+    JSON.stringify(t.scopes),
+  ];
+  const saveTokens = async (db: Db, userId: string, t: SealedTikiTokens, now: number) =>
+    toTokens(first(await run<TokensRow>(db, S.saveTokens, [userId, ...tokenValues(t), now])) as TokensRow);
+  const createSession = (db: Db, s: SessionRecord) =>
+    run(db, S.createSession, [s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt]);
+
+  let closed = false;
+  return {
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new StorageUnavailableError(`the database did not answer within ${READINESS_WAIT_MS} ms`)),
+          READINESS_WAIT_MS,
+        );
+      });
+      try {
+        const row = first(await Promise.race([run<{ in_recovery: boolean }>(pool, S.ping, []), deadline]));
+        // A standby answers reads but refuses every write: an instance pointed at one is not ready.
+        if (row?.in_recovery) throw new StorageUnavailableError('the database is a read-only standby');
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+
+    async upsertUser(u) {
+      return toUser(
+        first(await run<UserRow>(pool, S.upsertUser, [u.id, u.tikiCustomerId, u.name, u.now])) as UserRow,
+      );
+    },
+    async getUser(id) {
+      const row = first(await run<UserRow>(pool, S.getUser, [id]));
+      return row ? toUser(row) : null;
+    },
+
+    async createSession(s) {
+      await createSession(pool, s);
+    },
+    async findSession(tokenHash) {
+      const row = first(await run<SessionWithUserRow>(pool, S.findSession, [tokenHash]));
+      return row ? toSessionWithUser(row) : null;
+    },
+    async touchSession(tokenHash, now) {
+      await run(pool, S.touchSession, [now, tokenHash]);
+    },
+    async deleteSession(tokenHash) {
+      await transaction(async (c) => {
+        const ended = first(await run<{ user_id: string }>(c, S.deleteSession, [tokenHash]));
+        if (!ended) return;
+        // After the lock, this transaction sees every session committed by a login or logout it waited for.
+        await run(c, S.lockUser, [ended.user_id]);
+        await run(c, S.deleteTokensWithoutSession, [ended.user_id]);
+      });
+    },
+
+    async saveLogin(i) {
+      return transaction(async (c) => {
+        await run(c, S.lockUser, [i.session.userId]);
+        const saved = await saveTokens(c, i.session.userId, i.tokens, i.now);
+        await createSession(c, i.session);
+        return saved;
+      });
+    },
+    async saveTikiTokens(userId, t, now) {
+      return saveTokens(pool, userId, t, now);
+    },
+    async getTikiTokens(userId) {
+      const row = first(await run<TokensRow>(pool, S.getTokens, [userId]));
+      return row ? toTokens(row) : null;
+    },
+    async deleteTikiTokens(userId, generation) {
+      const result =
+        generation === undefined
+          ? await run(pool, S.deleteTokens, [userId])
+          : await run(pool, S.deleteTokensAt, [userId, generation]);
+      return changed(result);
+    },
+
+    async acquireRefreshLease(i): Promise<RefreshLease> {
+      const taken = first(
+        await run<TokensRow>(pool, S.takeLease, [i.userId, i.seenGeneration, i.owner, i.now, i.leaseMs]),
+      );
+      if (taken) return { kind: 'acquired', tokens: toTokens(taken) };
+      const row = first(await run<TokensRow>(pool, S.getTokens, [i.userId]));
+      if (!row) return { kind: 'gone' };
+      if (row.generation !== i.seenGeneration) return { kind: 'advanced', tokens: toTokens(row) };
+      // Held by another owner (or freed a moment ago: asking again soon is what "busy" means).
+      return { kind: 'busy' };
+    },
+    async completeRefresh(i) {
+      const row = first(
+        await run<TokensRow>(pool, S.completeRefresh, [
+          ...tokenValues(i.tokens),
+          i.now,
+          i.userId,
+          i.generation,
+          i.owner,
+        ]),
+      );
+      return row ? toTokens(row) : null;
+    },
+    async releaseRefreshLease(userId, owner) {
+      await run(pool, S.releaseLease, [userId, owner]);
+    },
+
+    async claimAuthCode(codeHash, claim) {
+      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+        const values = [codeHash, claim.now, claim.owner, claim.now + claim.claimMs];
+        if (changed(await run(pool, S.claimCode, values))) return { claimed: true };
+        const row = first(await run<CodeRow>(pool, S.getCode, [codeHash]));
+        if (row) return { claimed: false, record: toCode(row) };
+        // Its owner released it between our two statements: claim it again.
+      }
+      throw new StorageUnavailableError(
+        `the auth code claim kept changing hands (${CLAIM_ATTEMPTS} attempts)`,
+      );
+    },
+    async settleAuthCode(codeHash, owner, outcome) {
+      await run(pool, S.settleCode, [outcome.state, outcome.userId, outcome.now, codeHash, owner]);
+    },
+    async releaseAuthCode(codeHash, owner) {
+      await run(pool, S.releaseCode, [codeHash, owner]);
+    },
+    async getAuthCode(codeHash) {
+      const row = first(await run<CodeRow>(pool, S.getCode, [codeHash]));
+      return row ? toCode(row) : null;
+    },
+
+    async hitRateLimit(key, windowMs, now) {
+      const row = first(
+        await run<{ hits: number; reset_at: number }>(pool, S.hitLimit, [key, now, windowMs]),
+      );
+      if (!row) throw new Error('the rate limit upsert returned no row');
+      return { hits: row.hits, resetAt: row.reset_at };
+    },
+    async unhitRateLimit(key, now) {
+      await run(pool, S.unhitLimit, [key, now]);
+    },
+    async resetRateLimit(key) {
+      await run(pool, S.resetLimit, [key]);
+    },
+
+    async createOrder(order: NewOrder, windowMs: number) {
+      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+        const inserted = first(
+          await run<OrderRow>(pool, S.insertOrder, [
+            order.id,
+            order.userId,
+            INITIAL_STATUS,
+            order.grandTotal,
+            JSON.stringify(order.items),
+            order.idempotencyKey,
+            order.requestHash,
+            order.now,
+          ]),
+        );
+        if (inserted) return { created: true as const, order: toOrder(inserted) };
+        // The key is taken (only a key can conflict here: a duplicate id is an error, not a retry).
+        const existing = first(await run<OrderRow>(pool, S.orderByKey, [order.userId, order.idempotencyKey]));
+        if (existing === undefined) continue;
+        if (existing.created_at > order.now - windowMs)
+          return { created: false as const, existing: toOrder(existing) };
+        await run(pool, S.releaseOldKey, [existing.id, order.now - windowMs]);
+      }
+      throw new StorageUnavailableError(
+        `the idempotency key kept changing hands (${CLAIM_ATTEMPTS} attempts)`,
+      );
+    },
+    async attachTikiOrder(id, tiki) {
+      return orderOrNull(
+        await run<OrderRow>(pool, S.attachOrder, [tiki.tikiOrderId, tiki.status, tiki.now, id]),
+      );
+    },
+    async abandonOrder(id) {
+      await run(pool, S.abandonOrder, [id]);
+    },
+    async getOrder(id) {
+      return orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
+    },
+    async findOrderByTikiId(tikiOrderId) {
+      return orderOrNull(await run<OrderRow>(pool, S.orderByTikiId, [tikiOrderId]));
+    },
+    async listOrders(userId, page) {
+      const result =
+        page.before === undefined
+          ? await run<OrderRow>(pool, S.listOrders, [userId, page.limit])
+          : await run<OrderRow>(pool, S.listOrdersBefore, [
+              userId,
+              page.before.createdAt,
+              page.before.id,
+              page.limit,
+            ]);
+      return result.rows.map(toOrder);
+    },
+    async applyTikiStatus(id, tiki) {
+      return orderOrNull(
+        await run<OrderRow>(pool, S.applyStatus, [
+          tiki.tikiOrderId,
+          tiki.status,
+          tiki.messageAt,
+          tiki.now,
+          id,
+        ]),
+      );
+    },
+    async claimStatusCheck(id, now, minIntervalMs) {
+      return changed(await run(pool, S.claimCheck, [now, id, now - minIntervalMs]));
+    },
+    async claimFulfilment(id, claim) {
+      return changed(await run(pool, S.claimFulfil, [claim.owner, claim.now + claim.claimMs, id, claim.now]));
+    },
+    async finishFulfilment(id, owner, now) {
+      return changed(await run(pool, S.finishFulfil, [now, id, owner]));
+    },
+    async releaseFulfilment(id, owner) {
+      await run(pool, S.releaseFulfil, [id, owner]);
+    },
+    async recordIpnMessage(m) {
+      return changed(await run(pool, S.recordMessage, [m.messageId, m.orderId, m.createdAt, m.now]));
+    },
+    async hasIpnMessage(messageId) {
+      return first(await run(pool, S.hasMessage, [messageId])) !== undefined;
+    },
+
+    async prune(i) {
+      const count = (result: pg.QueryResult) => result.rowCount ?? 0;
+      const sessions = count(await run(pool, S.pruneSessions, [i.now, i.now - i.idleTimeoutMs]));
+      const codes = count(await run(pool, S.pruneCodes, [i.codesBefore]));
+      // Users whose login or logout is in progress are locked by it, and skipped until the next prune.
+      const tikiTokens = await transaction(async (c) => {
+        const users = (await run<{ id: string }>(c, S.lockOrphanedTokenUsers, [])).rows.map((row) => row.id);
+        return users.length === 0 ? 0 : count(await run(c, S.deleteOrphanedTokens, [users]));
+      });
+      const orders = count(await run(pool, S.pruneCreating, [i.codesBefore]));
+      const rateLimits = count(await run(pool, S.pruneLimits, [i.now]));
+      return { sessions, codes, tikiTokens, orders, rateLimits };
+    },
+  };
+}
