@@ -20,7 +20,16 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const server = await runServer(config);
+let server: Awaited<ReturnType<typeof runServer>>;
+try {
+  server = await runServer(config);
+} catch (err) {
+  // A database that is unreachable, refuses the credentials or needs a migration: one line, exit 1, so that a
+  // supervisor restarts the process and an operator reads why.
+  const reason = err instanceof Error ? err.message.replace(/^server: /, '') : String(err);
+  console.error(`server: could not start (${describeStorage(config.storage)}): ${reason}`);
+  process.exit(1);
+}
 const { logger } = server;
 
 logger.info(

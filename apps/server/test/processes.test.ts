@@ -16,7 +16,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ENCRYPTION_KEY_BASE64, DEV_ENCRYPTION_KEY_ID } from '../src/config.ts';
 import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
 import { createLeakRecorder, type LeakRecorder } from '../src/testing/harness.ts';
+import { startPostgres } from '../src/testing/postgres.ts';
 import { startServer } from '../src/testing/start-server.ts';
+import { testDatabase } from '../src/testing/test-database.ts';
 import { startTikiFront, type TikiFront } from '../src/testing/tiki-front.ts';
 
 const HOUR = 3600_000;
@@ -27,10 +29,13 @@ let front: TikiFront;
 let recorder: LeakRecorder;
 let children: ChildServer[];
 let emulatorClock: ReturnType<typeof createOffsetClock>;
+/** Where the processes keep their data: the SQLite file by default; a describe for PostgreSQL replaces it. */
+let databaseEnv: Record<string, string>;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'server-processes-'));
   dbFile = join(dir, 'server.sqlite');
+  databaseEnv = { DATABASE_FILE: dbFile };
   recorder = createLeakRecorder();
   emulatorClock = createOffsetClock();
   emulator = createEmulator({ clock: emulatorClock });
@@ -81,11 +86,12 @@ function authCode(): string {
   return code;
 }
 
-async function spawnFixture(): Promise<ChildServer> {
+async function spawnFixture(env: Record<string, string> = {}): Promise<ChildServer> {
   const child = await spawnServer('src/testing/server-process.ts', {
     TIKI_BASE_URLS: JSON.stringify(front.baseUrls),
-    DATABASE_FILE: dbFile,
+    ...databaseEnv,
     CLOCK_OFFSET_MS: String(emulatorClock.offsetMs()),
+    ...env,
   });
   children.push(child);
   return child;
@@ -96,7 +102,7 @@ async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer>
     PORT: '0',
     // Every line the process can write goes through the leak check.
     LOG_LEVEL: 'trace',
-    DATABASE_FILE: dbFile,
+    ...databaseEnv,
     TIKI_REST_BASE_URL: front.baseUrls.restBaseUrl,
     TIKI_GRAPHQL_URL: front.baseUrls.graphqlUrl,
     TIKI_OPEN_API_BASE_URL: front.baseUrls.openApiBaseUrl,
@@ -108,122 +114,228 @@ async function spawnMain(env: Record<string, string> = {}): Promise<ChildServer>
   return child;
 }
 
-describe('two server processes sharing one database file', () => {
-  it('50 concurrent /api/profile calls with an expired token, split across both, make exactly one refresh', async () => {
-    // Log in while the token is fresh (an in-process server on the same file, on the emulator's clock)...
+/** Every cross-process guarantee, on each store the processes can share. */
+describe.each([
+  { store: 'one SQLite file', database: async () => ({ DATABASE_FILE: dbFile }) },
+  { store: 'one PostgreSQL database', database: async () => ({ DATABASE_URL: await testDatabase() }) },
+])('on $store', ({ database }) => {
+  beforeEach(async () => {
+    databaseEnv = await database();
+  });
+  afterEach(() => {
+    // On PostgreSQL no process fell back to a SQLite file.
+    if (databaseEnv.DATABASE_URL) expect(existsSync(dbFile)).toBe(false);
+  });
+
+  describe('three server processes sharing one database', () => {
+    it('50 concurrent /api/profile calls with an expired token, spread over the three, make exactly one refresh', async () => {
+      // Log in while the token is fresh (an in-process server on the same file, on the emulator's clock)...
+      const loginServer = await startServer({
+        baseUrls: front.baseUrls,
+        dbFile,
+        env: databaseEnv,
+        clock: emulatorClock,
+        logDestination: recorder.logStream,
+      });
+      const login = await call(loginServer.url, 'POST', '/api/auth/login', {
+        json: { authCode: authCode() },
+      });
+      const token = login.body?.token as string;
+      await loginServer.close();
+      // ...then two hours pass for Tiki and for both processes.
+      emulatorClock.advance(2 * HOUR);
+      const servers = await Promise.all([spawnFixture(), spawnFixture(), spawnFixture()]);
+
+      // Hold the refresh at Tiki until one process is refreshing and another is waiting for it.
+      front.hold('/oauth/auth/token/refresh');
+      const answers = Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          call((servers[i % 3] as ChildServer).url, 'GET', '/api/profile', { token }),
+        ),
+      );
+      await front.arrivals('/oauth/auth/token/refresh', 1);
+      await Promise.race(servers.map((server) => server.waitForLog(/^waiting for another instance/)));
+      front.release();
+
+      expect((await answers).map((answer) => answer.status)).toEqual(Array(50).fill(200));
+      expect(emulator.countOperation('refresh')).toBe(1);
+      expect(emulator.countOperation('refresh', 'ok')).toBe(1);
+      expect(emulator.count('profile', 'ok')).toBe(50);
+    });
+
+    it('one code submitted to two processes at once is exchanged with Tiki once, and both get a session', async () => {
+      const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+      if (!a || !b) throw new Error('unreachable');
+      const code = authCode();
+      // Hold the exchange at Tiki until the second process has found the code pending and waits for it.
+      front.hold('/oauth/auth/token');
+      const first = call(a.url, 'POST', '/api/auth/login', { json: { authCode: code } });
+      await front.arrivals('/oauth/auth/token', 1);
+      const second = call(b.url, 'POST', '/api/auth/login', { json: { authCode: code } });
+      await b.waitForLog(/^auth code is being exchanged by another instance/);
+      front.release();
+
+      const answers = await Promise.all([first, second]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      expect(emulator.countOperation('token')).toBe(1);
+      const [sessionA, sessionB] = answers.map(
+        (answer) => answer.body as { token: string; user: { id: string } },
+      );
+      expect(sessionA?.token).not.toBe(sessionB?.token);
+      expect(sessionA?.user.id).toBe(sessionB?.user.id);
+    });
+  });
+
+  describe('request limits across two server processes', () => {
+    it('count together: failed logins spread over two processes reach one limit', async () => {
+      const [a, b] = await Promise.all([
+        spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
+        spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
+      ]);
+      if (!a || !b) throw new Error('unreachable');
+      const fail = (url: string) =>
+        call(url, 'POST', '/api/auth/login', { json: { authCode: 'no-such-code' } });
+      const statuses = [];
+      for (const url of [a.url, b.url, a.url, b.url, a.url, b.url]) statuses.push((await fail(url)).status);
+      // Four failures in all are allowed; the fifth, whichever process gets it, is refused.
+      expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    });
+  });
+
+  describe('payments across two server processes', () => {
+    it('ten copies of a paid IPN spread over two processes fulfil the order once and complete it once', async () => {
+      const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+      if (!a || !b) throw new Error('unreachable');
+      const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+      const token = login.body?.token as string;
+      const created = await call(a.url, 'POST', '/api/orders', {
+        token,
+        json: { items: [{ productId: 'xu-100', quantity: 1 }] },
+      });
+      const order = created.body?.order as { id: string; tikiOrderId: string; grandTotal: number };
+      // Paid at Tiki; the emulator has no IPN URL, so the test delivers Tiki's message itself, ten times at once.
+      emulator.pay(order.tikiOrderId, 'success');
+      const ipn = signedIpn({
+        order: {
+          id: order.tikiOrderId,
+          status: 'online_paid',
+          grand_total: order.grandTotal,
+          reference_id: order.id,
+        },
+        messageId: '141939182305017886',
+        timestamp: Date.now() + emulatorClock.offsetMs(),
+      });
+      recorder.addSecret(ipn.signature);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          fetch(`${i % 2 === 0 ? a.url : b.url}/api/tiki/ipn`, {
+            method: 'POST',
+            headers: ipn.headers,
+            body: ipn.body,
+          }).then((response) => response.status),
+        ),
+      );
+      expect(answers).toEqual(Array(10).fill(200));
+      const fulfilled = [...a.lines, ...b.lines].filter((line) => line.includes('order fulfilled'));
+      expect(fulfilled).toHaveLength(1);
+      expect(emulator.count('complete_order')).toBe(1);
+      expect(emulator.orders()[0]?.status).toBe('completed');
+      const read = await call(b.url, 'GET', `/api/orders/${order.id}`, { token });
+      expect(read.body?.order).toMatchObject({ status: 'completed' });
+    });
+  });
+});
+
+describe('server processes on PostgreSQL, when one of them or the database dies', () => {
+  it('kill -9 of the process holding a refresh lease: another refreshes once the lease expires', async () => {
+    databaseEnv = { DATABASE_URL: await testDatabase() };
+    // The lease lasts TIKI_TIMEOUT_MS + 5 s: a short Tiki deadline keeps the wait short.
+    const fast = { TIKI_TIMEOUT_MS: '500' };
     const loginServer = await startServer({
       baseUrls: front.baseUrls,
-      dbFile,
+      env: { ...databaseEnv, ...fast },
       clock: emulatorClock,
       logDestination: recorder.logStream,
     });
     const login = await call(loginServer.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
     const token = login.body?.token as string;
     await loginServer.close();
-    // ...then two hours pass for Tiki and for both processes.
     emulatorClock.advance(2 * HOUR);
-    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
+    const [a, b] = await Promise.all([spawnFixture(fast), spawnFixture(fast)]);
     if (!a || !b) throw new Error('unreachable');
 
-    // Hold the refresh at Tiki until one process is refreshing and the other is waiting for it.
+    // A takes the lease and sends its refresh; it dies before Tiki sees it.
     front.hold('/oauth/auth/token/refresh');
-    const answers = Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        call(i % 2 === 0 ? a.url : b.url, 'GET', '/api/profile', { token }),
-      ),
-    );
+    const dying = call(a.url, 'GET', '/api/profile', { token }).catch((err: Error) => err);
     await front.arrivals('/oauth/auth/token/refresh', 1);
-    await Promise.race([
-      a.waitForLog(/^waiting for another instance/),
-      b.waitForLog(/^waiting for another instance/),
-    ]);
+    a.child.kill('SIGKILL');
+    expect((await a.exited).signal).toBe('SIGKILL');
+    expect(await dying).toBeInstanceOf(Error);
+    await front.drops('/oauth/auth/token/refresh', 1);
     front.release();
 
-    expect((await answers).map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    // B finds A's lease, waits for it to expire, takes it over and refreshes once.
+    const answer = await call(b.url, 'GET', '/api/profile', { token });
+    expect(answer.status).toBe(200);
+    await b.waitForLog(/^waiting for another instance/);
     expect(emulator.countOperation('refresh')).toBe(1);
     expect(emulator.countOperation('refresh', 'ok')).toBe(1);
-    expect(emulator.count('profile', 'ok')).toBe(50);
+    expect((await call(b.url, 'GET', '/api/profile', { token })).status).toBe(200);
+    expect(emulator.countOperation('refresh')).toBe(1);
   });
 
-  it('one code submitted to both processes at once is exchanged with Tiki once, and both get a session', async () => {
-    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
-    if (!a || !b) throw new Error('unreachable');
-    const code = authCode();
-    // Hold the exchange at Tiki until the second process has found the code pending and waits for it.
-    front.hold('/oauth/auth/token');
-    const first = call(a.url, 'POST', '/api/auth/login', { json: { authCode: code } });
-    await front.arrivals('/oauth/auth/token', 1);
-    const second = call(b.url, 'POST', '/api/auth/login', { json: { authCode: code } });
-    await b.waitForLog(/^auth code is being exchanged by another instance/);
-    front.release();
+  it('PostgreSQL restarting while requests flow: 503 during the outage, never 500, and no session lost', async () => {
+    const postgres = await startPostgres({ own: true });
+    try {
+      const url = await postgres.createDatabase();
+      recorder.addSecret(new URL(url).password);
+      databaseEnv = { DATABASE_URL: url };
+      const servers = await Promise.all([spawnMain(), spawnMain()]);
+      const [a, b] = servers;
+      if (!a || !b) throw new Error('unreachable');
+      const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+      expect(login.status).toBe(200);
+      const token = login.body?.token as string;
 
-    const answers = await Promise.all([first, second]);
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-    expect(emulator.countOperation('token')).toBe(1);
-    const [sessionA, sessionB] = answers.map(
-      (answer) => answer.body as { token: string; user: { id: string } },
-    );
-    expect(sessionA?.token).not.toBe(sessionB?.token);
-    expect(sessionA?.user.id).toBe(sessionB?.user.id);
-  });
-});
+      // Requests flow to both processes, five at a time, for the whole test.
+      const statuses: number[] = [];
+      let flowing = true;
+      const flow = Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          for (let n = 0; flowing; n++) {
+            const server = servers[(i + n) % 2] as ChildServer;
+            statuses.push((await call(server.url, 'GET', '/api/me', { token })).status);
+          }
+        }),
+      );
+      const until = async (done: () => boolean) => {
+        while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      await until(() => statuses.filter((status) => status === 200).length >= 20);
 
-describe('request limits across two server processes', () => {
-  it('count together: failed logins spread over both reach one limit', async () => {
-    const [a, b] = await Promise.all([
-      spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
-      spawnMain({ LOGIN_RATE_LIMIT_MAX: '4' }),
-    ]);
-    if (!a || !b) throw new Error('unreachable');
-    const fail = (url: string) =>
-      call(url, 'POST', '/api/auth/login', { json: { authCode: 'no-such-code' } });
-    const statuses = [];
-    for (const url of [a.url, b.url, a.url, b.url, a.url, b.url]) statuses.push((await fail(url)).status);
-    // Four failures in all are allowed; the fifth, whichever process gets it, is refused.
-    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
-  });
-});
+      await postgres.stop('fast');
+      const before = statuses.length;
+      await until(() => statuses.slice(before).filter((status) => status === 503).length >= 10);
+      expect((await call(b.url, 'GET', '/readyz')).status).toBe(503);
+      const refused = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'storage_unavailable' } });
 
-describe('payments across two server processes', () => {
-  it('ten copies of a paid IPN spread over both fulfil the order once and complete it once', async () => {
-    const [a, b] = await Promise.all([spawnFixture(), spawnFixture()]);
-    if (!a || !b) throw new Error('unreachable');
-    const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
-    const token = login.body?.token as string;
-    const created = await call(a.url, 'POST', '/api/orders', {
-      token,
-      json: { items: [{ productId: 'xu-100', quantity: 1 }] },
-    });
-    const order = created.body?.order as { id: string; tikiOrderId: string; grandTotal: number };
-    // Paid at Tiki; the emulator has no IPN URL, so the test delivers Tiki's message itself, ten times at once.
-    emulator.pay(order.tikiOrderId, 'success');
-    const ipn = signedIpn({
-      order: {
-        id: order.tikiOrderId,
-        status: 'online_paid',
-        grand_total: order.grandTotal,
-        reference_id: order.id,
-      },
-      messageId: '141939182305017886',
-      timestamp: Date.now() + emulatorClock.offsetMs(),
-    });
-    recorder.addSecret(ipn.signature);
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        fetch(`${i % 2 === 0 ? a.url : b.url}/api/tiki/ipn`, {
-          method: 'POST',
-          headers: ipn.headers,
-          body: ipn.body,
-        }).then((response) => response.status),
-      ),
-    );
-    expect(answers).toEqual(Array(10).fill(200));
-    const fulfilled = [...a.lines, ...b.lines].filter((line) => line.includes('order fulfilled'));
-    expect(fulfilled).toHaveLength(1);
-    expect(emulator.count('complete_order')).toBe(1);
-    expect(emulator.orders()[0]?.status).toBe('completed');
-    const read = await call(b.url, 'GET', `/api/orders/${order.id}`, { token });
-    expect(read.body?.order).toMatchObject({ status: 'completed' });
+      await postgres.start();
+      const back = statuses.length;
+      await until(() => statuses.slice(back).filter((status) => status === 200).length >= 20);
+      flowing = false;
+      await flow;
+
+      expect(new Set(statuses)).toEqual(new Set([200, 503]));
+      // The session answered 200 before the outage is still there, on both processes, and so is Tiki's grant.
+      expect((await call(a.url, 'GET', '/readyz')).status).toBe(200);
+      expect((await call(b.url, 'GET', '/api/me', { token })).status).toBe(200);
+      expect((await call(a.url, 'GET', '/api/profile', { token })).status).toBe(200);
+      expect(emulator.countOperation('token')).toBe(1);
+    } finally {
+      await postgres.close();
+    }
   });
 });
 

@@ -17,7 +17,15 @@ export interface TikiFront {
   release(): void;
   /** Resolves once `count` requests whose path ends with `suffix` have arrived (held or not). */
   arrivals(suffix: string, count: number): Promise<void>;
+  /** Resolves once `count` held requests whose path ends with `suffix` were dropped: their sender died. */
+  drops(suffix: string, count: number): Promise<void>;
   close(): Promise<void>;
+}
+
+interface Watcher {
+  suffix: string;
+  count: number;
+  resolve: () => void;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -35,19 +43,36 @@ export async function startTikiFront(emulator: Emulator, recorder: LeakRecorder)
     releaseHeld = resolve;
   });
   const arrived: string[] = [];
-  const watchers: { suffix: string; count: number; resolve: () => void }[] = [];
+  const watchers: Watcher[] = [];
+  const dropped: string[] = [];
+  const dropWatchers: Watcher[] = [];
+  const notify = (paths: string[], waiting: Watcher[]) => {
+    for (const watcher of [...waiting]) {
+      if (paths.filter((p) => p.endsWith(watcher.suffix)).length >= watcher.count) {
+        waiting.splice(waiting.indexOf(watcher), 1);
+        watcher.resolve();
+      }
+    }
+  };
+  const waitFor = (paths: string[], waiting: Watcher[], suffix: string, count: number) => {
+    if (paths.filter((p) => p.endsWith(suffix)).length >= count) return Promise.resolve();
+    return new Promise<void>((resolve) => waiting.push({ suffix, count, resolve }));
+  };
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://front').pathname;
     arrived.push(path);
-    for (const watcher of [...watchers]) {
-      if (arrived.filter((p) => p.endsWith(watcher.suffix)).length >= watcher.count) {
-        watchers.splice(watchers.indexOf(watcher), 1);
-        watcher.resolve();
+    notify(arrived, watchers);
+    const body = await readBody(req);
+    if ([...held].some((suffix) => path.endsWith(suffix))) {
+      const senderGone = once(req.socket, 'close').then(() => 'gone' as const);
+      if ((await Promise.race([released, senderGone])) === 'gone') {
+        // Its sender died while it was held (kill -9): it never reaches Tiki, as if the process died first.
+        dropped.push(path);
+        notify(dropped, dropWatchers);
+        return;
       }
     }
-    const body = await readBody(req);
-    if ([...held].some((suffix) => path.endsWith(suffix))) await released;
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
@@ -89,10 +114,8 @@ export async function startTikiFront(emulator: Emulator, recorder: LeakRecorder)
         releaseHeld = resolve;
       });
     },
-    arrivals(suffix, count) {
-      if (arrived.filter((p) => p.endsWith(suffix)).length >= count) return Promise.resolve();
-      return new Promise((resolve) => watchers.push({ suffix, count, resolve }));
-    },
+    arrivals: (suffix, count) => waitFor(arrived, watchers, suffix, count),
+    drops: (suffix, count) => waitFor(dropped, dropWatchers, suffix, count),
     async close() {
       front.release();
       server.closeAllConnections();
