@@ -1,6 +1,7 @@
 /**
  * The load run of issue 6: 100 connections for 30 s against /api/me and /api/profile for 200 users whose
- * Tiki access tokens expire in the middle of the run, with one server process or two sharing the SQLite file.
+ * Tiki access tokens expire in the middle of the run, with one server process or two sharing the SQLite file,
+ * or three sharing one PostgreSQL database.
  *
  * Timing: the emulator issues access tokens that live 25 s and the server refreshes 5 s ahead of expiry
  * (TIKI_REFRESH_MARGIN_MS), so each user's token is refreshed about 20 s after their login, i.e. in the
@@ -24,6 +25,7 @@ const MAX_LOGIN_PHASE_MS = 8_000;
 
 export interface LoadRunResult {
   processes: number;
+  store: 'SQLite' | 'PostgreSQL';
   seconds: number;
   requests: number;
   ok: number;
@@ -76,9 +78,11 @@ async function countLogLines(files: string[], message: string): Promise<number> 
 }
 
 export async function runLoad(o: {
-  processes: 1 | 2;
+  processes: 1 | 2 | 3;
   seconds: number;
   workDir: string;
+  /** A PostgreSQL database every process shares; without it, one SQLite file. */
+  databaseUrl?: string;
 }): Promise<LoadRunResult> {
   const emulator = await startEmulatorChild({
     customers: LOAD_USERS,
@@ -95,6 +99,7 @@ export async function runLoad(o: {
         await startServerUnderTest({
           emulatorOrigin: emulator.origin,
           databaseFile,
+          ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
           logFile,
           env: { TIKI_REFRESH_MARGIN_MS: String(REFRESH_MARGIN_MS) },
         }),
@@ -114,11 +119,13 @@ export async function runLoad(o: {
     // Counts cover the run only; the emulator keeps which refresh token belongs to which customer.
     await emulator.call('clearRequests');
 
-    const perServer = LOAD_CONNECTIONS / servers.length;
+    // 100 connections split as evenly as whole numbers allow (34, 33, 33 for three).
+    const connectionsOf = (i: number) =>
+      Math.floor(LOAD_CONNECTIONS / servers.length) + (i < LOAD_CONNECTIONS % servers.length ? 1 : 0);
     const runStartedAt = Date.now();
     const runs = await Promise.all(
-      servers.map((server) => {
-        // Every server sees every user, so two processes race for the same users' refreshes.
+      servers.map((server, i) => {
+        // Every server sees every user, so the processes race for the same users' refreshes.
         const nextUser = cycle<LoggedInUser>(users);
         let k = 0;
         const next = (): Shot => {
@@ -128,7 +135,7 @@ export async function runLoad(o: {
         };
         return fire({
           origin: server.origin,
-          connections: perServer,
+          connections: connectionsOf(i),
           durationSeconds: o.seconds,
           timeoutSeconds: 10,
           next,
@@ -163,6 +170,7 @@ export async function runLoad(o: {
 
     const result = {
       processes: o.processes,
+      store: o.databaseUrl ? ('PostgreSQL' as const) : ('SQLite' as const),
       seconds: Math.max(...runs.map((r) => r.seconds)),
       requests: runs.reduce((a, r) => a + r.requests, 0),
       ok: runs.reduce((a, r) => a + r.ok, 0),

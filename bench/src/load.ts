@@ -1,10 +1,12 @@
 /**
- * `pnpm bench:load`: the load run with one server process, then with two sharing the SQLite file. Prints the
- * counts as a Markdown table; exits 1 when any promise of issue 6 is broken. LOAD_SECONDS (default 30).
+ * `pnpm bench:load`: the load run with one server process, then with two sharing the SQLite file, then three
+ * sharing one PostgreSQL database (a throwaway cluster, or TEST_DATABASE_URL's server). Prints the counts as a
+ * Markdown table; exits 1 when any promise of issue 6 is broken. LOAD_SECONDS (default 30).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgres } from '@tini-starter/server/testing/postgres';
 import { LOAD_CONNECTIONS, LOAD_USERS, type LoadRunResult, runLoad } from './load-run.ts';
 import { renderTable } from './markdown.ts';
 
@@ -14,17 +16,29 @@ if (!Number.isInteger(seconds) || seconds < 1)
 
 const workDir = await mkdtemp(join(tmpdir(), 'tini-load-'));
 const results: LoadRunResult[] = [];
-for (const processes of [1, 2] as const) {
-  process.stderr.write(
-    `load: ${processes} server process(es), ${LOAD_CONNECTIONS} connections, ${seconds} s, ${LOAD_USERS} users\n`,
-  );
-  results.push(await runLoad({ processes, seconds, workDir }));
+const postgres = await startPostgres();
+try {
+  for (const [processes, store] of [
+    [1, 'SQLite'],
+    [2, 'SQLite'],
+    [3, 'PostgreSQL'],
+  ] as const) {
+    process.stderr.write(
+      `load: ${processes} server process(es) on ${store}, ${LOAD_CONNECTIONS} connections, ${seconds} s, ` +
+        `${LOAD_USERS} users\n`,
+    );
+    const databaseUrl = store === 'PostgreSQL' ? await postgres.createDatabase() : undefined;
+    results.push(await runLoad({ processes, seconds, workDir, ...(databaseUrl ? { databaseUrl } : {}) }));
+  }
+} finally {
+  await postgres.close();
+  await rm(workDir, { recursive: true, force: true });
 }
-await rm(workDir, { recursive: true, force: true });
 
 const table = renderTable(
   [
     'server processes',
+    'database',
     'requests',
     '2xx',
     'non-2xx',
@@ -40,6 +54,7 @@ const table = renderTable(
   ],
   results.map((r) => [
     String(r.processes),
+    r.store,
     String(r.requests),
     `${r.ok} (login phase ${(r.loginPhaseMs / 1000).toFixed(1)} s before)`,
     String(r.non2xx),
@@ -57,6 +72,6 @@ const table = renderTable(
 process.stdout.write(
   `${table}\n\n${LOAD_CONNECTIONS} connections for ${seconds} s against /api/me and /api/profile (alternating) ` +
     `for ${LOAD_USERS} users; Tiki access tokens live 25 s, the server refreshes 5 s ahead, so every token is ` +
-    'refreshed mid-run. With two processes each takes half the connections and sees every user.\n',
+    'refreshed mid-run. With several processes each takes an equal share of the connections and sees every user.\n',
 );
 if (!results.every((r) => r.passed)) process.exitCode = 1;

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres, type TestPostgres } from '@tini-starter/server/testing/postgres';
 import { BENCH_FIRST_CUSTOMER_ID } from './customers.ts';
 import { renderResults, renderResultsTable, writeResults } from './results.ts';
 import type { RowResult } from './row.ts';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
       lifetimes: { authCodeMs: 30 * 60_000 },
       logFile: join(workDir, 'emulator.log'),
     });
+    // The PostgreSQL rows' database server: a throwaway cluster, or TEST_DATABASE_URL's server.
+    const postgres = runs('http') ? await startPostgres() : undefined;
     try {
       if (runs('http')) {
         progress(
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
           secondsPerRun,
           loginsPerRun,
           customerIds: range(BENCH_FIRST_CUSTOMER_ID, LOGIN_POOL),
+          postgresUrl: await (postgres as TestPostgres).createDatabase(),
         });
         rows.push(...http.rows);
         diagnoses.push(...http.diagnoses);
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await emulator.stop();
+      await postgres?.close();
     }
   }
 
@@ -108,6 +113,8 @@ async function main(): Promise<void> {
         `autocannon runs in the bench process with ${CONNECTIONS} connections, ${secondsPerRun} s per run ` +
         `(logins: ${loginsPerRun} per run, codes minted and exchange requests signed before the clock starts). ` +
         'Only 2xx answers count; a run with any non-2xx, error or timeout aborts the bench.',
+      'Rows "on PostgreSQL": the same server with `DATABASE_URL` set, against a throwaway PostgreSQL cluster on ' +
+        "loopback (Debian's package, `fsync=off`: a test cluster), measured against the same baselines.",
       'The machine has 2 cores: the load generator, the server and (for profile and login) the emulator share ' +
         'them, on both sides of each ratio.',
       'Latency percentiles are nearest-rank over every 2xx answer of the run, in fractional milliseconds.',

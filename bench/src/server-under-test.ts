@@ -20,7 +20,10 @@ const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.ur
 
 export interface ServerUnderTestOptions {
   emulatorOrigin: string;
+  /** The SQLite file; with `databaseUrl`, unused. */
   databaseFile: string;
+  /** PostgreSQL instead of SQLite (the rows and load run "on PostgreSQL"). */
+  databaseUrl?: string;
   /** Where the server's log lines go (JSON, one per line). */
   logFile: string;
   /** Overrides of the server's environment (see apps/server/src/config.ts). */
@@ -45,6 +48,8 @@ export function serverEnv(o: ServerUnderTestOptions, port: number): Record<strin
     TIKI_GRAPHQL_URL: `${o.emulatorOrigin}/tiniapp/api/graphql/query`,
     TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,
     DATABASE_FILE: o.databaseFile,
+    // Empty is "unset" to the server, and a developer's .env (which it reads) cannot set it for a SQLite row.
+    DATABASE_URL: o.databaseUrl ?? '',
     // The bench's emulator registers the development app; said explicitly, so that a developer's .env (which
     // the server process reads) cannot point the server at another one.
     TIKI_CLIENT_ID: DEV_CLIENT_ID,

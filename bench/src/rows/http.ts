@@ -38,6 +38,8 @@ export interface HttpRowsOptions {
   loginsPerRun: number;
   /** Customers for the me/profile users and for the login rows (codes cycle through them). */
   customerIds: number[];
+  /** An empty PostgreSQL database: the `/api/me` and login rows run again with the server on it. */
+  postgresUrl: string;
 }
 
 const meShot = (users: () => LoggedInUser) => (): Shot => ({
@@ -62,7 +64,8 @@ type AccountedRun = FireResult & { cpuUsPerRequest: Record<string, number> };
 function renderCpuTable(
   rows: Array<[string, { baseline: AccountedRun[]; subject: AccountedRun[] }]>,
 ): string {
-  const processes = ['server', 'emulator', 'bare Express', 'load generator'];
+  // PostgreSQL's own processes are not counted: the server's column is what the Node process spends.
+  const processes = ['server', 'server (PostgreSQL)', 'emulator', 'bare Express', 'load generator'];
   const cell = (runs: AccountedRun[], name: string) => {
     const value = median(runs.map((r) => r.cpuUsPerRequest[name] ?? 0));
     return value < 5 ? '-' : formatCount(value);
@@ -118,10 +121,22 @@ export async function measureHttpRows(
     databaseFile,
     logFile: join(o.workDir, 'server.log'),
   });
+  // The same server on PostgreSQL, for the rows that show what the shared database costs.
+  const pgDatabase = { databaseFile, databaseUrl: o.postgresUrl };
+  const pgServer = await startServerUnderTest({
+    emulatorOrigin: emulator.origin,
+    ...pgDatabase,
+    logFile: join(o.workDir, 'server-postgres.log'),
+  });
   try {
     const users = await loginUsers({
       emulator,
       serverOrigin: server.origin,
+      customerIds: o.customerIds.slice(0, CONNECTIONS),
+    });
+    const pgUsers = await loginUsers({
+      emulator,
+      serverOrigin: pgServer.origin,
       customerIds: o.customerIds.slice(0, CONNECTIONS),
     });
     const meAnswer = await fetch(`${server.origin}/api/me`, {
@@ -161,7 +176,12 @@ export async function measureHttpRows(
     };
 
     // Every measured run also books the CPU each process spent, per answered request.
-    const pids = { server: server.pid, emulator: emulator.pid, 'bare Express': bare.pid };
+    const pids = {
+      server: server.pid,
+      'server (PostgreSQL)': pgServer.pid,
+      emulator: emulator.pid,
+      'bare Express': bare.pid,
+    };
     const accounted = (load: () => Promise<FireResult>) => async (): Promise<AccountedRun> => {
       const { value, cpuUs } = await accountCpu(pids, load);
       return {
@@ -179,6 +199,10 @@ export async function measureHttpRows(
     const loginBaseline = accounted(() =>
       loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin),
     );
+    const mePgLoad = run('GET /api/me (PostgreSQL)', meShot(cycle(pgUsers)));
+    const loginPgLoad = loginLoad('POST /api/auth/login (PostgreSQL)', loginShot);
+    const mePgSubject = accounted(() => mePgLoad(pgServer.origin));
+    const loginPgSubject = accounted(() => loginPgLoad(pgServer.origin));
     const ipnSubject = accounted(() => ipnLoad(server.origin));
     const ipnBaseline = accounted(async () =>
       okRun(
@@ -201,11 +225,15 @@ export async function measureHttpRows(
     await loginBaseline();
     await ipnSubject();
     await ipnBaseline();
+    await run('warm-up', meShot(cycle(pgUsers)), 1)(pgServer.origin);
+    await loginPgSubject();
 
     const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
     const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
     const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
     const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
+    const mePg = await runSideBySide({ rounds, baseline: meBaseline, subject: mePgSubject });
+    const loginPg = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginPgSubject });
     await bare.stop();
 
     const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
@@ -234,6 +262,18 @@ export async function measureHttpRows(
         0.3,
         ipn,
       ),
+      ratioRow(
+        '`GET /api/me` on PostgreSQL (req/s, 50 connections)',
+        'a bare Express 5 route returning the same JSON, same process setup',
+        0.8,
+        mePg,
+      ),
+      ratioRow(
+        '`POST /api/auth/login` full flow on PostgreSQL (req/s)',
+        "the emulator's exchange alone (signed requests built beforehand)",
+        0.4,
+        loginPg,
+      ),
       {
         what: 'p99 latency of `GET /api/me` at 50 connections',
         against: 'p50 of the same run',
@@ -254,20 +294,32 @@ export async function measureHttpRows(
           ['`GET /api/profile`', profile],
           ['`POST /api/auth/login`', login],
           ['`POST /api/tiki/ipn`', ipn],
+          ['`GET /api/me` on PostgreSQL', mePg],
+          ['`POST /api/auth/login` on PostgreSQL', loginPg],
         ]),
       },
     ];
-    const loads = [meLoad, profileLoad, serverLogin, ipnLoad, meLoad];
+    const sqlite = { databaseFile };
+    const loads = [
+      [meLoad, sqlite],
+      [profileLoad, sqlite],
+      [serverLogin, sqlite],
+      [ipnLoad, sqlite],
+      [mePgLoad, pgDatabase],
+      [loginPgLoad, pgDatabase],
+      [meLoad, sqlite],
+    ] as const;
     for (const [index, row] of rows.entries()) {
-      const load = loads[index];
-      if (meetsTarget(row) || !load) continue;
-      let text = await profileServerUnder(o, databaseFile, load);
+      const [load, database] = loads[index] ?? [];
+      if (meetsTarget(row) || !load || !database) continue;
+      let text = await profileServerUnder(o, database, load);
       if (index === 0) text += `\n\n${await loggingAb(o, databaseFile, meLoad)}`;
       diagnoses.push({ what: row.what, text });
     }
     return { rows, diagnoses };
   } finally {
     await server.stop();
+    await pgServer.stop();
   }
 }
 
@@ -313,18 +365,18 @@ async function loggingAb(
 }
 
 /**
- * A second server process on the same database file (sessions and tokens are shared), started with
+ * A second server process on the same database (sessions and tokens are shared), started with
  * `--cpu-prof`, takes the subject's load once; its profile is written when it exits on SIGTERM.
  */
 async function profileServerUnder(
   o: HttpRowsOptions,
-  databaseFile: string,
+  database: { databaseFile: string; databaseUrl?: string },
   load: (origin: string) => Promise<FireResult>,
 ): Promise<string> {
   const dir = join(o.workDir, `cpu-profile-${Date.now()}`);
   const profiled = await startServerUnderTest({
     emulatorOrigin: o.emulator.origin,
-    databaseFile,
+    ...database,
     logFile: join(o.workDir, 'server-profiled.log'),
     nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
   });

@@ -71,6 +71,8 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+const MIGRATE_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Applies the missing migrations (or, with `apply: false`, refuses a schema that needs any); returns the versions. */
 export async function migratePostgres(
   url: string,
@@ -78,7 +80,12 @@ export async function migratePostgres(
 ): Promise<MigratedVersions> {
   // A connection of its own, without the pool's statement deadline: waiting for another instance's migration,
   // or a long migration, is part of starting.
-  const client = new pg.Client({ connectionString: url, application_name: 'tini-starter-migrate' });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: 'tini-starter-migrate',
+    // A database host that never answers fails the start instead of hanging it.
+    connectionTimeoutMillis: MIGRATE_CONNECT_TIMEOUT_MS,
+  });
   await client.connect();
   try {
     await client.query('BEGIN');
