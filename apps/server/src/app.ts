@@ -22,7 +22,7 @@ import { createSessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { noStore } from './http/no-store.ts';
-import { requestLogging } from './http/request-logging.ts';
+import { installRequestLogging } from './http/request-logging.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
 import { ipnHandlers } from './payments/ipn.ts';
 import { createOrderService } from './payments/order-service.ts';
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
   // A hop count, never `true`: only that many proxies in front of us may set X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxyHops);
   app.set('etag', false);
-  app.use(requestLogging(logger));
+  installRequestLogging(app, logger);
   app.use(helmet());
   app.use('/api', noStore);
   // Counted in the store: every process sharing the database counts the same requests.

@@ -3,7 +3,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { type Listening, listen } from './listen.ts';
-import { requestLogging } from './request-logging.ts';
+import { installRequestLogging } from './request-logging.ts';
 
 interface Line {
   level: number;
@@ -32,7 +32,7 @@ async function start() {
     },
   });
   const app = express();
-  app.use(requestLogging(createLogger({ level: 'info', destination })));
+  installRequestLogging(app, createLogger({ level: 'info', destination }));
   app.get('/quiet', (_req, res) => {
     res.json({ ok: true });
   });

@@ -8,8 +8,10 @@ import type { OrderStore } from './orders.ts';
 import type { RateLimitStore } from './rate-limits.ts';
 
 /**
- * The database could not do the work in time (another process holds its write lock, or it is gone). Nothing
- * was written; the request may be tried again. Answered 503 `storage_unavailable`.
+ * The database could not do the work in time (another process holds its write lock or a row, no connection is
+ * free, or it is gone). Answered 503 `storage_unavailable`; the request may be tried again. SQLite wrote nothing;
+ * PostgreSQL wrote nothing either, except when the connection was lost during a commit, which every write here
+ * survives being repeated (claims, upserts; a retried login opens a new session).
  */
 export class StorageUnavailableError extends Error {
   override readonly name = 'StorageUnavailableError';
