@@ -1,9 +1,9 @@
 /**
- * The parent side of the bench's child processes. Every process under measurement is a Node process running a
- * TypeScript entry under tsx, in its own process so that the load generator never shares its event loop.
+ * The parent side of the bench's child processes. Every process under measurement is its own Node process, so
+ * that the load generator never shares its event loop: a TypeScript entry under tsx, or built JavaScript.
  *
  * Two ways to know it is ready: a bench helper (emulator, bare Express) announces `{ type: 'ready', origin }`
- * over IPC and answers `{ id, op, args }` calls; the real server (`apps/server/src/main.ts`, started exactly as
+ * over IPC and answers `{ id, op, args }` calls; the real server (its production bundle, started exactly as
  * in production) gets a free port in PORT and is ready when `GET /readyz` answers 200.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -103,7 +103,13 @@ export async function startChild(entry: URL, o: StartChildOptions): Promise<Chil
   const out = logFd ?? 'pipe';
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', TSX_LOADER, ...(o.nodeFlags ?? []), fileURLToPath(entry), ...(o.args ?? [])],
+    [
+      // TypeScript sources through tsx; built JavaScript (the server's bundle) as it is.
+      ...(entry.pathname.endsWith('.ts') ? ['--import', TSX_LOADER] : []),
+      ...(o.nodeFlags ?? []),
+      fileURLToPath(entry),
+      ...(o.args ?? []),
+    ],
     {
       env: { ...process.env, ...o.env },
       stdio: o.ready.kind === 'ipc' ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],

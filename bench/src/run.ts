@@ -107,9 +107,10 @@ async function main(): Promise<void> {
     method: [
       `Signing rows: in the bench process, ${signingRounds} rounds of 150 ms per side after a warm-up; the 1 KB body ` +
         'is JSON with Vietnamese text; both sides sign the same timestamp, client id and body.',
-      `HTTP rows: every server is its own Node process running its sources through tsx (\`pnpm start\` runs the esbuild build instead) ` +
-        '(`apps/server/src/main.ts` configured by environment only, JSON logs at info to a file, login rate ' +
-        'limit lifted); the emulator and the bare Express baseline are processes started the same way. ' +
+      'HTTP rows: the server is its own Node process running its production bundle as `pnpm start` does ' +
+        "(esbuild's build of `apps/server/src/main.ts`, `node --enable-source-maps`, configured by environment " +
+        'only, JSON logs at info to a file, login rate limit lifted); the emulator and the bare Express baseline ' +
+        'are their own processes too, running their sources through tsx. ' +
         `autocannon runs in the bench process with ${CONNECTIONS} connections, ${secondsPerRun} s per run ` +
         `(logins: ${loginsPerRun} per run, codes minted and exchange requests signed before the clock starts). ` +
         'Only 2xx answers count; a run with any non-2xx, error or timeout aborts the bench.',

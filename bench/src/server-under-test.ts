@@ -1,20 +1,58 @@
 /**
- * The server as a process: `apps/server/src/main.ts` in its own Node process through tsx (`pnpm start` runs
- * the esbuild build of the same file), configured only through its environment, ready when `GET /readyz`
- * answers 200. The bench, the load run and the fault run all start it this way, so what they measure is the
- * real process.
+ * The server as a process, as production runs it: the esbuild bundle of `apps/server/src/main.ts` (what
+ * `pnpm build` makes and `pnpm start` runs, with the same `--enable-source-maps`) in its own Node process,
+ * configured only through its environment, ready when `GET /readyz` answers 200. The bench, the load run and
+ * the fault run all start it this way, so what they measure is the real process. The emulator and the bare
+ * Express baseline run their sources through tsx: they are the yardsticks, not the product.
  */
 
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { freePort } from '@tini-starter/tiki-platform/testing/ports';
 import { type Child, startChild } from './child.ts';
 
-const SERVER_MAIN = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('@tini-starter/server/app')), 'main.ts'),
-);
+/** apps/server, found through the package's exports (src/app.ts is one). */
+const SERVER_ROOT = dirname(dirname(createRequire(import.meta.url).resolve('@tini-starter/server/app')));
+
+let built: Promise<URL> | undefined;
+
+/**
+ * The server's production bundle, built once per bench process. It goes inside the server package
+ * (`apps/server/.bench-build/`, gitignored), so that the bundle's imports resolve to the package's
+ * node_modules as they do from dist/; it is removed when the process exits. dist/ itself is never touched.
+ */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function builtServer(): Promise<URL> {
+  built ??= (async () => {
+    const parent = join(SERVER_ROOT, '.bench-build');
+    mkdirSync(parent, { recursive: true });
+    // A process killed before its exit handler ran (a test worker, Ctrl-C twice) leaves its build: sweep those.
+    for (const name of readdirSync(parent)) {
+      const pid = Number(/^build-(\d+)-/.exec(name)?.[1]);
+      if (pid && !isAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+    }
+    const outdir = await mkdtemp(join(parent, `build-${process.pid}-`));
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    await promisify(execFile)(process.execPath, [join(SERVER_ROOT, 'build.mjs'), '--outdir', outdir]);
+    return pathToFileURL(join(outdir, 'main.js'));
+  })();
+  return built;
+}
+
 const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
 const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
 
@@ -64,11 +102,11 @@ export function serverEnv(o: ServerUnderTestOptions, port: number): Record<strin
 export async function startServerUnderTest(o: ServerUnderTestOptions): Promise<Child> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  return startChild(SERVER_MAIN, {
+  return startChild(await builtServer(), {
     ready: { kind: 'http', origin, path: '/readyz' },
     env: serverEnv(o, port),
     logFile: o.logFile,
-    ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),
+    nodeFlags: ['--enable-source-maps', ...(o.nodeFlags ?? [])],
   });
 }
 
