@@ -1,7 +1,8 @@
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { describeValue, misuse, requireNonEmptyString, requireRecord } from './guards.ts';
-import { createNodeFetch } from './node-fetch.ts';
+import { fetchTransport, type HttpTransport } from './http-transport.ts';
+import { undiciTransport } from './undici-transport.ts';
 
 export interface TikiClientOptions {
   clientId: string;
@@ -15,9 +16,9 @@ export interface TikiClientOptions {
   /** 'graphql' changes only exchange and refresh; /oauth/me and the profile are always REST. */
   transport: 'rest' | 'graphql';
   /**
-   * Default: a fetch-compatible function on node:http(s) with this client's own keep-alive pool (see
-   * node-fetch.ts). Pass globalThis.fetch, or any fetch, to use that instead; it is called with
-   * `redirect: 'manual'` and an AbortSignal per attempt.
+   * Default: none, and the client calls Tiki through undici with its own pool per origin (undici-transport.ts).
+   * Pass globalThis.fetch, or any fetch (tests watch traffic with one), to call through it instead; it is called
+   * with `redirect: 'manual'` and an AbortSignal per attempt.
    */
   fetch?: typeof fetch;
   clock?: Clock;
@@ -32,8 +33,8 @@ export interface TikiClientOptions {
 /** Tiki's three base URLs: all that differs between the emulator, sandbox and production (with the key pair). */
 export type TikiBaseUrls = Pick<TikiClientOptions, 'restBaseUrl' | 'graphqlUrl' | 'openApiBaseUrl'>;
 
-/** The options with every default filled in: what the calls read. */
-export type ResolvedOptions = Required<TikiClientOptions>;
+/** The options with every default filled in, and the transport they chose: what the calls read. */
+export type ResolvedOptions = Required<Omit<TikiClientOptions, 'fetch'>> & { http: HttpTransport };
 
 function requireHttpUrl(name: string, value: unknown): string {
   const text = requireNonEmptyString(name, value);
@@ -85,7 +86,7 @@ export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
     graphqlUrl: requireHttpUrl('graphqlUrl', o.graphqlUrl),
     openApiBaseUrl: requireHttpUrl('openApiBaseUrl', o.openApiBaseUrl),
     transport: o.transport,
-    fetch: o.fetch ?? createNodeFetch(),
+    http: o.fetch ? fetchTransport(o.fetch) : undiciTransport(),
     clock: o.clock ?? systemClock,
     timeoutMs: requireNumberBetween('timeoutMs', o.timeoutMs, 1, MAX_TIMER_MS, false),
     readRetries: requireNumberBetween('readRetries', o.readRetries ?? 2, 0, 10, true),

@@ -1,6 +1,5 @@
 import type * as z from 'zod';
 import { resolveOptions, type TikiClientOptions } from './client-options.ts';
-import { fetchWithDeadline } from './deadline-fetch.ts';
 import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
 import { callGraphql } from './graphql-call.ts';
 import { misuse, requireNonEmptyString } from './guards.ts';
@@ -123,7 +122,7 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       clientSecret: o.clientSecret,
       timestampMs: now(),
       graphqlUrl: o.graphqlUrl,
-      fetch: o.fetch,
+      http: o.http,
       timeoutMs: o.timeoutMs,
       call: callOf(what, value, options),
     });
@@ -172,13 +171,10 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
       requireNonEmptyString('accessToken', accessToken);
       const call = callOf('Tiki getCustomerProfile', accessToken, options);
       return reads(async () => {
-        const raw = await fetchWithDeadline({
-          fetch: o.fetch,
+        const raw = await o.http({
           url: `${o.openApiBaseUrl}${TIKI_PATHS.profile}`,
-          init: {
-            method: 'GET',
-            headers: { ...call.headers, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-          },
+          method: 'GET',
+          headers: { ...call.headers, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
           timeoutMs: o.timeoutMs,
           what: call.what,
         });

@@ -1,7 +1,7 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import * as z from 'zod';
-import { fetchWithDeadline } from './deadline-fetch.ts';
 import { TikiError, TikiResponseError } from './errors.ts';
+import type { HttpTransport } from './http-transport.ts';
 import { graphqlSignatureOf } from './payload.ts';
 import { type CallContext, tikiRefusal, unusableResponse } from './read-envelope.ts';
 import { GraphqlErrorSchema, type GraphqlToken, GraphqlTokenSchema, TIKI_GRAPHQL_FIELDS } from './schemas.ts';
@@ -36,7 +36,7 @@ export async function callGraphql(i: {
   clientSecret: string;
   timestampMs: number;
   graphqlUrl: string;
-  fetch: typeof fetch;
+  http: HttpTransport;
   timeoutMs: number;
   call: CallContext;
 }): Promise<GraphqlToken> {
@@ -49,11 +49,13 @@ export async function callGraphql(i: {
 
   let status = 0;
   const deadlineFetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+    // graphql-request speaks fetch: its one POST goes through the client's transport like every other call.
     const url = input instanceof Request ? input.url : String(input);
-    const raw = await fetchWithDeadline({
-      fetch: i.fetch,
+    const raw = await i.http({
       url,
-      init: init ?? {},
+      method: 'POST',
+      headers: Object.fromEntries(new Headers(init?.headers)),
+      body: typeof init?.body === 'string' ? init.body : '',
       timeoutMs: i.timeoutMs,
       what: i.call.what,
     });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { RawResponse } from './deadline-fetch.ts';
 import { TikiApiError, TikiResponseError } from './errors.ts';
+import type { RawResponse } from './http-transport.ts';
 import { redact } from './redact.ts';
 import { TikiErrorSchema } from './schemas.ts';
 import { describeIssues } from './zod-issues.ts';

@@ -1,5 +1,5 @@
-import type { RawResponse } from './deadline-fetch.ts';
 import { TikiApiError, TikiResponseError } from './errors.ts';
+import type { RawResponse } from './http-transport.ts';
 import { type CallContext, parseJson, unusableResponse } from './read-envelope.ts';
 import { redact } from './redact.ts';
 import { type CustomerProfile, CustomerProfileSchema } from './schemas.ts';

@@ -1,6 +1,5 @@
 import type * as z from 'zod';
 import type { ResolvedOptions } from './client-options.ts';
-import { fetchWithDeadline } from './deadline-fetch.ts';
 import { signatureOf } from './payload.ts';
 import { type CallContext, readEnvelope } from './read-envelope.ts';
 import { TIKI_HEADERS } from './schemas.ts';
@@ -18,21 +17,18 @@ export async function postSigned<T extends z.ZodType>(
   const timestamp = Math.floor(o.clock.now()).toFixed(0);
   // The options were checked when the client was made: sign without checking them again.
   const signature = signatureOf(o.clientSecret, timestamp, o.clientId, json);
-  const raw = await fetchWithDeadline({
-    fetch: o.fetch,
+  const raw = await o.http({
     url: `${o.restBaseUrl}${i.path}`,
-    init: {
-      method: 'POST',
-      headers: {
-        ...i.call.headers,
-        'content-type': 'application/json',
-        accept: 'application/json',
-        [TIKI_HEADERS.clientId]: o.clientId,
-        [TIKI_HEADERS.timestamp]: timestamp,
-        [TIKI_HEADERS.signature]: signature,
-      },
-      body: bytes,
+    method: 'POST',
+    headers: {
+      ...i.call.headers,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      [TIKI_HEADERS.clientId]: o.clientId,
+      [TIKI_HEADERS.timestamp]: timestamp,
+      [TIKI_HEADERS.signature]: signature,
     },
+    body: bytes,
     timeoutMs: o.timeoutMs,
     what: i.call.what,
   });
@@ -49,18 +45,15 @@ export async function getSigned<T extends z.ZodType>(
 ): Promise<z.infer<T>> {
   const timestamp = Math.floor(o.clock.now()).toFixed(0);
   const signature = signatureOf(o.clientSecret, timestamp, o.clientId, i.pathAndQuery);
-  const raw = await fetchWithDeadline({
-    fetch: o.fetch,
+  const raw = await o.http({
     url: `${o.restBaseUrl}${i.pathAndQuery}`,
-    init: {
-      method: 'GET',
-      headers: {
-        ...i.call.headers,
-        accept: 'application/json',
-        [TIKI_HEADERS.clientId]: o.clientId,
-        [TIKI_HEADERS.timestamp]: timestamp,
-        [TIKI_HEADERS.signature]: signature,
-      },
+    method: 'GET',
+    headers: {
+      ...i.call.headers,
+      accept: 'application/json',
+      [TIKI_HEADERS.clientId]: o.clientId,
+      [TIKI_HEADERS.timestamp]: timestamp,
+      [TIKI_HEADERS.signature]: signature,
     },
     timeoutMs: o.timeoutMs,
     what: i.call.what,

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { fetchWithDeadline } from './deadline-fetch.ts';
 import { TikiNetworkError, TikiResponseError } from './errors.ts';
+import { fetchTransport } from './http-transport.ts';
 
 // These inject a fetch that fails the way a custom or polyfilled fetch can (no system error code); the real
 // network failures (refused, reset) are covered against real sockets in the client tests.
-describe('fetchWithDeadline failures without a system error code', () => {
+describe('fetchTransport: failures without a system error code', () => {
   it.each([
     ['an Error', new Error('socket hang up'), 'socket hang up'],
     ['a thrown string', 'weird failure', 'weird failure'],
   ])('%s becomes TikiNetworkError with its message', async (_name, thrown, text) => {
     const failing = (() => Promise.reject(thrown)) as unknown as typeof fetch;
-    const error = await fetchWithDeadline({
-      fetch: failing,
+    const error = await fetchTransport(failing)({
       url: 'http://x',
-      init: {},
+      method: 'GET',
+      headers: {},
       timeoutMs: 1_000,
       what: 'call',
     }).catch((e: unknown) => e);
@@ -22,16 +22,16 @@ describe('fetchWithDeadline failures without a system error code', () => {
   });
 });
 
-describe('fetchWithDeadline and redirects', () => {
+describe('fetchTransport and redirects', () => {
   it.each([
     ['no Location', {}, 'call: HTTP 302 redirect, not followed'],
     ['an unparsable Location', { location: 'http://[::1' }, 'call: HTTP 302 redirect, not followed'],
   ])('names no target when the redirect has %s', async (_name, headers, start) => {
     const redirecting = (() => Promise.resolve(new Response(null, { status: 302, headers }))) as typeof fetch;
-    const error = await fetchWithDeadline({
-      fetch: redirecting,
+    const error = await fetchTransport(redirecting)({
       url: 'http://x/path',
-      init: {},
+      method: 'GET',
+      headers: {},
       timeoutMs: 1_000,
       what: 'call',
     }).catch((e: unknown) => e);
