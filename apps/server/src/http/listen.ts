@@ -1,10 +1,11 @@
 /**
- * Listening and stopping, shared by main.ts and testing.ts. Stopping is graceful: stop accepting, tell
- * keep-alive clients to go (Connection: close), let in-flight requests finish, and after `timeoutMs` cut
- * whatever is left so that the process always exits within a bound.
+ * Listening and stopping, shared by main.ts and testing.ts. Stopping is graceful: stop accepting, close idle
+ * keep-alive connections and each busy one as soon as its answer is sent, let in-flight requests finish, and
+ * after `timeoutMs` cut whatever is left so that the process always exits within a bound. Node's own
+ * connection tracking does this; nothing is added per request.
  */
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Listening {
@@ -16,17 +17,7 @@ export interface Listening {
 }
 
 export async function listen(app: RequestListener, o: { host: string; port: number }): Promise<Listening> {
-  let stopping = false;
   const server = createServer();
-  const unanswered = new Set<ServerResponse>();
-  // Registered before the app, so it runs first: no keep-alive once a stop has begun, and a connection whose
-  // in-flight request finishes during the stop is closed at once instead of idling until keepAliveTimeout.
-  server.on('request', (_req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
-    unanswered.add(res);
-    res.once('finish', () => unanswered.delete(res));
-    res.once('close', () => unanswered.delete(res));
-  });
   server.on('request', app);
   server.listen(o.port, o.host);
   await once(server, 'listening');
@@ -39,8 +30,10 @@ export async function listen(app: RequestListener, o: { host: string; port: numb
     url: `http://${host}:${port}`,
     stop(timeoutMs) {
       stopped ??= new Promise((resolve) => {
-        stopping = true;
-        for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
+        // Nothing is tracked per request: from now on a connection that finishes its answer is closed 1 ms
+        // after (Node applies keepAliveTimeout when each answer ends, and tells the client timeout=0), and
+        // closeIdleConnections() closes those idle already.
+        server.keepAliveTimeout = 1;
         const deadline = setTimeout(() => {
           server.closeAllConnections();
           resolve({ drained: false });
