@@ -5,8 +5,17 @@ import { bearerToken } from './bearer.ts';
 
 /** Requires a live session (`Authorization: Bearer <token>`); puts it, with its user, in res.locals.session. */
 export function authenticate(sessions: Sessions): RequestHandler {
-  return async (req, res, next) => {
-    res.locals.session = await sessions.authenticate(bearerToken(req.headers.authorization));
+  return (req, res, next) => {
+    // A refusal thrown here reaches the error handler through Express; one from a promise through next(err).
+    const session = sessions.authenticate(bearerToken(req.headers.authorization));
+    if (session instanceof Promise) {
+      session.then((found) => {
+        res.locals.session = found;
+        next();
+      }, next);
+      return;
+    }
+    res.locals.session = session;
     next();
   };
 }

@@ -46,6 +46,14 @@ describe('the SQLite store’s own', () => {
     expect(mode(`${file}-shm`)).toBe(0o600);
   });
 
+  it('reads a session synchronously (findSessionNow) exactly as findSession does', async () => {
+    await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+    await store.createSession({ tokenHash: 'h1', userId: 'u1', createdAt: 0, lastSeenAt: 0, expiresAt: 10 });
+    expect(store.findSessionNow?.('h1')).toEqual(await store.findSession('h1'));
+    expect(store.findSessionNow?.('h1')).toMatchObject({ userId: 'u1', user: { name: 'Ti Ni' } });
+    expect(store.findSessionNow?.('nope')).toBeNull();
+  });
+
   it('refuses a database written by a newer server', async () => {
     await store.close();
     const db = new Database(file);

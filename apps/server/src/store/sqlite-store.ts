@@ -264,6 +264,15 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       const row = q.findSession.get(tokenHash);
       return row ? toSessionWithUser(row) : null;
     },
+    findSessionNow(tokenHash) {
+      try {
+        const row = q.findSession.get(tokenHash);
+        return row ? toSessionWithUser(row) : null;
+      } catch (err) {
+        if (isBusy(err)) return undefined;
+        throw err;
+      }
+    },
     async touchSession(tokenHash, now) {
       q.touchSession.run(now, tokenHash, now);
     },
@@ -362,7 +371,8 @@ function isBusy(err: unknown): boolean {
 function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDeadlineMs: number): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
-    if (typeof value !== 'function' || name === 'close') {
+    // close() must not wait; findSessionNow is synchronous by contract (it says when it cannot answer).
+    if (typeof value !== 'function' || name === 'close' || name === 'findSessionNow') {
       wrapped[name] = value;
       continue;
     }
