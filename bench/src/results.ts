@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { renderTable } from './markdown.ts';
-import { formatMeasured, formatTarget, meetsTarget, type RowResult } from './row.ts';
+import { formatCpu, formatMeasured, formatTarget, meetsTarget, type RowResult } from './row.ts';
 
 export interface RunNotes {
   startedAt: Date;
@@ -14,12 +14,23 @@ export interface RunNotes {
 
 export function renderResultsTable(rows: readonly RowResult[]): string {
   return renderTable(
-    ['what', 'against', 'target', 'measured', 'subject (median)', 'baseline (median)', 'rounds', 'verdict'],
+    [
+      'what',
+      'against',
+      'target',
+      'measured',
+      'server CPU per request',
+      'subject (median)',
+      'baseline (median)',
+      'rounds',
+      'verdict',
+    ],
     rows.map((row) => [
       row.what,
       row.against,
       formatTarget(row.target),
       formatMeasured(row),
+      formatCpu(row.cpu),
       row.subject,
       row.baseline,
       row.spread ? `${row.rounds}: ${row.spread.map((r) => r.toFixed(2)).join(', ')}` : String(row.rounds),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatMeasured, formatTarget, meetsTarget } from './row.ts';
+import { formatCount, formatCpu, formatMeasured, formatTarget, meetsTarget } from './row.ts';
 
 describe('meetsTarget', () => {
   it('an at-least target is met at the boundary and missed just below it', () => {
@@ -12,6 +12,23 @@ describe('meetsTarget', () => {
     const target = { comparison: 'at-most', value: 64, unit: 'MB' } as const;
     expect(meetsTarget({ measured: 64, target })).toBe(true);
     expect(meetsTarget({ measured: 64.1, target })).toBe(false);
+  });
+});
+
+describe('a CPU budget', () => {
+  const target = { comparison: 'at-least', value: 0.6, unit: 'x' } as const;
+  it('must be met as well as the ratio', () => {
+    expect(meetsTarget({ measured: 0.7, target, cpu: { subjectUs: 100, budgetUs: 100 } })).toBe(true);
+    expect(meetsTarget({ measured: 0.7, target, cpu: { subjectUs: 101, budgetUs: 100 } })).toBe(false);
+    expect(meetsTarget({ measured: 0.5, target, cpu: { subjectUs: 50, budgetUs: 100 } })).toBe(false);
+    expect(meetsTarget({ measured: 0.7, target, cpu: { subjectUs: 5000 } })).toBe(true);
+  });
+
+  it('is printed beside the ratio with the baseline and the budget', () => {
+    expect(formatCpu({ subjectUs: 301.4, baselineUs: 212, budgetUs: 267, budget: 'bare + 55 µs' })).toBe(
+      '301 µs; baseline 212 µs; budget <= 267 µs (bare + 55 µs)',
+    );
+    expect(formatCpu(undefined)).toBe('-');
   });
 });
 

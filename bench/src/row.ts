@@ -18,12 +18,39 @@ export interface RowResult {
   rounds: number;
   /** Every round's ratio, so a reader sees the spread, not just the median. */
   spread?: number[];
+  /**
+   * The server's CPU per answered request (median over rounds), steadier than a ratio on shared cores, and its
+   * budget when the row has one: the row is met only when both the ratio and the budget are.
+   */
+  cpu?: CpuPerRequest;
 }
 
-export function meetsTarget(row: Pick<RowResult, 'measured' | 'target'>): boolean {
-  return row.target.comparison === 'at-least'
-    ? row.measured >= row.target.value
-    : row.measured <= row.target.value;
+export interface CpuPerRequest {
+  subjectUs: number;
+  /** The baseline process's CPU per request, when it is a server of the same kind (the bare route). */
+  baselineUs?: number;
+  /** At most this many microseconds, or none. */
+  budgetUs?: number;
+  /** How the budget reads, e.g. 'bare + 55 µs'. */
+  budget?: string;
+}
+
+export function meetsTarget(row: Pick<RowResult, 'measured' | 'target' | 'cpu'>): boolean {
+  const ratio =
+    row.target.comparison === 'at-least'
+      ? row.measured >= row.target.value
+      : row.measured <= row.target.value;
+  const budget = row.cpu?.budgetUs === undefined || row.cpu.subjectUs <= row.cpu.budgetUs;
+  return ratio && budget;
+}
+
+export function formatCpu(cpu: CpuPerRequest | undefined): string {
+  if (cpu === undefined) return '-';
+  const parts = [`${formatCount(cpu.subjectUs)} µs`];
+  if (cpu.baselineUs !== undefined) parts.push(`baseline ${formatCount(cpu.baselineUs)} µs`);
+  if (cpu.budgetUs !== undefined)
+    parts.push(`budget <= ${formatCount(cpu.budgetUs)} µs (${cpu.budget ?? ''})`);
+  return parts.join('; ');
 }
 
 export function formatTarget(target: Target): string {

@@ -12,11 +12,12 @@ import { startPostgres, type TestPostgres } from '@tini-starter/server/testing/p
 import { BENCH_FIRST_CUSTOMER_ID } from './customers.ts';
 import { renderResults, renderResultsTable, writeResults } from './results.ts';
 import type { RowResult } from './row.ts';
+import { measureClientRow } from './rows/client.ts';
 import { CONNECTIONS, measureHttpRows } from './rows/http.ts';
 import { measureMemoryRow } from './rows/memory.ts';
 import { type Diagnosis, measureSigningRows } from './rows/signing.ts';
 import { startEmulatorChild } from './server-under-test.ts';
-import { range } from './users.ts';
+import { range, tikiAccessTokens } from './users.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('../results.md', import.meta.url));
 const LOGIN_POOL = 2000;
@@ -80,6 +81,15 @@ async function main(): Promise<void> {
         });
         rows.push(...http.rows);
         diagnoses.push(...http.diagnoses);
+        progress('the Tiki client alone, CPU per call');
+        rows.push(
+          await measureClientRow({
+            emulator,
+            rounds,
+            callsPerRun: loginsPerRun * 2,
+            tikiTokens: await tikiAccessTokens(emulator, range(BENCH_FIRST_CUSTOMER_ID, CONNECTIONS)),
+          }),
+        );
       }
       if (runs('memory')) {
         progress(`RSS over ${MEMORY_LOGINS} logins of distinct users`);
@@ -118,6 +128,16 @@ async function main(): Promise<void> {
         "loopback (Debian's package, `fsync=off`: a test cluster), measured against the same baselines.",
       'The machine has 2 cores: the load generator, the server and (for profile and login) the emulator share ' +
         'them, on both sides of each ratio.',
+      "Server CPU per request: the server process's user + system time during each run (`/proc/<pid>/stat`) over " +
+        'its 2xx answers, median over rounds; steadier than a ratio on shared cores. Rows with a budget (issue ' +
+        '14: `/api/me` at most the bare route + 55 µs, `/api/profile` 230 µs, login 650 µs) are met only when the ' +
+        'ratio and the budget both are.',
+      'The floor row runs `processes/floor-me.mjs`: plain JavaScript doing every piece of work `/api/me` must do ' +
+        '(helmet, routers, no-store, bearer, sha256, one prepared SQLite JOIN on the same database, touch once a ' +
+        'minute, a request id, one pino line) and nothing else, beside the server in the same run.',
+      "The Tiki client row: in the bench process, the project's `getCustomerProfile` against a bare undici " +
+        '`Pool.request` of the same emulator route (body read and parsed), 50 calls in flight, ' +
+        `${loginsPerRun * 2} calls per run; the bench process's CPU per call (\`process.cpuUsage\`).`,
       'Latency percentiles are nearest-rank over every 2xx answer of the run, in fractional milliseconds.',
       `RSS: a fresh server process and database; /proc/<pid>/status VmRSS after /readyz, then 1 s after ` +
         `${MEMORY_LOGINS} logins of distinct customers (${CONNECTIONS} connections) and every 5 s up to 60 s: ` +

@@ -55,6 +55,7 @@ export function builtServer(): Promise<URL> {
 
 const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
 const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
+const FLOOR_ENTRY = new URL('./processes/floor-me.mjs', import.meta.url);
 
 export interface ServerUnderTestOptions {
   emulatorOrigin: string;
@@ -135,6 +136,17 @@ export async function startBareExpress(body: unknown, logFile: string): Promise<
   return startChild(BARE_EXPRESS_ENTRY, {
     ready: { kind: 'http', origin, path: '/readyz' },
     env: { PORT: String(port), BENCH_BARE_BODY: JSON.stringify(body) },
+    logFile,
+  });
+}
+
+/** The floor of `GET /api/me` (processes/floor-me.mjs) on the server's database file. */
+export async function startFloor(databaseFile: string, logFile: string): Promise<Child> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return startChild(FLOOR_ENTRY, {
+    ready: { kind: 'http', origin, path: '/readyz' },
+    env: { PORT: String(port), DATABASE_FILE: databaseFile },
     logFile,
   });
 }

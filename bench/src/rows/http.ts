@@ -13,7 +13,7 @@ import { type FireResult, fire, requireAllOk, type Shot } from '../load-generato
 import { renderTable } from '../markdown.ts';
 import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
-import { startBareExpress, startServerUnderTest } from '../server-under-test.ts';
+import { startBareExpress, startFloor, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
 import { median } from '../stats.ts';
 import {
@@ -65,7 +65,7 @@ function renderCpuTable(
   rows: Array<[string, { baseline: AccountedRun[]; subject: AccountedRun[] }]>,
 ): string {
   // PostgreSQL's own processes are not counted: the server's column is what the Node process spends.
-  const processes = ['server', 'server (PostgreSQL)', 'emulator', 'bare Express', 'load generator'];
+  const processes = ['server', 'floor', 'server (PostgreSQL)', 'emulator', 'bare Express', 'load generator'];
   const cell = (runs: AccountedRun[], name: string) => {
     const value = median(runs.map((r) => r.cpuUsPerRequest[name] ?? 0));
     return value < 5 ? '-' : formatCount(value);
@@ -89,16 +89,25 @@ function okRun(what: string, result: FireResult): FireResult {
   return result;
 }
 
+/** A process's median CPU per answered request over the rounds, in µs. */
+function cpuOf(runs: AccountedRun[], process: string): number {
+  return median(runs.map((r) => r.cpuUsPerRequest[process] ?? 0));
+}
+
 function ratioRow(
   what: string,
   against: string,
   target: number,
-  runs: { baseline: FireResult[]; subject: FireResult[] },
+  runs: { baseline: AccountedRun[]; subject: AccountedRun[] },
+  cpu: { subject: string; baseline?: string; budget?: (baselineUs: number) => { us: number; text: string } },
 ): RowResult {
   const summary = summarizeRatio(
     runs.baseline.map((r) => r.okPerSecond),
     runs.subject.map((r) => r.okPerSecond),
   );
+  const subjectUs = cpuOf(runs.subject, cpu.subject);
+  const baselineUs = cpu.baseline === undefined ? undefined : cpuOf(runs.baseline, cpu.baseline);
+  const budget = cpu.budget?.(baselineUs ?? 0);
   return {
     what,
     against,
@@ -108,8 +117,18 @@ function ratioRow(
     baseline: `${formatCount(summary.baseline)} req/s`,
     rounds: runs.subject.length,
     spread: summary.ratios,
+    cpu: {
+      subjectUs,
+      ...(baselineUs === undefined ? {} : { baselineUs }),
+      ...(budget === undefined ? {} : { budgetUs: budget.us, budget: budget.text }),
+    },
   };
 }
+
+/** Issue 14's CPU budgets, steadier than the ratios on shared cores. */
+const ME_BUDGET = (bareUs: number) => ({ us: bareUs + 55, text: 'bare + 55 µs' });
+const PROFILE_BUDGET = () => ({ us: 230, text: 'issue 14' });
+const LOGIN_BUDGET = () => ({ us: 650, text: 'issue 14' });
 
 export async function measureHttpRows(
   o: HttpRowsOptions,
@@ -144,6 +163,7 @@ export async function measureHttpRows(
     });
     const meBody: unknown = await meAnswer.json();
     const bare = await startBareExpress(meBody, join(o.workDir, 'bare-express.log'));
+    const floor = await startFloor(databaseFile, join(o.workDir, 'floor.log'));
     const tikiTokens = await tikiAccessTokens(emulator, o.customerIds.slice(0, CONNECTIONS));
     const seconds = o.secondsPerRun;
     const run =
@@ -181,6 +201,7 @@ export async function measureHttpRows(
       'server (PostgreSQL)': pgServer.pid,
       emulator: emulator.pid,
       'bare Express': bare.pid,
+      floor: floor.pid,
     };
     const accounted = (load: () => Promise<FireResult>) => async (): Promise<AccountedRun> => {
       const { value, cpuUs } = await accountCpu(pids, load);
@@ -199,6 +220,7 @@ export async function measureHttpRows(
     const loginBaseline = accounted(() =>
       loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin),
     );
+    const floorSubject = accounted(() => run('floor GET /api/me', meShot(cycle(users)))(floor.origin));
     const mePgLoad = run('GET /api/me (PostgreSQL)', meShot(cycle(pgUsers)));
     const loginPgLoad = loginLoad('POST /api/auth/login (PostgreSQL)', loginShot);
     const mePgSubject = accounted(() => mePgLoad(pgServer.origin));
@@ -219,6 +241,7 @@ export async function measureHttpRows(
     // Warm-up, unmeasured: JIT, connection pools, SQLite page cache.
     await run('warm-up', meShot(cycle(users)), 1)(server.origin);
     await run('warm-up', meShot(cycle(users)), 1)(bare.origin);
+    await run('warm-up', meShot(cycle(users)), 1)(floor.origin);
     await run('warm-up', profileShot(cycle(users)), 1)(server.origin);
     await run('warm-up', tikiProfileShot(cycle(tikiTokens)), 1)(emulator.origin);
     await loginSubject();
@@ -229,50 +252,65 @@ export async function measureHttpRows(
     await loginPgSubject();
 
     const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
+    const meFloor = await runSideBySide({ rounds, baseline: meBaseline, subject: floorSubject });
     const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
     const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
     const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
     const mePg = await runSideBySide({ rounds, baseline: meBaseline, subject: mePgSubject });
     const loginPg = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginPgSubject });
     await bare.stop();
+    await floor.stop();
 
     const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
     const rows: RowResult[] = [
       ratioRow(
         '`GET /api/me` with a valid session (req/s, 50 connections)',
         'a bare Express 5 route returning the same JSON, same process setup',
-        0.8,
+        0.62,
         me,
+        { subject: 'server', baseline: 'bare Express', budget: ME_BUDGET },
+      ),
+      ratioRow(
+        'reference: the floor of `GET /api/me` (all the work it needs, no application code; processes/floor-me.mjs)',
+        'the same bare Express 5 route',
+        0.62,
+        meFloor,
+        { subject: 'floor', baseline: 'bare Express', budget: ME_BUDGET },
       ),
       ratioRow(
         '`GET /api/profile`, token fresh, emulator answering (req/s)',
         "the emulator's profile route hit directly",
-        0.5,
+        0.4,
         profile,
+        { subject: 'server', budget: PROFILE_BUDGET },
       ),
       ratioRow(
         '`POST /api/auth/login` full flow (req/s)',
         "the emulator's exchange alone (signed requests built beforehand)",
-        0.4,
+        0.28,
         login,
+        { subject: 'server', budget: LOGIN_BUDGET },
       ),
       ratioRow(
         '`POST /api/tiki/ipn`: verified, deduped, the order re-read from Tiki (req/s)',
         "the emulator's signed `GET /order` alone",
         0.3,
         ipn,
+        { subject: 'server' },
       ),
       ratioRow(
         '`GET /api/me` on PostgreSQL (req/s, 50 connections)',
         'a bare Express 5 route returning the same JSON, same process setup',
-        0.8,
+        0.62,
         mePg,
+        { subject: 'server (PostgreSQL)', baseline: 'bare Express' },
       ),
       ratioRow(
         '`POST /api/auth/login` full flow on PostgreSQL (req/s)',
         "the emulator's exchange alone (signed requests built beforehand)",
-        0.4,
+        0.28,
         loginPg,
+        { subject: 'server (PostgreSQL)' },
       ),
       {
         what: 'p99 latency of `GET /api/me` at 50 connections',
@@ -291,6 +329,7 @@ export async function measureHttpRows(
         what: 'CPU per answered request, every process (HTTP rows)',
         text: renderCpuTable([
           ['`GET /api/me`', me],
+          ['floor of `GET /api/me`', meFloor],
           ['`GET /api/profile`', profile],
           ['`POST /api/auth/login`', login],
           ['`POST /api/tiki/ipn`', ipn],
@@ -302,6 +341,7 @@ export async function measureHttpRows(
     const sqlite = { databaseFile };
     const loads = [
       [meLoad, sqlite],
+      [undefined, undefined],
       [profileLoad, sqlite],
       [serverLogin, sqlite],
       [ipnLoad, sqlite],
