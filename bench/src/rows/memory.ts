@@ -14,7 +14,7 @@ import { CONNECTIONS } from './http.ts';
 
 const MB = 1024 * 1024;
 const SETTLE_SECONDS = 60;
-const MEMORY_PROBE = new URL('../processes/memory-probe.ts', import.meta.url).href;
+const MEMORY_PROBE = new URL('../processes/memory-probe.mjs', import.meta.url).href;
 
 export async function measureMemoryRow(o: {
   emulator: Child;
@@ -30,7 +30,7 @@ export async function measureMemoryRow(o: {
     nodeFlags: ['--expose-gc', '--import', MEMORY_PROBE],
   });
   let probes = 0;
-  /** Full GC in the server, then its memory usage (see processes/memory-probe.ts). */
+  /** Full GC in the server, then its memory usage (see processes/memory-probe.mjs). */
   const probe = async (): Promise<NodeJS.MemoryUsage> => {
     probes++;
     process.kill(server.pid, 'SIGUSR2');
