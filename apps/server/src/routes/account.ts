@@ -38,12 +38,14 @@ export function accountRoutes(o: {
   });
 
   routes.on(ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
-    const { userId, grantedScopes } = sessionOf(res);
+    const { userId, grantedScopes, tikiTokens } = sessionOf(res);
+    // The tokens came with the session read: one read per request. If a refresh elsewhere made them stale
+    // meanwhile, the keeper's generation check finds the newer ones instead of refreshing again.
     const load = () =>
       o.keeper.withAccessToken(
         userId,
         (accessToken) => o.tiki.getCustomerProfile(accessToken, { requestId: req.id }),
-        { requireScope: TIKI_SCOPES.userProfile, log: () => req.log, requestId: req.id },
+        { requireScope: TIKI_SCOPES.userProfile, log: () => req.log, requestId: req.id, stored: tikiTokens },
       );
     // Only a user who granted the scope is served from the cache; the keeper answers scope_missing otherwise.
     const granted = grantedScopes?.includes(TIKI_SCOPES.userProfile) === true;

@@ -30,6 +30,13 @@ export interface SessionWithUserRow {
   user_created_at: number;
   user_updated_at: number;
   scopes: string | null;
+  /** The user's sealed Tiki tokens, read in the same query (all null when none are stored). */
+  key_id: string | null;
+  access_token: Buffer | null;
+  refresh_token: Buffer | null;
+  access_expires_at: number | null;
+  generation: number | null;
+  tokens_updated_at: number | null;
 }
 export interface TokensRow {
   user_id: string;
@@ -83,6 +90,7 @@ export function toUser(row: UserRow): UserRecord {
 }
 
 export function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
+  const scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[]);
   return {
     tokenHash: row.token_hash,
     userId: row.user_id,
@@ -96,7 +104,20 @@ export function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
       createdAt: row.user_created_at,
       updatedAt: row.user_updated_at,
     },
-    grantedScopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+    grantedScopes: scopes,
+    tikiTokens:
+      scopes === null
+        ? null
+        : {
+            userId: row.user_id,
+            keyId: row.key_id as string,
+            accessToken: row.access_token as Buffer,
+            refreshToken: row.refresh_token,
+            accessExpiresAt: row.access_expires_at as number,
+            scopes,
+            generation: row.generation as number,
+            updatedAt: row.tokens_updated_at as number,
+          },
   };
 }
 

@@ -129,7 +129,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         expect(await claim('late', 1000)).toMatchObject({ claimed: false, record: { state: 'rejected' } });
       });
 
-      it('finds a session with its user and granted scopes in one read; scopes null until tokens are stored', async () => {
+      it('finds a session with its user, granted scopes and sealed tokens in one read; null until tokens are stored', async () => {
         await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', now: 1 });
         await store.createSession({
           tokenHash: 's1',
@@ -146,9 +146,18 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           expiresAt: 9,
           user: { id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', createdAt: 1, updatedAt: 1 },
           grantedScopes: null,
+          tikiTokens: null,
         });
-        await store.saveTikiTokens('u1', { ...sealed('1'), scopes: ['user_profile', 'offline'] }, 4);
-        expect((await store.findSession('s1'))?.grantedScopes).toEqual(['user_profile', 'offline']);
+        const saved = await store.saveTikiTokens(
+          'u1',
+          { ...sealed('1'), scopes: ['user_profile', 'offline'] },
+          4,
+        );
+        const found = await store.findSession('s1');
+        expect(found?.grantedScopes).toEqual(['user_profile', 'offline']);
+        // Exactly what getTikiTokens reads, blobs and generation included.
+        expect(found?.tikiTokens).toEqual(saved);
+        expect(found?.tikiTokens).toEqual(await store.getTikiTokens('u1'));
         expect(await store.findSession('unknown')).toBeNull();
       });
 

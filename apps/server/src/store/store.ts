@@ -37,11 +37,14 @@ export interface SessionRecord {
 
 /**
  * A session as authentication reads it, in one query: the session, its user, and the scopes the user granted
- * (null when no Tiki tokens are stored), which is all GET /api/me answers.
+ * (null when no Tiki tokens are stored), which is all GET /api/me answers, and the sealed tokens a route calling
+ * Tiki needs.
  */
 export interface SessionWithUser extends SessionRecord {
   user: UserRecord;
   grantedScopes: string[] | null;
+  /** The user's sealed Tiki tokens as of this read (null when none), so that a Tiki call needs no second read. */
+  tikiTokens: StoredTikiTokens | null;
 }
 
 /** Tiki's tokens for one user, sealed (AES-256-GCM) under `keyId`. */

@@ -30,7 +30,12 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTokenRefused, isTransient } from '@tini-starter/tiki-platform/errors';
 import type { Logger } from 'pino';
 import { ApiError } from '../http/api-error.ts';
-import { type SealedTikiTokens, StorageUnavailableError, type Store } from '../store/store.ts';
+import {
+  type SealedTikiTokens,
+  StorageUnavailableError,
+  type Store,
+  type StoredTikiTokens,
+} from '../store/store.ts';
 import { createRefreshLeases, RefreshStillRunningError } from './refresh-lease.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
@@ -63,6 +68,11 @@ export interface UseOptions {
   log?: () => Logger;
   /** The request's id, sent to Tiki with a refresh this request makes (see CallOptions). */
   requestId?: string;
+  /**
+   * The user's tokens as the request's session read found them (null: none), so that the common case reads the
+   * database once per request. Without it they are read here.
+   */
+  stored?: StoredTikiTokens | null;
 }
 
 export interface TikiTokenKeeper {
@@ -117,8 +127,11 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
     return true;
   }
 
-  async function current(userId: string): Promise<UsableTikiTokens> {
-    const stored = await store.getTikiTokens(userId);
+  async function current(
+    userId: string,
+    known: StoredTikiTokens | null | undefined,
+  ): Promise<UsableTikiTokens> {
+    const stored = known === undefined ? await store.getTikiTokens(userId) : known;
     if (!stored) throw noConsentStored();
     return openAccessToken(cipher, stored);
   }
@@ -245,7 +258,7 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
 
     async withAccessToken(userId, use, options = {}) {
       const log = options.log ?? (() => o.logger);
-      const stored = await current(userId);
+      const stored = await current(userId, options.stored);
       if (options.requireScope !== undefined && !stored.scopes.includes(options.requireScope)) {
         throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
       }
