@@ -107,12 +107,12 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       });
       const minted = sessions.mint(user.id);
       const tokens = keeper.sealGrant(user.id, grant, info.scopes);
-      await store.saveLogin({ tokens, session: minted.record, now: clock.now() });
+      // The grant, the session and the code's outcome: one transaction, one commit.
+      await store.saveLogin({ tokens, session: minted.record, code: { codeHash, owner }, now: clock.now() });
       let session: { token: string; expiresAt: number } | null = {
         token: minted.token,
         expiresAt: minted.expiresAt,
       };
-      await store.settleAuthCode(codeHash, owner, { state: 'succeeded', userId: user.id, now: clock.now() });
       log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
       const takeSession = () => {
         const taken = session;

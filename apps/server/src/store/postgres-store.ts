@@ -504,6 +504,9 @@ function postgresStore(pool: pg.Pool): Store {
         await run(c, S.lockUser, [i.session.userId]);
         const saved = await saveTokens(c, i.session.userId, i.tokens, i.now);
         await createSession(c, i.session);
+        if (i.code) {
+          await run(c, S.settleCode, ['succeeded', i.session.userId, i.now, i.code.codeHash, i.code.owner]);
+        }
         return saved;
       });
     },

@@ -209,9 +209,15 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
 
   const saveLogin = db.transaction(
-    (i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): StoredTikiTokens => {
+    (i: {
+      tokens: SealedTikiTokens;
+      session: SessionRecord;
+      code?: { codeHash: string; owner: string };
+      now: number;
+    }): StoredTikiTokens => {
       const saved = saveTokens(i.session.userId, i.tokens, i.now);
       createSession(i.session);
+      if (i.code) q.settleCode.run('succeeded', i.session.userId, i.now, i.code.codeHash, i.code.owner);
       return saved;
     },
   );

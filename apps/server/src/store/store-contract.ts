@@ -164,9 +164,18 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       it('stores a login’s grant and session together', async () => {
         await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
         const session = { tokenHash: 's1', userId: 'u1', createdAt: 1, lastSeenAt: 1, expiresAt: 9 };
-        const saved = await store.saveLogin({ tokens: sealed('1'), session, now: 1 });
+        expect(await store.claimAuthCode('c1', { owner: 'A', now: 0, claimMs: 100 })).toEqual({
+          claimed: true,
+        });
+        const code = { codeHash: 'c1', owner: 'A' };
+        const saved = await store.saveLogin({ tokens: sealed('1'), session, code, now: 1 });
         expect(saved).toMatchObject({ userId: 'u1', generation: 1 });
         expect(await store.findSession('s1')).toMatchObject({ userId: 'u1', grantedScopes: ['offline'] });
+        expect(await store.getAuthCode('c1')).toMatchObject({
+          state: 'succeeded',
+          userId: 'u1',
+          settledAt: 1,
+        });
       });
 
       it("deletes a user's Tiki tokens with their last session, and prunes tokens no session can use", async () => {

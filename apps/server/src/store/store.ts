@@ -108,10 +108,16 @@ export interface Store extends OrderStore, RateLimitStore {
   deleteSession(tokenHash: string): Promise<void>;
 
   /**
-   * A login's writes in one transaction: the new grant (replacing any previous tokens and lease) and the
-   * session opened with it, so that a crash never leaves one without the other.
+   * A login's writes in one transaction: the new grant (replacing any previous tokens and lease), the session
+   * opened with it, and, when given, the auth code settled as succeeded for the session's user if `owner` still
+   * holds its claim: a crash never leaves one without the others, and a login costs one commit.
    */
-  saveLogin(i: { tokens: SealedTikiTokens; session: SessionRecord; now: number }): Promise<StoredTikiTokens>;
+  saveLogin(i: {
+    tokens: SealedTikiTokens;
+    session: SessionRecord;
+    code?: { codeHash: string; owner: string };
+    now: number;
+  }): Promise<StoredTikiTokens>;
   /** Stores a new grant (login), replacing any previous tokens and lease; returns it with its generation. */
   saveTikiTokens(userId: string, tokens: SealedTikiTokens, now: number): Promise<StoredTikiTokens>;
   getTikiTokens(userId: string): Promise<StoredTikiTokens | null>;
