@@ -4,7 +4,7 @@
  */
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { ApiError } from '../http/api-error.ts';
-import type { SessionRecord, SessionWithUser, Store } from '../store/store.ts';
+import type { SessionReadOptions, SessionRecord, SessionWithUser, Store } from '../store/store.ts';
 import { generateSessionToken, hashSecret } from './secrets.ts';
 
 /**
@@ -23,7 +23,7 @@ export interface Sessions {
    * unauthenticated otherwise. Synchronous when the store can read synchronously and nothing needs writing (no
    * expiry to delete, no last-seen to touch): most requests, with no promise at all.
    */
-  authenticate(token: string | undefined): SessionWithUser | Promise<SessionWithUser>;
+  authenticate(token: string | undefined, o?: SessionReadOptions): SessionWithUser | Promise<SessionWithUser>;
   close(session: SessionRecord): Promise<void>;
 }
 
@@ -69,14 +69,15 @@ export function createSessions(o: {
       return { token, expiresAt };
     },
 
-    authenticate(token) {
+    authenticate(token, read) {
       if (token === undefined)
         throw new ApiError('unauthenticated', 'Send the session token as "Authorization: Bearer <token>"');
       if (!TOKEN_SHAPE.test(token)) throw new ApiError('unauthenticated', 'The session token is not valid');
       const tokenHash = hashSecret(token);
-      const found = store.findSessionNow?.(tokenHash);
-      if (found === undefined)
-        return store.findSession(tokenHash).then((session) => settle(tokenHash, session));
+      const found = store.findSessionNow?.(tokenHash, read);
+      if (found === undefined) {
+        return store.findSession(tokenHash, read).then((session) => settle(tokenHash, session));
+      }
       return settle(tokenHash, found);
     },
 

@@ -37,7 +37,9 @@ export function accountRoutes(o: {
     res.json(body);
   });
 
-  routes.on(ROUTES.profile, requireSession, perUserTikiLimit, async (req, res) => {
+  // One read for the session and the sealed tokens the Tiki call needs.
+  const requireSessionWithTokens = authenticate(o.sessions, { withTokens: true });
+  routes.on(ROUTES.profile, requireSessionWithTokens, perUserTikiLimit, async (req, res) => {
     const { userId, grantedScopes, tikiTokens } = sessionOf(res);
     // The tokens came with the session read: one read per request. If a refresh elsewhere made them stale
     // meanwhile, the keeper's generation check finds the newer ones instead of refreshing again.

@@ -222,6 +222,13 @@ const S = {
   findSession: sql(
     'findSession',
     `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
+       u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes
+     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
+     WHERE s.token_hash = $1`,
+  ),
+  findSessionWithTokens: sql(
+    'findSessionWithTokens',
+    `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
        u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes, t.key_id, t.access_token,
        t.refresh_token, t.access_expires_at, t.generation, t.updated_at AS tokens_updated_at
      FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
@@ -482,8 +489,9 @@ function postgresStore(pool: pg.Pool): Store {
     async createSession(s) {
       await createSession(pool, s);
     },
-    async findSession(tokenHash) {
-      const row = first(await run<SessionWithUserRow>(pool, S.findSession, [tokenHash]));
+    async findSession(tokenHash, o) {
+      const statement = o?.withTokens ? S.findSessionWithTokens : S.findSession;
+      const row = first(await run<SessionWithUserRow>(pool, statement, [tokenHash]));
       return row ? toSessionWithUser(row) : null;
     },
     async touchSession(tokenHash, now) {

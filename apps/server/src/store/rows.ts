@@ -30,7 +30,10 @@ export interface SessionWithUserRow {
   user_created_at: number;
   user_updated_at: number;
   scopes: string | null;
-  /** The user's sealed Tiki tokens, read in the same query (all null when none are stored). */
+}
+
+/** The session read of a route that calls Tiki: the user's sealed tokens too (all null when none are stored). */
+export interface SessionWithTokensRow extends SessionWithUserRow {
   key_id: string | null;
   access_token: Buffer | null;
   refresh_token: Buffer | null;
@@ -89,9 +92,9 @@ export function toUser(row: UserRow): UserRecord {
   };
 }
 
-export function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
+export function toSessionWithUser(row: SessionWithUserRow | SessionWithTokensRow): SessionWithUser {
   const scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[]);
-  return {
+  const session: SessionWithUser = {
     tokenHash: row.token_hash,
     userId: row.user_id,
     createdAt: row.created_at,
@@ -105,20 +108,22 @@ export function toSessionWithUser(row: SessionWithUserRow): SessionWithUser {
       updatedAt: row.user_updated_at,
     },
     grantedScopes: scopes,
-    tikiTokens:
-      scopes === null
-        ? null
-        : {
-            userId: row.user_id,
-            keyId: row.key_id as string,
-            accessToken: row.access_token as Buffer,
-            refreshToken: row.refresh_token,
-            accessExpiresAt: row.access_expires_at as number,
-            scopes,
-            generation: row.generation as number,
-            updatedAt: row.tokens_updated_at as number,
-          },
   };
+  if (!('key_id' in row)) return session;
+  session.tikiTokens =
+    scopes === null
+      ? null
+      : {
+          userId: row.user_id,
+          keyId: row.key_id as string,
+          accessToken: row.access_token as Buffer,
+          refreshToken: row.refresh_token,
+          accessExpiresAt: row.access_expires_at as number,
+          scopes,
+          generation: row.generation as number,
+          updatedAt: row.tokens_updated_at as number,
+        };
+  return session;
 }
 
 export function toTokens(row: TokensRow): StoredTikiTokens {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
 import {
   type CodeRow,
+  type SessionWithTokensRow,
   type SessionWithUserRow,
   type TokensRow,
   toCode,
@@ -88,8 +89,15 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     // Every authenticated request: one statement (one read transaction) instead of three.
     findSession: db.prepare<[string], SessionWithUserRow>(
       `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
+         u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes
+       FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
+       WHERE s.token_hash = ?`,
+    ),
+    // The same, with the sealed tokens, for the routes that call Tiki.
+    findSessionWithTokens: db.prepare<[string], SessionWithTokensRow>(
+      `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.tiki_customer_id, u.name,
          u.created_at AS user_created_at, u.updated_at AS user_updated_at, t.scopes, t.key_id, t.access_token,
-       t.refresh_token, t.access_expires_at, t.generation, t.updated_at AS tokens_updated_at
+         t.refresh_token, t.access_expires_at, t.generation, t.updated_at AS tokens_updated_at
        FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
        WHERE s.token_hash = ?`,
     ),
@@ -267,13 +275,13 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     async createSession(s) {
       createSession(s);
     },
-    async findSession(tokenHash) {
-      const row = q.findSession.get(tokenHash);
+    async findSession(tokenHash, o) {
+      const row = (o?.withTokens ? q.findSessionWithTokens : q.findSession).get(tokenHash);
       return row ? toSessionWithUser(row) : null;
     },
-    findSessionNow(tokenHash) {
+    findSessionNow(tokenHash, o) {
       try {
-        const row = q.findSession.get(tokenHash);
+        const row = (o?.withTokens ? q.findSessionWithTokens : q.findSession).get(tokenHash);
         return row ? toSessionWithUser(row) : null;
       } catch (err) {
         if (isBusy(err)) return undefined;

@@ -146,14 +146,15 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           expiresAt: 9,
           user: { id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', createdAt: 1, updatedAt: 1 },
           grantedScopes: null,
-          tikiTokens: null,
         });
+        expect((await store.findSession('s1', { withTokens: true }))?.tikiTokens).toBeNull();
         const saved = await store.saveTikiTokens(
           'u1',
           { ...sealed('1'), scopes: ['user_profile', 'offline'] },
           4,
         );
-        const found = await store.findSession('s1');
+        expect((await store.findSession('s1'))?.tikiTokens).toBeUndefined();
+        const found = await store.findSession('s1', { withTokens: true });
         expect(found?.grantedScopes).toEqual(['user_profile', 'offline']);
         // Exactly what getTikiTokens reads, blobs and generation included.
         expect(found?.tikiTokens).toEqual(saved);

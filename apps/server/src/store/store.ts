@@ -43,8 +43,11 @@ export interface SessionRecord {
 export interface SessionWithUser extends SessionRecord {
   user: UserRecord;
   grantedScopes: string[] | null;
-  /** The user's sealed Tiki tokens as of this read (null when none), so that a Tiki call needs no second read. */
-  tikiTokens: StoredTikiTokens | null;
+  /**
+   * With `withTokens`: the user's sealed Tiki tokens as of this read (null when none), so that a route calling
+   * Tiki reads the database once. Left out otherwise: `/api/me` has no use for two blobs per request.
+   */
+  tikiTokens?: StoredTikiTokens | null;
 }
 
 /** Tiki's tokens for one user, sealed (AES-256-GCM) under `keyId`. */
@@ -87,6 +90,11 @@ export interface AuthCodeRecord {
   claimExpiresAt: number | null;
 }
 
+export interface SessionReadOptions {
+  /** Read the user's sealed Tiki tokens in the same query (routes that call Tiki). */
+  withTokens?: boolean;
+}
+
 export interface Store extends OrderStore, RateLimitStore {
   /** Throws unless the store answers and could take a write now (what /readyz reports). */
   ping(): Promise<void>;
@@ -96,13 +104,13 @@ export interface Store extends OrderStore, RateLimitStore {
   getUser(id: string): Promise<UserRecord | null>;
 
   createSession(s: SessionRecord): Promise<void>;
-  findSession(tokenHash: string): Promise<SessionWithUser | null>;
+  findSession(tokenHash: string, o?: SessionReadOptions): Promise<SessionWithUser | null>;
   /**
    * The same read without a promise, for a store that can answer synchronously (SQLite): every authenticated
    * request makes it, and three chained promises around a synchronous read cost more than the read. Undefined
    * when it cannot answer now (the database is busy): then use findSession.
    */
-  findSessionNow?(tokenHash: string): SessionWithUser | null | undefined;
+  findSessionNow?(tokenHash: string, o?: SessionReadOptions): SessionWithUser | null | undefined;
   touchSession(tokenHash: string, now: number): Promise<void>;
   /** Deletes the session and, when it was the user's last one, the user's Tiki tokens (one transaction). */
   deleteSession(tokenHash: string): Promise<void>;
