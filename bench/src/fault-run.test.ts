@@ -11,7 +11,7 @@
  * so each case takes the median of 3 answers: a design flaw (a retry after a timeout, a backoff past the
  * deadline, an unbounded wait) moves every answer, a stray scheduling hiccup moves one.
  */
-import { connect } from 'node:net';
+import { newConnectionOutcome } from '@tini-starter/tiki-platform/testing/ports';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Child } from './child.ts';
 import { BENCH_FIRST_CUSTOMER_ID } from './customers.ts';
@@ -281,16 +281,7 @@ describe('SIGTERM with 50 requests in flight', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
     // A new connection is refused. (A kept-alive one that finished its answer is closed 1 ms later; a request
     // that beats that millisecond is answered with `Keep-Alive: timeout=0`, then the connection closes.)
-    const { port } = new URL(server.origin);
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    });
-    expect(refused).toBe('ECONNREFUSED');
+    expect(await newConnectionOutcome(server.origin)).toBe('ECONNREFUSED');
     const exit = await server.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(10_000);

@@ -5,13 +5,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulator, createOffsetClock, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { signedIpn } from '@tini-starter/tiki-platform/testing/ipn';
+import { newConnectionOutcome } from '@tini-starter/tiki-platform/testing/ports';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_ENCRYPTION_KEY_BASE64, DEV_ENCRYPTION_KEY_ID } from '../src/config.ts';
 import { type ChildServer, spawnServer } from '../src/testing/child-server.ts';
@@ -384,16 +384,7 @@ describe('SIGTERM', () => {
     await server.waitForLog(/^shutting down/);
 
     // No new connections once the stop has begun...
-    const { port } = new URL(server.url);
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    });
-    expect(refused).toBe('ECONNREFUSED');
+    expect(await newConnectionOutcome(server.url)).toBe('ECONNREFUSED');
 
     // ...while the requests already in flight complete normally.
     front.release();

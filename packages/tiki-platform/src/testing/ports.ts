@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /**
  * A port for a child process to listen on, for tests that must name the port before the child starts.
@@ -25,5 +25,22 @@ function canListen(port: number, host: string): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * What a new TCP connection to an origin (`http://host:port`) meets: 'connected', or the error code (e.g.
+ * 'ECONNREFUSED' once a server has stopped accepting). A test of a graceful stop asks this, not an HTTP client,
+ * which could reuse a kept-alive connection instead of opening one.
+ */
+export function newConnectionOutcome(origin: string): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
 }
