@@ -5,6 +5,8 @@
  * per order per interval.
  */
 
+import type { OrderStatus } from '@tini-starter/tiki-platform/order-status';
+
 export interface OrderItemRecord {
   productId: string;
   name: string;
@@ -12,6 +14,9 @@ export interface OrderItemRecord {
   /** VND per unit, as charged. */
   price: number;
 }
+
+/** The status an order has before Tiki answered: Tiki creates orders as drafts. */
+export const INITIAL_ORDER_STATUS = 'draft' satisfies OrderStatus;
 
 /** `creating` until Tiki answered the create call (or an IPN told us its id first); `created` after. */
 export type OrderState = 'creating' | 'created';

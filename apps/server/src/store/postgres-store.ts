@@ -13,7 +13,7 @@
  */
 import pg from 'pg';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
-import type { NewOrder } from './orders.ts';
+import { INITIAL_ORDER_STATUS, type NewOrder } from './orders.ts';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import {
   type CodeRow,
@@ -200,9 +200,6 @@ const TOKEN_COLUMNS = `user_id, key_id, access_token, refresh_token, access_expi
 const CODE_COLUMNS = 'code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at';
 const ORDER_COLUMNS = `id, user_id, state, status, grand_total, items, tiki_order_id, idempotency_key,
   request_hash, last_message_at, checked_at, fulfil_owner, fulfil_expires_at, fulfilled_at, created_at, updated_at`;
-
-/** The status an order has before Tiki answered: Tiki creates orders as drafts. */
-const INITIAL_STATUS = 'draft';
 
 const S = {
   ping: sql('ping', 'SELECT pg_is_in_recovery() AS in_recovery'),
@@ -603,7 +600,7 @@ function postgresStore(pool: pg.Pool): Store {
           await run<OrderRow>(pool, S.insertOrder, [
             order.id,
             order.userId,
-            INITIAL_STATUS,
+            INITIAL_ORDER_STATUS,
             order.grandTotal,
             JSON.stringify(order.items),
             order.idempotencyKey,

@@ -1,10 +1,7 @@
 /** The SQLite statements of the order store (see orders.ts); sqlite-store.ts wraps them like every method. */
 import type Database from 'better-sqlite3';
-import type { NewOrder, OrderStore } from './orders.ts';
+import { INITIAL_ORDER_STATUS, type NewOrder, type OrderStore } from './orders.ts';
 import { type OrderRow, toOrder } from './rows.ts';
-
-/** The status an order has before Tiki answered: Tiki creates orders as drafts. */
-const INITIAL_STATUS = 'draft';
 
 export function sqliteOrderStore(db: Database.Database): OrderStore & {
   pruneCreating(before: number): number;
@@ -87,7 +84,7 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
     const row = q.insert.get(
       order.id,
       order.userId,
-      INITIAL_STATUS,
+      INITIAL_ORDER_STATUS,
       order.grandTotal,
       JSON.stringify(order.items),
       order.idempotencyKey,
