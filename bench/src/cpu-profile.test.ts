@@ -1,7 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  atSource,
   type CpuProfile,
   profileWhile,
+  selfTimesOf,
   shortenUrl,
   summarizeByArea,
   summarizeByModule,
@@ -23,7 +29,7 @@ describe('summarizeSelfTime', () => {
       startTime: 0,
       endTime: 16000,
     };
-    const frames = summarizeSelfTime(profile);
+    const frames = summarizeSelfTime(selfTimesOf(profile));
     expect(frames.map((f) => [f.frame, f.selfMs])).toEqual([
       ['handle (express/lib/a.js:10)', 10],
       ['parse (express/lib/a.js:10)', 6],
@@ -59,7 +65,7 @@ describe('profileWhile', () => {
     const profile = await profileWhile(() => {
       spinForAWhile();
     });
-    const frames = summarizeSelfTime(profile, 50).map((f) => f.frame);
+    const frames = summarizeSelfTime(selfTimesOf(profile), 50).map((f) => f.frame);
     expect(frames.some((f) => f.startsWith('spinForAWhile') || f.startsWith('cpuUsage'))).toBe(true);
   });
 });
@@ -92,7 +98,7 @@ describe('summarizeByModule and windows', () => {
   };
 
   it('groups self time by package, repository file or Node internal area', () => {
-    expect(summarizeByModule(profile).map((f) => [f.frame, f.selfMs])).toEqual([
+    expect(summarizeByModule(selfTimesOf(profile)).map((f) => [f.frame, f.selfMs])).toEqual([
       ['node:internal/modules', 9],
       ['pino', 2],
       ['apps/server/src/store.ts', 1],
@@ -100,7 +106,7 @@ describe('summarizeByModule and windows', () => {
   });
 
   it('keeps only the samples inside a window, so a child process start-up can be cut out', () => {
-    const frames = summarizeByModule(profile, 10, { fromUs: 9000, toUs: 12_000 });
+    const frames = summarizeByModule(selfTimesOf(profile, { fromUs: 9000, toUs: 12_000 }));
     expect(frames.map((f) => f.frame)).toEqual(['pino', 'apps/server/src/store.ts']);
   });
 });
@@ -118,20 +124,51 @@ describe('summarizeByArea', () => {
         frame(3, 'writev', ''),
         frame(4, '(garbage collector)', ''),
         frame(5, '_Request', 'node:internal/deps/undici/undici'),
-        // The Tiki client's own transport is node:http's client side, not the server's sockets.
-        frame(6, 'ClientRequest', 'node:_http_client'),
+        // The Tiki client's transport is undici, not the server's sockets.
+        frame(
+          6,
+          'request',
+          'file:///r/node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/api/api-request.js',
+        ),
       ],
       samples: [1, 1, 2, 3, 4, 5, 6],
       timeDeltas: [0, 1000, 1000, 1000, 1000, 1000, 1000],
       startTime: 0,
       endTime: 7000,
     };
-    expect(Object.fromEntries(summarizeByArea(profile).map((a) => [a.frame, a.selfMs]))).toEqual({
-      'logging (pino, pino-http, redaction)': 2,
-      'SQLite (better-sqlite3, the store)': 1,
-      'Node HTTP server and sockets': 1,
-      'garbage collection': 1,
-      'Tiki HTTP client (node:http client and agent, AbortSignal, tiki-platform)': 2,
-    });
+    expect(Object.fromEntries(summarizeByArea(selfTimesOf(profile)).map((a) => [a.frame, a.selfMs]))).toEqual(
+      {
+        'logging (pino, pino-http, redaction)': 2,
+        'SQLite (better-sqlite3, the store)': 1,
+        'Node HTTP server and sockets': 1,
+        'garbage collection': 1,
+        'Tiki HTTP client (undici, AbortSignal, tiki-platform)': 2,
+      },
+    );
+  });
+});
+
+describe('atSource', () => {
+  it("puts a bundle's frames back at their source through the bundle's map, and leaves others alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-source-map-'));
+    try {
+      // A two-line bundle whose second line came from line 41 (zero-based 40) of ../src/store.ts.
+      await writeFile(join(dir, 'main.js'), 'a;\nfunction findSession(){}\n');
+      await writeFile(
+        join(dir, 'main.js.map'),
+        JSON.stringify({ version: 3, sources: ['../src/store.ts'], names: [], mappings: ';AAwCA' }),
+      );
+      const bundle = pathToFileURL(join(dir, 'main.js')).href;
+      const mapped = atSource([
+        { frame: { functionName: 'findSession', url: bundle, lineNumber: 1, columnNumber: 0 }, us: 5 },
+        { frame: { functionName: 'writev', url: '', lineNumber: -1 }, us: 3 },
+      ]);
+      expect(mapped[0]?.frame.url).toBe(pathToFileURL(join(dir, '..', 'src', 'store.ts')).href);
+      expect(mapped[0]?.frame.lineNumber).toBe(40);
+      expect(mapped[0]?.us).toBe(5);
+      expect(mapped[1]?.frame.functionName).toBe('writev');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

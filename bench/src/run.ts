@@ -144,7 +144,7 @@ async function main(): Promise<void> {
         'the row judges the 60 s sample (what the logins cost for good, once V8 has given back the heap it grew ' +
         'under load) and shows the 1 s one (that peak). This is what the OS sees; every sample and the GC ' +
         'split are below.',
-      'A missed row gets a CPU profile of the subject (self time, top frames) below the table.',
+      'A missed HTTP row gets an on-CPU profile of the subject (perf `cpu-clock` samples of a second server process on the same database, after a warm-up run) below the table; the signing rows get the inspector profiler.',
     ],
   });
   await rm(workDir, { recursive: true, force: true });

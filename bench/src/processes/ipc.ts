@@ -26,10 +26,8 @@ export function serveIpc(handlers: Handlers): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Handlers every bench child offers: its memory, a GC, and a CPU profile of a stretch of its life. */
+/** Handlers every bench child offers: its memory and a GC. */
 export async function commonHandlers(): Promise<Handlers> {
-  const { startProfiling } = await import('../cpu-profile.ts');
-  let running: Awaited<ReturnType<typeof startProfiling>> | undefined;
   return {
     memory: () => process.memoryUsage(),
     gc: () => {
@@ -37,16 +35,6 @@ export async function commonHandlers(): Promise<Handlers> {
       if (!gc) throw new Error('start the child with --expose-gc');
       gc();
       return process.memoryUsage();
-    },
-    profileStart: async () => {
-      running = await startProfiling();
-      return true;
-    },
-    profileStop: async () => {
-      if (!running) throw new Error('no profile is running');
-      const profile = await running.stop();
-      running = undefined;
-      return profile;
     },
   };
 }

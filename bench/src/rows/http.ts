@@ -8,10 +8,18 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Child } from '../child.ts';
 import { accountCpu } from '../cpu-accounting.ts';
-import { type CpuProfile, monotonicMicros, type ProfileWindow, renderDiagnosis } from '../cpu-profile.ts';
+import {
+  atSource,
+  type CpuProfile,
+  monotonicMicros,
+  type ProfileWindow,
+  renderDiagnosis,
+  selfTimesOf,
+} from '../cpu-profile.ts';
 import { type FireResult, fire, requireAllOk, type Shot } from '../load-generator.ts';
 import { renderTable } from '../markdown.ts';
 import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
+import { perfNodeFlags, perfUnavailable, recordOnCpu } from '../perf-profile.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { startBareExpress, startFloor, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -352,7 +360,10 @@ export async function measureHttpRows(
     for (const [index, row] of rows.entries()) {
       const [load, database] = loads[index] ?? [];
       if (meetsTarget(row) || !load || !database) continue;
-      let text = await profileServerUnder(o, database, load);
+      // A profile explains a miss; one that fails must not throw the measured rows away.
+      let text = await profileServerUnder(o, database, load).catch(
+        (err: unknown) => `The profile failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       if (index === 0) text += `\n\n${await loggingAb(o, databaseFile, meLoad)}`;
       diagnoses.push({ what: row.what, text });
     }
@@ -405,21 +416,44 @@ async function loggingAb(
 }
 
 /**
- * A second server process on the same database (sessions and tokens are shared), started with
- * `--cpu-prof`, takes the subject's load once; its profile is written when it exits on SIGTERM.
+ * A second server process on the same database (sessions and tokens are shared) takes the subject's load once,
+ * profiled on CPU time by perf (perf-profile.ts). Where perf is missing, V8's sampler (`--cpu-prof`) stands in,
+ * and the diagnosis says that its shares are of wall-clock time.
  */
 async function profileServerUnder(
   o: HttpRowsOptions,
   database: { databaseFile: string; databaseUrl?: string },
   load: (origin: string) => Promise<FireResult>,
 ): Promise<string> {
+  const missingPerf = await perfUnavailable();
   const dir = join(o.workDir, `cpu-profile-${Date.now()}`);
   const profiled = await startServerUnderTest({
     emulatorOrigin: o.emulator.origin,
     ...database,
     logFile: join(o.workDir, 'server-profiled.log'),
-    nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+    nodeFlags: missingPerf ? ['--cpu-prof', '--cpu-prof-dir', dir] : perfNodeFlags(o.workDir),
   });
+  if (!missingPerf) {
+    try {
+      // A fresh process spends its first run compiling (a fifth of its CPU time): the measured server had
+      // warmed up before its rounds, so the profile is of a second run.
+      await load(profiled.origin);
+      const times = await recordOnCpu(profiled.pid, o.workDir, async () => {
+        await load(profiled.origin);
+      });
+      return [
+        "On-CPU profile of a server process (same database) under one run of the subject's load, after one " +
+          "unrecorded run to warm it up: perf's `cpu-clock` samples of every thread of the process, so the " +
+          'shares are of CPU time, whatever else ran on the cores. Time in V8 builtins, Node bindings and libc ' +
+          'is charged to the JavaScript function that called them; frames of the bundle are put back at their ' +
+          'source by its map.',
+        '',
+        renderDiagnosis(atSource(times)),
+      ].join('\n');
+    } finally {
+      await profiled.stop('SIGTERM');
+    }
+  }
   let window: ProfileWindow | undefined;
   try {
     const fromUs = monotonicMicros();
@@ -432,9 +466,10 @@ async function profileServerUnder(
   if (files.length === 0) return 'No CPU profile was written (the server did not exit cleanly on SIGTERM).';
   const profile = JSON.parse(await readFile(join(dir, files[0] as string), 'utf8')) as CpuProfile;
   return [
-    "CPU profile of a server process (`node --cpu-prof`, same database) under one run of the subject's load; " +
-      'only the samples taken while the load ran (start-up and shutdown cut out).',
+    `V8's profile of a server process (\`node --cpu-prof\`, same database) under one run of the subject's load, ` +
+      `only the samples taken while the load ran. ${missingPerf}, so this sampler runs on wall-clock time: on ` +
+      'shared cores, time the server spent descheduled is charged to the frame it stopped in.',
     '',
-    renderDiagnosis(profile, window),
+    renderDiagnosis(atSource(selfTimesOf(profile, window))),
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { signBody } from '@tini-starter/tiki-platform/sign';
 import { verifySignature } from '@tini-starter/tiki-platform/verify';
-import { profileWhile, renderDiagnosis } from '../cpu-profile.ts';
+import { profileWhile, renderDiagnosis, selfTimesOf } from '../cpu-profile.ts';
 import { measureOpsPerSecond } from '../ops-per-second.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -104,7 +104,7 @@ export async function measureSigningRows(o: {
     });
     diagnoses.push({
       what: row.what,
-      text: `CPU profile (inspector, in the bench process) of 1 s of the subject alone.\n\n${renderDiagnosis(profile)}`,
+      text: `CPU profile (inspector, in the bench process) of 1 s of the subject alone.\n\n${renderDiagnosis(selfTimesOf(profile))}`,
     });
   }
   return { rows, diagnoses };
