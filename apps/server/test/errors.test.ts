@@ -172,6 +172,22 @@ describe('the other codes', () => {
     expect(stack.emulator.countOperation('token')).toBe(4);
   });
 
+  it('takes a successful login back from the failed-login count exactly once', async () => {
+    stack = await startStack({ env: { LOGIN_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_WINDOW_MS: '60000' } });
+    expect((await stack.login('unknown.code-one')).status).toBe(401); // count 1
+    // Counted on arrival (2), taken back with the login's writes (1); taken back twice, it would be 0.
+    expect((await stack.login(stack.authCode())).status).toBe(200);
+    // Two submissions of one code in one process, counted on arrival (2, 3), share one exchange: one is taken
+    // back with the login's writes, the other when its answer ends (1).
+    const code = stack.authCode();
+    const shared = await Promise.all([stack.login(code), stack.login(code)]);
+    expect(shared.map((r) => r.status)).toEqual([200, 200]);
+    expect(stack.emulator.countOperation('token')).toBe(3);
+    expect((await stack.login('unknown.code-two')).status).toBe(401); // 2
+    expect((await stack.login('unknown.code-three')).status).toBe(401); // 3
+    expectError(await stack.login(stack.authCode()), 'rate_limited'); // a fourth attempt is one too many
+  });
+
   it('ignores X-Forwarded-For unless TRUST_PROXY_HOPS says a proxy is in front', async () => {
     stack = await startStack({ env: { LOGIN_RATE_LIMIT_MAX: '1' } });
     const spoof = (ip: string) => ({

@@ -29,18 +29,20 @@ export interface LoginResult {
   expiresAt: number;
   user: UserRecord;
   scopes: string[];
+  /** The caller's counted attempt (Caller.countedAttempt) was taken back with the login's writes. */
+  attemptTakenBack: boolean;
 }
 
 interface Exchanged {
   user: UserRecord;
   scopes: string[];
   /**
-   * The session stored with the grant, in one transaction, for the first submission to take it (others
-   * sharing the exchange open their own): the user's tokens never exist without a session, since ending a
-   * user's last session deletes their tokens and a login racing it must not lose its own, and a crash never
-   * leaves a session without tokens.
+   * The session stored with the grant, in one transaction, for the submission that ran the exchange (others
+   * sharing it open their own): the user's tokens never exist without a session, since ending a user's last
+   * session deletes their tokens and a login racing it must not lose its own, and a crash never leaves a
+   * session without tokens. That transaction also took back that submission's counted attempt.
    */
-  takeSession(): { token: string; expiresAt: number } | null;
+  takeSession(caller: Caller): { token: string; expiresAt: number } | null;
 }
 
 export interface LoginOptions {
@@ -75,6 +77,11 @@ const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was 
 export interface Caller {
   log: Logger;
   requestId: string;
+  /**
+   * The rate-limit key under which this attempt was counted as a failure until it succeeds (the login
+   * limiter's): a successful exchange takes it back in its own transaction.
+   */
+  countedAttempt?: string;
 }
 
 export function createLogin(o: LoginOptions): (authCode: string, caller: Caller) => Promise<LoginResult> {
@@ -99,22 +106,22 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
     }
     try {
       const info = await tiki.getTokenInfo(grant.accessToken, { requestId });
-      const user = await store.upsertUser({
-        id: randomUUID(),
-        tikiCustomerId: info.customerId,
-        name: info.customerName,
+      // The user, the grant sealed for them, the session and the code's outcome: one transaction, one commit.
+      let session: { token: string; expiresAt: number } | null = null;
+      const { user } = await store.saveLogin({
+        user: { id: randomUUID(), tikiCustomerId: info.customerId, name: info.customerName },
+        rows: (stored) => {
+          const minted = sessions.mint(stored.id);
+          session = { token: minted.token, expiresAt: minted.expiresAt };
+          return { tokens: keeper.sealGrant(stored.id, grant, info.scopes), session: minted.record };
+        },
+        code: { codeHash, owner },
+        ...(caller.countedAttempt ? { takeBackAttempt: caller.countedAttempt } : {}),
         now: clock.now(),
       });
-      const minted = sessions.mint(user.id);
-      const tokens = keeper.sealGrant(user.id, grant, info.scopes);
-      // The grant, the session and the code's outcome: one transaction, one commit.
-      await store.saveLogin({ tokens, session: minted.record, code: { codeHash, owner }, now: clock.now() });
-      let session: { token: string; expiresAt: number } | null = {
-        token: minted.token,
-        expiresAt: minted.expiresAt,
-      };
       log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
-      const takeSession = () => {
+      const takeSession = (taker: Caller) => {
+        if (taker !== caller) return null;
         const taken = session;
         session = null;
         return taken;
@@ -227,7 +234,14 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
     await pruneNowAndThen(caller.log);
     const exchanged = await exchangeOnce(authCode, caller);
     const { user, scopes } = exchanged;
-    const session = exchanged.takeSession() ?? (await sessions.open(user.id));
-    return { token: session.token, expiresAt: session.expiresAt, user, scopes };
+    const stored = exchanged.takeSession(caller);
+    const session = stored ?? (await sessions.open(user.id));
+    return {
+      token: session.token,
+      expiresAt: session.expiresAt,
+      user,
+      scopes,
+      attemptTakenBack: stored !== null && caller.countedAttempt !== undefined,
+    };
   };
 }

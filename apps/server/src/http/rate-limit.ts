@@ -6,8 +6,8 @@
  * `storage_unavailable`, never pass uncounted.
  */
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import type { RequestHandler } from 'express';
-import { type Store as LimitStore, type Options, rateLimit } from 'express-rate-limit';
+import type { Request, RequestHandler, Response } from 'express';
+import { type Store as LimitStore, type Options, type RateLimitInfo, rateLimit } from 'express-rate-limit';
 import type { RateLimitStore } from '../store/rate-limits.ts';
 import { ApiError } from './api-error.ts';
 import { sessionOf } from './authenticate.ts';
@@ -18,9 +18,14 @@ export interface SharedLimits {
   clock: Clock;
 }
 
-/** express-rate-limit's store over ours; `name` keeps each limiter's keys apart. */
+/** The key a limiter's count has in the store: `name` keeps each limiter's keys apart. */
+const storeKey = (name: string, key: string) => `${name}:${key}`;
+/** Where each limiter puts its info on the request (express-rate-limit's `requestPropertyName`). */
+const infoProperty = (name: string) => `rateLimit_${name}`;
+
+/** express-rate-limit's store over ours. */
 function countedIn(shared: SharedLimits, name: string): LimitStore {
-  const prefix = `${name}:`;
+  const prefix = storeKey(name, '');
   let windowMs = 60_000;
   return {
     prefix,
@@ -51,13 +56,19 @@ export function limitRequests(o: {
   message: string;
   /** Who is counted; default the client IP (as `trust proxy` sees it). */
   keyGenerator?: Options['keyGenerator'];
-  /** Count only failed requests (status >= 400). */
+  /**
+   * Count only failed requests (status >= 400): every request is counted when it arrives (so that a burst of
+   * concurrent attempts is counted before any of them ends) and a success is taken back when it ends, unless
+   * the route took it back already in its own transaction (countedAttempt, attemptTakenBack).
+   */
   failuresOnly?: boolean;
 }): RequestHandler {
   return rateLimit({
     windowMs: o.windowMs,
     limit: o.max,
+    requestPropertyName: infoProperty(o.name),
     skipSuccessfulRequests: o.failuresOnly ?? false,
+    requestWasSuccessful: (_req, res) => res.statusCode < 400 && res.locals[TAKEN_BACK] !== true,
     ...(o.keyGenerator ? { keyGenerator: o.keyGenerator } : {}),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
@@ -66,6 +77,22 @@ export function limitRequests(o: {
     // A store error goes to the error handler (503 storage_unavailable), not through uncounted.
     passOnStoreError: false,
   });
+}
+
+const TAKEN_BACK = 'rateLimitAttemptTakenBack';
+
+/**
+ * The store key under which limiter `name` (failuresOnly) counted this request, for a route that takes the count
+ * back in its own transaction when it succeeds (the login does, with its other writes: one commit fewer).
+ */
+export function countedAttempt(req: Request, name: string): string | undefined {
+  const info = (req as unknown as Record<string, RateLimitInfo | undefined>)[infoProperty(name)];
+  return info ? storeKey(name, info.key) : undefined;
+}
+
+/** Says that the route took this request's count back itself, so that the limiter does not do it again. */
+export function attemptTakenBack(res: Response): void {
+  res.locals[TAKEN_BACK] = true;
 }
 
 /**

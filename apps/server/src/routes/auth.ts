@@ -6,7 +6,9 @@ import type { Sessions } from '../auth/sessions.ts';
 import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
-import { limitRequests, type SharedLimits } from '../http/rate-limit.ts';
+import { attemptTakenBack, countedAttempt, limitRequests, type SharedLimits } from '../http/rate-limit.ts';
+
+const LOGIN_LIMITER = 'login';
 
 export interface AuthRoutesOptions {
   login: (authCode: string, caller: Caller) => Promise<LoginResult>;
@@ -29,7 +31,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
 export function authRoutes(o: AuthRoutesOptions): ContractRouter {
   const routes = contractRouter([ROUTES.login, ROUTES.logout]);
   const loginLimiter = limitRequests({
-    name: 'login',
+    name: LOGIN_LIMITER,
     shared: o.limits,
     ...o.rateLimit,
     message: 'Too many failed login attempts; try again later',
@@ -48,7 +50,12 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
       if (!parsed.success) {
         throw invalidBody('The body must be { "authCode": string }', parsed.error.issues);
       }
-      const result = await o.login(parsed.data.authCode, { log: req.log, requestId: req.id });
+      const result = await o.login(parsed.data.authCode, {
+        log: req.log,
+        requestId: req.id,
+        countedAttempt: countedAttempt(req, LOGIN_LIMITER),
+      });
+      if (result.attemptTakenBack) attemptTakenBack(res);
       const body: LoginResponse = {
         token: result.token,
         expiresAt: new Date(result.expiresAt).toISOString(),

@@ -18,6 +18,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import {
   type CodeRow,
   type OrderRow,
+  rowsFor,
   type SessionWithUserRow,
   type TokensRow,
   toCode,
@@ -506,13 +507,20 @@ function postgresStore(pool: pg.Pool): Store {
 
     async saveLogin(i) {
       return transaction(async (c) => {
-        await run(c, S.lockUser, [i.session.userId]);
-        const saved = await saveTokens(c, i.session.userId, i.tokens, i.now);
-        await createSession(c, i.session);
+        // The upsert locks the user's row, as lockUser does for logout and prune: a logout racing this login
+        // waits for it, and then sees its session.
+        const u = i.user;
+        const user = toUser(
+          first(await run<UserRow>(c, S.upsertUser, [u.id, u.tikiCustomerId, u.name, i.now])) as UserRow,
+        );
+        const { tokens, session } = rowsFor(user, i.rows);
+        const saved = await saveTokens(c, user.id, tokens, i.now);
+        await createSession(c, session);
         if (i.code) {
-          await run(c, S.settleCode, ['succeeded', i.session.userId, i.now, i.code.codeHash, i.code.owner]);
+          await run(c, S.settleCode, ['succeeded', user.id, i.now, i.code.codeHash, i.code.owner]);
         }
-        return saved;
+        if (i.takeBackAttempt) await run(c, S.unhitLimit, [i.takeBackAttempt, i.now]);
+        return { user, tokens: saved };
       });
     },
     async saveTikiTokens(userId, t, now) {

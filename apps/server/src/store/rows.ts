@@ -7,10 +7,24 @@ import type { OrderRecord } from './orders.ts';
 import type {
   AuthCodeRecord,
   AuthCodeState,
+  SealedTikiTokens,
+  SessionRecord,
   SessionWithUser,
   StoredTikiTokens,
   UserRecord,
 } from './store.ts';
+
+/** What a login stores for the user its transaction settled on (Store.saveLogin), checked to be for that user. */
+export function rowsFor(
+  user: UserRecord,
+  rows: (user: UserRecord) => { tokens: SealedTikiTokens; session: SessionRecord },
+): { tokens: SealedTikiTokens; session: SessionRecord } {
+  const built = rows(user);
+  if (built.session.userId !== user.id) {
+    throw new Error(`saveLogin: the session built is for user ${built.session.userId}, not ${user.id}`);
+  }
+  return built;
+}
 
 export interface UserRow {
   id: string;

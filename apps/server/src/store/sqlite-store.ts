@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
 import {
   type CodeRow,
+  rowsFor,
   type SessionWithTokensRow,
   type SessionWithUserRow,
   type TokensRow,
@@ -216,19 +217,17 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
   const createSession = (s: SessionRecord) =>
     q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
 
-  const saveLogin = db.transaction(
-    (i: {
-      tokens: SealedTikiTokens;
-      session: SessionRecord;
-      code?: { codeHash: string; owner: string };
-      now: number;
-    }): StoredTikiTokens => {
-      const saved = saveTokens(i.session.userId, i.tokens, i.now);
-      createSession(i.session);
-      if (i.code) q.settleCode.run('succeeded', i.session.userId, i.now, i.code.codeHash, i.code.owner);
-      return saved;
-    },
-  );
+  const saveLogin = db.transaction((i: Parameters<Store['saveLogin']>[0]) => {
+    const user = toUser(
+      q.upsertUser.get(i.user.id, i.user.tikiCustomerId, i.user.name, i.now, i.now) as UserRow,
+    );
+    const { tokens, session } = rowsFor(user, i.rows);
+    const saved = saveTokens(user.id, tokens, i.now);
+    createSession(session);
+    if (i.code) q.settleCode.run('succeeded', user.id, i.now, i.code.codeHash, i.code.owner);
+    if (i.takeBackAttempt) q.unhitLimit.run(i.takeBackAttempt, i.now);
+    return { user, tokens: saved };
+  });
 
   const endSession = db.transaction((tokenHash: string) => {
     const ended = q.deleteSession.get(tokenHash);

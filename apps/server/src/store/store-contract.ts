@@ -162,21 +162,78 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         expect(await store.findSession('unknown')).toBeNull();
       });
 
-      it('stores a login’s grant and session together', async () => {
-        await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
+      it('stores a login’s user, grant, session and code outcome together', async () => {
         const session = { tokenHash: 's1', userId: 'u1', createdAt: 1, lastSeenAt: 1, expiresAt: 9 };
         expect(await store.claimAuthCode('c1', { owner: 'A', now: 0, claimMs: 100 })).toEqual({
           claimed: true,
         });
         const code = { codeHash: 'c1', owner: 'A' };
-        const saved = await store.saveLogin({ tokens: sealed('1'), session, code, now: 1 });
-        expect(saved).toMatchObject({ userId: 'u1', generation: 1 });
+        // The failed-login count: an earlier failure, and this attempt, counted when it arrived.
+        await store.hitRateLimit('login:10.0.0.1', 60_000, 0);
+        await store.hitRateLimit('login:10.0.0.1', 60_000, 0);
+        const saved = await store.saveLogin({
+          user: { id: 'u1', tikiCustomerId: 1, name: 'Ti Ni' },
+          rows: () => ({ tokens: sealed('1'), session }),
+          code,
+          takeBackAttempt: 'login:10.0.0.1',
+          now: 1,
+        });
+        // Taken back with the login: the next hit is the second, not the third.
+        expect((await store.hitRateLimit('login:10.0.0.1', 60_000, 2)).hits).toBe(2);
+        expect(saved.user).toEqual({
+          id: 'u1',
+          tikiCustomerId: 1,
+          name: 'Ti Ni',
+          createdAt: 1,
+          updatedAt: 1,
+        });
+        expect(saved.tokens).toMatchObject({ userId: 'u1', generation: 1 });
         expect(await store.findSession('s1')).toMatchObject({ userId: 'u1', grantedScopes: ['offline'] });
         expect(await store.getAuthCode('c1')).toMatchObject({
           state: 'succeeded',
           userId: 'u1',
           settledAt: 1,
         });
+      });
+
+      it('builds a returning customer’s login rows for the user they already are, and renames them', async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', now: 0 });
+        const builtFor: string[] = [];
+        const saved = await store.saveLogin({
+          // The id a new customer would get: this one is not new.
+          user: { id: 'u-new', tikiCustomerId: 7, name: 'Ti Ni Nguyễn' },
+          rows: (user) => {
+            builtFor.push(user.id);
+            const session = { tokenHash: 's2', userId: user.id, createdAt: 5, lastSeenAt: 5, expiresAt: 9 };
+            return { tokens: sealed('2'), session };
+          },
+          now: 5,
+        });
+        expect(builtFor.at(-1)).toBe('u1');
+        expect(saved.user).toEqual({
+          id: 'u1',
+          tikiCustomerId: 7,
+          name: 'Ti Ni Nguyễn',
+          createdAt: 0,
+          updatedAt: 5,
+        });
+        expect(await store.getUser('u-new')).toBeNull();
+        expect(await store.findSession('s2')).toMatchObject({ userId: 'u1' });
+      });
+
+      it('writes nothing of a login whose rows are not for the user it settled on', async () => {
+        await store.upsertUser({ id: 'u1', tikiCustomerId: 7, name: 'Ti Ni', now: 0 });
+        const session = { tokenHash: 's3', userId: 'u-new', createdAt: 5, lastSeenAt: 5, expiresAt: 9 };
+        await expect(
+          store.saveLogin({
+            user: { id: 'u-new', tikiCustomerId: 7, name: 'Renamed' },
+            rows: () => ({ tokens: sealed('3'), session }),
+            now: 5,
+          }),
+        ).rejects.toThrow(/session built is for user u-new, not u1/);
+        expect(await store.findSession('s3')).toBeNull();
+        expect(await store.getTikiTokens('u1')).toBeNull();
+        expect((await store.getUser('u1'))?.name).toBe('Ti Ni');
       });
 
       it("deletes a user's Tiki tokens with their last session, and prunes tokens no session can use", async () => {

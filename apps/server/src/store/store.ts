@@ -116,16 +116,22 @@ export interface Store extends OrderStore, RateLimitStore {
   deleteSession(tokenHash: string): Promise<void>;
 
   /**
-   * A login's writes in one transaction: the new grant (replacing any previous tokens and lease), the session
-   * opened with it, and, when given, the auth code settled as succeeded for the session's user if `owner` still
-   * holds its claim: a crash never leaves one without the others, and a login costs one commit.
+   * A login's writes in one transaction, one commit: the user (created with `user.id` if the Tiki customer is
+   * new, else found and renamed), then the rows `rows` builds for the user it settled on (the sealed tokens are
+   * bound to the user id, so they can only be sealed once it is known): the new grant, replacing any previous
+   * tokens and lease, and the session opened with it; and, when given, the auth code settled as succeeded for
+   * that user if `owner` still holds its claim; and, when given, one hit of the rate-limit key
+   * `takeBackAttempt` taken back (the failed-login count of a login that succeeded). A crash never leaves one
+   * without the others. `rows` runs inside the transaction, synchronously, and may run again if the
+   * transaction is retried.
    */
   saveLogin(i: {
-    tokens: SealedTikiTokens;
-    session: SessionRecord;
+    user: { id: string; tikiCustomerId: number; name: string };
+    rows: (user: UserRecord) => { tokens: SealedTikiTokens; session: SessionRecord };
     code?: { codeHash: string; owner: string };
+    takeBackAttempt?: string;
     now: number;
-  }): Promise<StoredTikiTokens>;
+  }): Promise<{ user: UserRecord; tokens: StoredTikiTokens }>;
   /** Stores a new grant (login), replacing any previous tokens and lease; returns it with its generation. */
   saveTikiTokens(userId: string, tokens: SealedTikiTokens, now: number): Promise<StoredTikiTokens>;
   getTikiTokens(userId: string): Promise<StoredTikiTokens | null>;
