@@ -110,10 +110,10 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       let session: { token: string; expiresAt: number } | null = null;
       const { user } = await store.saveLogin({
         user: { id: randomUUID(), tikiCustomerId: info.customerId, name: info.customerName },
-        rows: (stored) => {
-          const minted = sessions.mint(stored.id);
+        rows: (userId) => {
+          const minted = sessions.mint(userId);
           session = { token: minted.token, expiresAt: minted.expiresAt };
-          return { tokens: keeper.sealGrant(stored.id, grant, info.scopes), session: minted.record };
+          return { tokens: keeper.sealGrant(userId, grant, info.scopes), session: minted.record };
         },
         code: { codeHash, owner },
         ...(caller.countedAttempt ? { takeBackAttempt: caller.countedAttempt } : {}),

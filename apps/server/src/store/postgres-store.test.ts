@@ -123,6 +123,75 @@ describe('the PostgreSQL store shared by three instances, all at once', () => {
       Array.from({ length: 30 }, (_, i) => i + 1),
     );
   });
+
+  it("a new customer's first logins at once: one user, every login's rows built for it and stored", async () => {
+    const builtFor = new Map<number, string>();
+    const logins = await thirty((store, i) =>
+      store.saveLogin({
+        user: { id: `new-${i}`, tikiCustomerId: 4242, name: 'Ti Na' },
+        rows: (userId) => {
+          // The rows a login stores are the last ones built: for the user its statement settled on.
+          builtFor.set(i, userId);
+          return {
+            tokens: {
+              keyId: 'k1',
+              accessToken: Buffer.from(`a-${i}`),
+              refreshToken: null,
+              accessExpiresAt: 1000,
+              scopes: ['offline'],
+            },
+            session: { tokenHash: `s-${i}`, userId, createdAt: 10, lastSeenAt: 10, expiresAt: 9000 },
+          };
+        },
+        now: 10,
+      }),
+    );
+    const id = logins[0]?.user.id as string;
+    expect(logins.every((login) => login.user.id === id && login.tokens.userId === id)).toBe(true);
+    expect(new Set(builtFor.values())).toEqual(new Set([id]));
+    // Thirty grants of one user: each replaced the previous one (generations 1 to 30), and every session is its.
+    expect(logins.map((login) => login.tokens.generation).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    for (let i = 0; i < 30; i++) {
+      expect(await stores[0]?.findSession(`s-${i}`)).toMatchObject({ userId: id });
+    }
+  });
+
+  it('a login whose customer was created elsewhere after it looked them up builds its rows again for them', async () => {
+    const [mine, theirs] = stores as [Store, Store];
+    const login = (store: Store, id: string, built: string[]) =>
+      store.saveLogin({
+        user: { id, tikiCustomerId: 77, name: 'Ti Nu' },
+        rows: (userId) => {
+          built.push(userId);
+          // The other instance's login of the same new customer starts now: its lookup runs while this one's
+          // statement creates the customer, so it finds nobody, and its own statement then finds them taken.
+          if (store === mine && built.length === 1) other = login(theirs, 'theirs', theirBuilds);
+          return {
+            tokens: {
+              keyId: 'k1',
+              accessToken: Buffer.from(id),
+              refreshToken: null,
+              accessExpiresAt: 1000,
+              scopes: ['offline'],
+            },
+            session: { tokenHash: `s-${id}`, userId, createdAt: 10, lastSeenAt: 10, expiresAt: 9000 },
+          };
+        },
+        now: 10,
+      });
+    const myBuilds: string[] = [];
+    const theirBuilds: string[] = [];
+    let other: ReturnType<Store['saveLogin']> | undefined;
+    const saved = await login(mine, 'mine', myBuilds);
+    const otherSaved = await other;
+    expect(saved.user.id).toBe('mine');
+    expect(otherSaved?.user.id).toBe('mine');
+    expect(theirBuilds.at(-1)).toBe('mine');
+    expect(await mine.findSession('s-theirs')).toMatchObject({ userId: 'mine' });
+    expect(await mine.getUser('theirs')).toBeNull();
+  });
 });
 
 describe('the PostgreSQL store under locks and a full pool', () => {

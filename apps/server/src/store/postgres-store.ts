@@ -252,6 +252,45 @@ const S = {
     `DELETE FROM tiki_tokens t WHERE t.user_id = ANY($1::text[])
        AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = t.user_id)`,
   ),
+  userIdOfCustomer: sql('userIdOfCustomer', 'SELECT id FROM users WHERE tiki_customer_id = $1'),
+  /**
+   * A login's writes as one statement (one round trip, its own transaction): the user upserted by customer id
+   * ($1 the id a new customer gets), then, only if the user it settled on is $5 (the user the sealed tokens and
+   * the session were built for), the grant, the session, the code's outcome and the failed-login take-back.
+   * The upsert locks the user's row first, as lockUser does for logout and prune: a logout racing this login
+   * waits for it, then sees its session. Data-modifying WITH parts run to completion whether read or not.
+   */
+  saveLogin: sql(
+    'saveLogin',
+    `WITH u AS (
+       INSERT INTO users (id, tiki_customer_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (tiki_customer_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+       RETURNING ${USER_COLUMNS}
+     ), ok AS (
+       SELECT id FROM u WHERE id = $5
+     ), t AS (
+       INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes,
+         generation, updated_at, lease_owner, lease_expires_at)
+       SELECT ok.id, $6, $7, $8, $9, $10, 1, $4, NULL, NULL FROM ok
+       ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, access_token = excluded.access_token,
+         refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at,
+         scopes = excluded.scopes, generation = tiki_tokens.generation + 1, updated_at = excluded.updated_at,
+         lease_owner = NULL, lease_expires_at = NULL
+       RETURNING ${TOKEN_COLUMNS}
+     ), s AS (
+       INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
+       SELECT $11, ok.id, $12, $13, $14 FROM ok
+     ), c AS (
+       UPDATE auth_codes SET state = 'succeeded', user_id = $5, settled_at = $4, claim_expires_at = NULL
+       WHERE code_hash = $15 AND owner = $16 AND state = 'pending' AND EXISTS (SELECT 1 FROM ok)
+     ), r AS (
+       UPDATE rate_limits SET hits = GREATEST(hits - 1, 0)
+       WHERE key = $17 AND reset_at > $4 AND EXISTS (SELECT 1 FROM ok)
+     )
+     SELECT u.id AS u_id, u.tiki_customer_id AS u_tiki_customer_id, u.name AS u_name,
+       u.created_at AS u_created_at, u.updated_at AS u_updated_at, t.*
+     FROM u LEFT JOIN t ON true`,
+  ),
   saveTokens: sql(
     'saveTokens',
     `INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes,
@@ -409,6 +448,16 @@ async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(
 
 /** How often a two-step claim is retried when the row it lost to disappeared in between (released, never stuck). */
 const CLAIM_ATTEMPTS = 5;
+const LOGIN_ATTEMPTS = 3;
+
+/** The row of the saveLogin statement: the user (prefixed) and the grant, or nulls when nothing was written. */
+type SavedLoginRow = {
+  u_id: string;
+  u_tiki_customer_id: UserRow['tiki_customer_id'];
+  u_name: string;
+  u_created_at: UserRow['created_at'];
+  u_updated_at: UserRow['updated_at'];
+} & (TokensRow | { [K in keyof TokensRow]: null });
 
 function postgresStore(pool: pg.Pool): Store {
   /** One transaction on one connection; any failure destroys the connection, and the database rolls it back. */
@@ -506,22 +555,42 @@ function postgresStore(pool: pg.Pool): Store {
     },
 
     async saveLogin(i) {
-      return transaction(async (c) => {
-        // The upsert locks the user's row, as lockUser does for logout and prune: a logout racing this login
-        // waits for it, and then sees its session.
-        const u = i.user;
-        const user = toUser(
-          first(await run<UserRow>(c, S.upsertUser, [u.id, u.tikiCustomerId, u.name, i.now])) as UserRow,
-        );
-        const { tokens, session } = rowsFor(user, i.rows);
-        const saved = await saveTokens(c, user.id, tokens, i.now);
-        await createSession(c, session);
-        if (i.code) {
-          await run(c, S.settleCode, ['succeeded', user.id, i.now, i.code.codeHash, i.code.owner]);
-        }
-        if (i.takeBackAttempt) await run(c, S.unhitLimit, [i.takeBackAttempt, i.now]);
-        return { user, tokens: saved };
-      });
+      const u = i.user;
+      // The user's id if the customer is known: the rows are built for it before the one statement runs.
+      const known = first(await run<{ id: string }>(pool, S.userIdOfCustomer, [u.tikiCustomerId]));
+      let userId = known?.id ?? u.id;
+      for (let attempt = 0; attempt < LOGIN_ATTEMPTS; attempt++) {
+        const { tokens, session } = rowsFor(userId, i.rows);
+        const row = first(
+          await run<SavedLoginRow>(pool, S.saveLogin, [
+            u.id,
+            u.tikiCustomerId,
+            u.name,
+            i.now,
+            userId,
+            ...tokenValues(tokens),
+            session.tokenHash,
+            session.createdAt,
+            session.lastSeenAt,
+            session.expiresAt,
+            i.code?.codeHash ?? null,
+            i.code?.owner ?? null,
+            i.takeBackAttempt ?? null,
+          ]),
+        ) as SavedLoginRow;
+        const user = toUser({
+          id: row.u_id,
+          tiki_customer_id: row.u_tiki_customer_id,
+          name: row.u_name,
+          created_at: row.u_created_at,
+          updated_at: row.u_updated_at,
+        });
+        if (row.user_id !== null) return { user, tokens: toTokens(row) };
+        // The customer's first login elsewhere created them between our read and our write: nothing but the
+        // name was written; build the rows again for the user they are.
+        userId = user.id;
+      }
+      throw new StorageUnavailableError(`the login's user kept changing (${LOGIN_ATTEMPTS} attempts)`);
     },
     async saveTikiTokens(userId, t, now) {
       return saveTokens(pool, userId, t, now);

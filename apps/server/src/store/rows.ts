@@ -16,12 +16,12 @@ import type {
 
 /** What a login stores for the user its transaction settled on (Store.saveLogin), checked to be for that user. */
 export function rowsFor(
-  user: UserRecord,
-  rows: (user: UserRecord) => { tokens: SealedTikiTokens; session: SessionRecord },
+  userId: string,
+  rows: (userId: string) => { tokens: SealedTikiTokens; session: SessionRecord },
 ): { tokens: SealedTikiTokens; session: SessionRecord } {
-  const built = rows(user);
-  if (built.session.userId !== user.id) {
-    throw new Error(`saveLogin: the session built is for user ${built.session.userId}, not ${user.id}`);
+  const built = rows(userId);
+  if (built.session.userId !== userId) {
+    throw new Error(`saveLogin: the session built is for user ${built.session.userId}, not ${userId}`);
   }
   return built;
 }

@@ -221,7 +221,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     const user = toUser(
       q.upsertUser.get(i.user.id, i.user.tikiCustomerId, i.user.name, i.now, i.now) as UserRow,
     );
-    const { tokens, session } = rowsFor(user, i.rows);
+    const { tokens, session } = rowsFor(user.id, i.rows);
     const saved = saveTokens(user.id, tokens, i.now);
     createSession(session);
     if (i.code) q.settleCode.run('succeeded', user.id, i.now, i.code.codeHash, i.code.owner);

@@ -202,9 +202,9 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         const saved = await store.saveLogin({
           // The id a new customer would get: this one is not new.
           user: { id: 'u-new', tikiCustomerId: 7, name: 'Ti Ni Nguyễn' },
-          rows: (user) => {
-            builtFor.push(user.id);
-            const session = { tokenHash: 's2', userId: user.id, createdAt: 5, lastSeenAt: 5, expiresAt: 9 };
+          rows: (userId) => {
+            builtFor.push(userId);
+            const session = { tokenHash: 's2', userId, createdAt: 5, lastSeenAt: 5, expiresAt: 9 };
             return { tokens: sealed('2'), session };
           },
           now: 5,

@@ -117,17 +117,17 @@ export interface Store extends OrderStore, RateLimitStore {
 
   /**
    * A login's writes in one transaction, one commit: the user (created with `user.id` if the Tiki customer is
-   * new, else found and renamed), then the rows `rows` builds for the user it settled on (the sealed tokens are
-   * bound to the user id, so they can only be sealed once it is known): the new grant, replacing any previous
+   * new, else found and renamed), then the rows `rows` builds for the id of the user it settled on (the sealed
+   * tokens are bound to the user id, so they can only be sealed once it is known): the new grant, replacing any previous
    * tokens and lease, and the session opened with it; and, when given, the auth code settled as succeeded for
    * that user if `owner` still holds its claim; and, when given, one hit of the rate-limit key
    * `takeBackAttempt` taken back (the failed-login count of a login that succeeded). A crash never leaves one
-   * without the others. `rows` runs inside the transaction, synchronously, and may run again if the
-   * transaction is retried.
+   * without the others. `rows` is synchronous and may run more than once (a store may build the rows before its
+   * transaction and again if the customer's first login elsewhere gave them another id meanwhile).
    */
   saveLogin(i: {
     user: { id: string; tikiCustomerId: number; name: string };
-    rows: (user: UserRecord) => { tokens: SealedTikiTokens; session: SessionRecord };
+    rows: (userId: string) => { tokens: SealedTikiTokens; session: SessionRecord };
     code?: { codeHash: string; owner: string };
     takeBackAttempt?: string;
     now: number;
