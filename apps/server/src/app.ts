@@ -23,6 +23,7 @@ import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
+import { pickedFieldsLogger } from './logger.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
 import { ipnHandlers } from './payments/ipn.ts';
 import { createOrderService } from './payments/order-service.ts';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
     leaseMs: config.tiki.timeoutMs + 5000,
   });
   const login = createLogin({
+    auditLog: pickedFieldsLogger(logger),
     store,
     tiki,
     keeper,

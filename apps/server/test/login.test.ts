@@ -279,6 +279,29 @@ describe('logging', () => {
     );
   });
 
+  it('records each login on one line with its request id, user and scopes, and nothing else', async () => {
+    stack = await startStack();
+    const login = await stack.request('POST', '/api/auth/login', {
+      json: { authCode: stack.authCode() },
+      headers: { 'x-request-id': 'login-req-2' },
+    });
+    const userId = (login.body as { user: { id: string } }).user.id;
+    const lines = stack.recorder.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const recorded = lines.filter((line) => line.msg === 'tiki auth code exchanged');
+    expect(recorded).toEqual([
+      {
+        level: 30,
+        time: expect.any(Number),
+        pid: process.pid,
+        reqId: 'login-req-2',
+        userId,
+        scopes: ['user_profile', 'offline'],
+        msg: 'tiki auth code exchanged',
+      },
+    ]);
+    expect(stack.recorder.leaks()).toEqual([]);
+  });
+
   it('sends its request id to Tiki with every call, so the emulator’s request log shows the same id', async () => {
     stack = await startStack();
     const login = await stack.request('POST', '/api/auth/login', {

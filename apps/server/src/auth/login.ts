@@ -46,6 +46,11 @@ interface Exchanged {
 }
 
 export interface LoginOptions {
+  /**
+   * Where the line that records a login goes: a logger for picked fields (pickedFieldsLogger), since the line's
+   * fields (request id, user id, scopes) are picked here; the caller's logger redacts every line in full.
+   */
+  auditLog: Logger;
   store: Store;
   tiki: TikiClient;
   keeper: TikiTokenKeeper;
@@ -75,7 +80,8 @@ const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was 
 
 /** Who asks: the request's logger, and its id, which goes to Tiki with every call made for it. */
 export interface Caller {
-  log: Logger;
+  /** Read only when a line is written (a request's logger costs more than most lines). */
+  readonly log: Logger;
   requestId: string;
   /**
    * The rate-limit key under which this attempt was counted as a failure until it succeeds (the login
@@ -89,7 +95,7 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
   const inflight = new Map<string, Promise<Exchanged>>();
 
   async function exchange(code: string, codeHash: string, owner: string, caller: Caller): Promise<Exchanged> {
-    const { log, requestId } = caller;
+    const { requestId } = caller;
     let grant: TikiGrant;
     try {
       grant = await tiki.exchangeAuthCode(code, { requestId });
@@ -119,7 +125,7 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
         ...(caller.countedAttempt ? { takeBackAttempt: caller.countedAttempt } : {}),
         now: clock.now(),
       });
-      log.info({ userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
+      o.auditLog.info({ reqId: requestId, userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
       const takeSession = (taker: Caller) => {
         if (taker !== caller) return null;
         const taken = session;
@@ -214,7 +220,7 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
 
   // Expired sessions and old code records are pruned now and then, on the login path (no timer to manage).
   let lastPruneAt = Number.NEGATIVE_INFINITY;
-  async function pruneNowAndThen(log: Logger): Promise<void> {
+  async function pruneNowAndThen(caller: Caller): Promise<void> {
     const now = clock.now();
     if (now - lastPruneAt < PRUNE_EVERY_MS) return;
     lastPruneAt = now;
@@ -224,14 +230,14 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       codesBefore: now - CODE_MEMORY_MS,
     });
     if (pruned.sessions + pruned.codes + pruned.tikiTokens + pruned.orders > 0)
-      log.info(
+      caller.log.info(
         pruned,
         'pruned expired sessions, old auth codes, tokens no session can use, dead order creations',
       );
   }
 
   return async (authCode, caller) => {
-    await pruneNowAndThen(caller.log);
+    await pruneNowAndThen(caller);
     const exchanged = await exchangeOnce(authCode, caller);
     const { user, scopes } = exchanged;
     const stored = exchanged.takeSession(caller);

@@ -2,7 +2,7 @@
  * One log line per request, a request id on every line (X-Request-Id in and out), and only what is safe:
  * method, path without query, status, timing. Headers and bodies are never serialized.
  *
- * The request line goes through a logger that redacts only under `err` (see accessLineLogger): its other
+ * The request line goes through a logger that redacts only under `err` (see pickedFieldsLogger): its other
  * fields are picked here and cannot hold a secret. `req.log`, which routes use for everything else they log,
  * is the fully redacting logger with the request id bound.
  */
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { accessLineLogger } from '../logger.ts';
+import { pickedFieldsLogger } from '../logger.ts';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -53,7 +53,7 @@ export function installRequestLogging(app: Express, logger: Logger): void {
 const REQUEST_LOG = Symbol('request log');
 
 function requestLogging(logger: Logger): RequestHandler {
-  const accessLog = accessLineLogger(logger);
+  const accessLog = pickedFieldsLogger(logger);
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();

@@ -51,7 +51,9 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
         throw invalidBody('The body must be { "authCode": string }', parsed.error.issues);
       }
       const result = await o.login(parsed.data.authCode, {
-        log: req.log,
+        get log() {
+          return req.log;
+        },
         requestId: req.id,
         countedAttempt: countedAttempt(req, LOGIN_LIMITER),
       });
