@@ -66,8 +66,9 @@ async function loopTurnsDuring(work: Promise<unknown>): Promise<number> {
 
 describe('the PostgreSQL store shared by three instances, all at once', () => {
   let stores: Store[];
+  let url: string;
   beforeAll(async () => {
-    const url = await testDatabase();
+    url = await testDatabase();
     stores = await Promise.all([1, 2, 3].map(() => openPostgresStore(url)));
     await stores[0]?.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
     await stores[0]?.saveTikiTokens(
@@ -159,38 +160,57 @@ describe('the PostgreSQL store shared by three instances, all at once', () => {
   });
 
   it('a login whose customer was created elsewhere after it looked them up builds its rows again for them', async () => {
-    const [mine, theirs] = stores as [Store, Store];
-    const login = (store: Store, id: string, built: string[]) =>
-      store.saveLogin({
-        user: { id, tikiCustomerId: 77, name: 'Ti Nu' },
+    // Another instance's first login of the customer, caught mid-transaction: its user row exists but is not
+    // committed, so this login's lookup finds nobody and its statement waits for that row.
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(
+        "INSERT INTO users (id, tiki_customer_id, name, created_at, updated_at) VALUES ('theirs', 77, 'Ti Nu', 5, 5)",
+      );
+      const built: string[] = [];
+      let looked!: () => void;
+      const lookedUp = new Promise<void>((resolve) => {
+        looked = resolve;
+      });
+      const saving = (stores[0] as Store).saveLogin({
+        user: { id: 'mine', tikiCustomerId: 77, name: 'Ti Nu' },
         rows: (userId) => {
           built.push(userId);
-          // The other instance's login of the same new customer starts now: its lookup runs while this one's
-          // statement creates the customer, so it finds nobody, and its own statement then finds them taken.
-          if (store === mine && built.length === 1) other = login(theirs, 'theirs', theirBuilds);
+          looked();
           return {
             tokens: {
               keyId: 'k1',
-              accessToken: Buffer.from(id),
+              accessToken: Buffer.from(userId),
               refreshToken: null,
               accessExpiresAt: 1000,
               scopes: ['offline'],
             },
-            session: { tokenHash: `s-${id}`, userId, createdAt: 10, lastSeenAt: 10, expiresAt: 9000 },
+            session: {
+              tokenHash: `late-${built.length}`,
+              userId,
+              createdAt: 10,
+              lastSeenAt: 10,
+              expiresAt: 9000,
+            },
           };
         },
         now: 10,
       });
-    const myBuilds: string[] = [];
-    const theirBuilds: string[] = [];
-    let other: ReturnType<Store['saveLogin']> | undefined;
-    const saved = await login(mine, 'mine', myBuilds);
-    const otherSaved = await other;
-    expect(saved.user.id).toBe('mine');
-    expect(otherSaved?.user.id).toBe('mine');
-    expect(theirBuilds.at(-1)).toBe('mine');
-    expect(await mine.findSession('s-theirs')).toMatchObject({ userId: 'mine' });
-    expect(await mine.getUser('theirs')).toBeNull();
+      await lookedUp;
+      await other.query('COMMIT');
+      const saved = await saving;
+      expect(built).toEqual(['mine', 'theirs']);
+      expect(saved.user).toMatchObject({ id: 'theirs', tikiCustomerId: 77 });
+      expect(saved.tokens.userId).toBe('theirs');
+      // Only the second rows were stored: the first session never existed.
+      expect(await stores[0]?.findSession('late-1')).toBeNull();
+      expect(await stores[0]?.findSession('late-2')).toMatchObject({ userId: 'theirs' });
+      expect(await stores[0]?.getUser('mine')).toBeNull();
+    } finally {
+      await other.end();
+    }
   });
 });
 
