@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { migrateSqliteFile } from '@tini-starter/server/store/sqlite';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { freePort } from '@tini-starter/tiki-platform/testing/ports';
 import { type Child, startChild } from './child.ts';
@@ -56,6 +57,7 @@ export function builtServer(): Promise<URL> {
 const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
 const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
 const FLOOR_ENTRY = new URL('./processes/floor-me.mjs', import.meta.url);
+const FLOOR_LOGIN_ENTRY = new URL('./processes/floor-login.mjs', import.meta.url);
 
 export interface ServerUnderTestOptions {
   emulatorOrigin: string;
@@ -148,5 +150,30 @@ export async function startFloor(databaseFile: string, logFile: string): Promise
     ready: { kind: 'http', origin, path: '/readyz' },
     env: { PORT: String(port), DATABASE_FILE: databaseFile },
     logFile,
+  });
+}
+
+/**
+ * The floor of `POST /api/auth/login` (processes/floor-login.mjs) on the server's emulator, with a SQLite file of
+ * its own that the server's migrations create (its sealed tokens must not replace those the server reads).
+ */
+export async function startFloorLogin(o: {
+  databaseFile: string;
+  emulatorOrigin: string;
+  logFile: string;
+}): Promise<Child> {
+  migrateSqliteFile(o.databaseFile);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return startChild(FLOOR_LOGIN_ENTRY, {
+    ready: { kind: 'http', origin, path: '/readyz' },
+    env: {
+      PORT: String(port),
+      DATABASE_FILE: o.databaseFile,
+      TIKI_REST_BASE_URL: `${o.emulatorOrigin}/tiniapp-open-api`,
+      TIKI_CLIENT_ID: DEV_CLIENT_ID,
+      TIKI_CLIENT_SECRET: DEV_CLIENT_SECRET,
+    },
+    logFile: o.logFile,
   });
 }

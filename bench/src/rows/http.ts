@@ -21,7 +21,7 @@ import { renderTable } from '../markdown.ts';
 import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
 import { perfNodeFlags, perfUnavailable, recordOnCpu } from '../perf-profile.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
-import { startBareExpress, startFloor, startServerUnderTest } from '../server-under-test.ts';
+import { startBareExpress, startFloor, startFloorLogin, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
 import { median } from '../stats.ts';
 import {
@@ -73,7 +73,15 @@ function renderCpuTable(
   rows: Array<[string, { baseline: AccountedRun[]; subject: AccountedRun[] }]>,
 ): string {
   // PostgreSQL's own processes are not counted: the server's column is what the Node process spends.
-  const processes = ['server', 'floor', 'server (PostgreSQL)', 'emulator', 'bare Express', 'load generator'];
+  const processes = [
+    'server',
+    'floor',
+    'floor (login)',
+    'server (PostgreSQL)',
+    'emulator',
+    'bare Express',
+    'load generator',
+  ];
   const cell = (runs: AccountedRun[], name: string) => {
     const value = median(runs.map((r) => r.cpuUsPerRequest[name] ?? 0));
     return value < 5 ? '-' : formatCount(value);
@@ -172,6 +180,11 @@ export async function measureHttpRows(
     const meBody: unknown = await meAnswer.json();
     const bare = await startBareExpress(meBody, join(o.workDir, 'bare-express.log'));
     const floor = await startFloor(databaseFile, join(o.workDir, 'floor.log'));
+    const floorLogin = await startFloorLogin({
+      databaseFile: join(o.workDir, 'floor-login.sqlite'),
+      emulatorOrigin: emulator.origin,
+      logFile: join(o.workDir, 'floor-login.log'),
+    });
     const tikiTokens = await tikiAccessTokens(emulator, o.customerIds.slice(0, CONNECTIONS));
     const seconds = o.secondsPerRun;
     const run =
@@ -210,6 +223,7 @@ export async function measureHttpRows(
       emulator: emulator.pid,
       'bare Express': bare.pid,
       floor: floor.pid,
+      'floor (login)': floorLogin.pid,
     };
     const accounted = (load: () => Promise<FireResult>) => async (): Promise<AccountedRun> => {
       const { value, cpuUs } = await accountCpu(pids, load);
@@ -229,6 +243,9 @@ export async function measureHttpRows(
       loginLoad('emulator exchange', (code) => exchangeShot(code))(emulator.origin),
     );
     const floorSubject = accounted(() => run('floor GET /api/me', meShot(cycle(users)))(floor.origin));
+    const floorLoginSubject = accounted(() =>
+      loginLoad('floor POST /api/auth/login', loginShot)(floorLogin.origin),
+    );
     const mePgLoad = run('GET /api/me (PostgreSQL)', meShot(cycle(pgUsers)));
     const loginPgLoad = loginLoad('POST /api/auth/login (PostgreSQL)', loginShot);
     const mePgSubject = accounted(() => mePgLoad(pgServer.origin));
@@ -254,6 +271,7 @@ export async function measureHttpRows(
     await run('warm-up', tikiProfileShot(cycle(tikiTokens)), 1)(emulator.origin);
     await loginSubject();
     await loginBaseline();
+    await floorLoginSubject();
     await ipnSubject();
     await ipnBaseline();
     await run('warm-up', meShot(cycle(pgUsers)), 1)(pgServer.origin);
@@ -263,11 +281,13 @@ export async function measureHttpRows(
     const meFloor = await runSideBySide({ rounds, baseline: meBaseline, subject: floorSubject });
     const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
     const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
+    const loginFloor = await runSideBySide({ rounds, baseline: loginBaseline, subject: floorLoginSubject });
     const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
     const mePg = await runSideBySide({ rounds, baseline: meBaseline, subject: mePgSubject });
     const loginPg = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginPgSubject });
     await bare.stop();
     await floor.stop();
+    await floorLogin.stop();
 
     const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
     const rows: RowResult[] = [
@@ -298,6 +318,13 @@ export async function measureHttpRows(
         0.28,
         login,
         { subject: 'server', budget: LOGIN_BUDGET },
+      ),
+      ratioRow(
+        'reference: the floor of `POST /api/auth/login` (all the work it needs, no application code; processes/floor-login.mjs)',
+        "the same exchange of the emulator's",
+        0.28,
+        loginFloor,
+        { subject: 'floor (login)', budget: LOGIN_BUDGET },
       ),
       ratioRow(
         '`POST /api/tiki/ipn`: verified, deduped, the order re-read from Tiki (req/s)',
@@ -340,6 +367,7 @@ export async function measureHttpRows(
           ['floor of `GET /api/me`', meFloor],
           ['`GET /api/profile`', profile],
           ['`POST /api/auth/login`', login],
+          ['floor of `POST /api/auth/login`', loginFloor],
           ['`POST /api/tiki/ipn`', ipn],
           ['`GET /api/me` on PostgreSQL', mePg],
           ['`POST /api/auth/login` on PostgreSQL', loginPg],
@@ -352,6 +380,7 @@ export async function measureHttpRows(
       [undefined, undefined],
       [profileLoad, sqlite],
       [serverLogin, sqlite],
+      [undefined, undefined],
       [ipnLoad, sqlite],
       [mePgLoad, pgDatabase],
       [loginPgLoad, pgDatabase],

@@ -1,0 +1,138 @@
+/**
+ * The floor of `POST /api/auth/login`: every piece of work a login must do, and nothing else. What every request
+ * does (floor-common.mjs), a JSON body of at most 4 KB with a string `authCode`; the failed-login count hit on
+ * arrival; the code's sha256 claimed in one statement; Tiki's exchange and `/oauth/me`, each signed
+ * (HMAC-SHA256 of the base64url payload) and sent on an undici Pool; then one transaction: the user upserted,
+ * both tokens sealed with AES-256-GCM for that user, the grant and a new session stored, the code settled and
+ * the count taken back; one line recording the login, and the answer. No retries, no timeouts, no error
+ * mapping, no validation of Tiki's answers beyond reading them: a refusal is a 502. A database file of its own
+ * with the server's schema, the same emulator, the same answer's shape.
+ */
+import { createCipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { floorApp, log, requireFromServer } from './floor-common.mjs';
+
+const Database = requireFromServer('better-sqlite3');
+const { Pool } = requireFromServer('undici');
+
+const tiki = new URL(process.env.TIKI_REST_BASE_URL);
+const pool = new Pool(tiki.origin, { connections: 128, keepAliveTimeout: 4000 });
+const clientId = process.env.TIKI_CLIENT_ID;
+const clientSecret = process.env.TIKI_CLIENT_SECRET;
+const key = randomBytes(32);
+const WINDOW_MS = 60_000;
+const SESSION_MS = 30 * 24 * 3600_000;
+
+// Its own file with the server's schema (the bench migrates it): the floor's sealed tokens must not replace the
+// ones the server reads for the bench's users. The connection is set up as the server's is.
+const db = new Database(process.env.DATABASE_FILE, { fileMustExist: true });
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('busy_timeout = 0');
+const hit = db.prepare(
+  `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1, ?)
+   ON CONFLICT (key) DO UPDATE SET hits = hits + 1 RETURNING hits`,
+);
+const claim = db.prepare(
+  `INSERT INTO auth_codes (code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at)
+   VALUES (?, 'pending', NULL, ?, NULL, ?, ?) ON CONFLICT (code_hash) DO NOTHING`,
+);
+const upsertUser = db.prepare(
+  `INSERT INTO users (id, tiki_customer_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+   ON CONFLICT (tiki_customer_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+   RETURNING id`,
+);
+const saveTokens = db.prepare(
+  `INSERT INTO tiki_tokens (user_id, key_id, access_token, refresh_token, access_expires_at, scopes, generation,
+     updated_at, lease_owner, lease_expires_at)
+   VALUES (?, 'k1', ?, ?, ?, ?, 1, ?, NULL, NULL)
+   ON CONFLICT (user_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+     access_expires_at = excluded.access_expires_at, scopes = excluded.scopes,
+     generation = tiki_tokens.generation + 1, updated_at = excluded.updated_at`,
+);
+const createSession = db.prepare(
+  'INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+);
+const settle = db.prepare(
+  `UPDATE auth_codes SET state = 'succeeded', user_id = ?, settled_at = ?, claim_expires_at = NULL
+   WHERE code_hash = ? AND owner = ?`,
+);
+const takeBack = db.prepare('UPDATE rate_limits SET hits = MAX(hits - 1, 0) WHERE key = ?');
+const saveLogin = db.transaction((i) => {
+  const { id: userId } = upsertUser.get(randomUUID(), i.info.customer_id, i.info.customer_name, i.now, i.now);
+  const token = randomBytes(32).toString('base64url');
+  const tokenHash = createHash('sha256').update(token, 'utf8').digest('hex');
+  saveTokens.run(
+    userId,
+    seal(i.grant.access_token, userId),
+    i.grant.refresh_token ? seal(i.grant.refresh_token, userId) : null,
+    i.now + i.grant.expires_in * 1000,
+    JSON.stringify(i.info.scopes),
+    i.now,
+  );
+  createSession.run(tokenHash, userId, i.now, i.now, i.now + SESSION_MS);
+  settle.run(userId, i.now, i.codeHash, i.owner);
+  takeBack.run(i.limitKey);
+  return { userId, token };
+});
+
+function seal(plaintext, aad) {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]);
+}
+
+async function postSigned(path, body, requestId) {
+  const text = JSON.stringify(body);
+  const timestamp = String(Date.now());
+  const payload = Buffer.from(`${timestamp}.${clientId}.${text}`, 'utf8').toString('base64url');
+  const answer = await pool.request({
+    method: 'POST',
+    path: `${tiki.pathname}${path}`,
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      'x-tiniapp-client-id': clientId,
+      'x-tiniapp-timestamp': timestamp,
+      'x-tiniapp-signature': createHmac('sha256', clientSecret).update(payload, 'utf8').digest('hex'),
+    },
+    body: text,
+  });
+  const envelope = await answer.body.json();
+  if (answer.statusCode !== 200 || !envelope.data) throw new Error(`Tiki answered ${answer.statusCode}`);
+  return envelope.data;
+}
+
+floorApp((api, express) => {
+  api.post('/auth/login', express.json({ limit: 4096 }), async (req, res) => {
+    const limitKey = `login:${req.ip}`;
+    hit.get(limitKey, Date.now() + WINDOW_MS);
+    const code = req.body?.authCode;
+    if (typeof code !== 'string' || code === '') {
+      res.status(400).json({ error: { code: 'invalid_request' } });
+      return;
+    }
+    const codeHash = createHash('sha256').update(code, 'utf8').digest('hex');
+    const owner = randomUUID();
+    const now = Date.now();
+    if (claim.run(codeHash, now, owner, now + 30_000).changes === 0) {
+      res.status(401).json({ error: { code: 'invalid_auth_code' } });
+      return;
+    }
+    try {
+      const grant = await postSigned('/oauth/auth/token', { code }, req.id);
+      const info = await postSigned('/oauth/me', { access_token: grant.access_token }, req.id);
+      const saved = saveLogin({ grant, info, codeHash, owner, limitKey, now: Date.now() });
+      log.info({ reqId: req.id, userId: saved.userId, scopes: info.scopes }, 'tiki auth code exchanged');
+      res.json({
+        token: saved.token,
+        expiresAt: new Date(Date.now() + SESSION_MS).toISOString(),
+        user: { id: saved.userId, tikiCustomerId: info.customer_id, name: info.customer_name },
+        scopes: info.scopes,
+      });
+    } catch {
+      res.status(502).json({ error: { code: 'upstream_unavailable' } });
+    }
+  });
+});
