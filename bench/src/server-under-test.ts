@@ -57,7 +57,7 @@ export function builtServer(): Promise<URL> {
 const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
 const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
 const FLOOR_ENTRY = new URL('./processes/floor-me.mjs', import.meta.url);
-const FLOOR_LOGIN_ENTRY = new URL('./processes/floor-login.mjs', import.meta.url);
+const FLOOR_TIKI_ENTRY = new URL('./processes/floor-tiki.mjs', import.meta.url);
 
 export interface ServerUnderTestOptions {
   emulatorOrigin: string;
@@ -154,10 +154,10 @@ export async function startFloor(databaseFile: string, logFile: string): Promise
 }
 
 /**
- * The floor of `POST /api/auth/login` (processes/floor-login.mjs) on the server's emulator, with a SQLite file of
- * its own that the server's migrations create (its sealed tokens must not replace those the server reads).
+ * The floors of login and `/api/profile` (processes/floor-tiki.mjs) on the server's emulator, with a SQLite file
+ * of its own that the server's migrations create (its sealed tokens must not replace those the server reads).
  */
-export async function startFloorLogin(o: {
+export async function startFloorTiki(o: {
   databaseFile: string;
   emulatorOrigin: string;
   logFile: string;
@@ -165,12 +165,13 @@ export async function startFloorLogin(o: {
   migrateSqliteFile(o.databaseFile);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  return startChild(FLOOR_LOGIN_ENTRY, {
+  return startChild(FLOOR_TIKI_ENTRY, {
     ready: { kind: 'http', origin, path: '/readyz' },
     env: {
       PORT: String(port),
       DATABASE_FILE: o.databaseFile,
       TIKI_REST_BASE_URL: `${o.emulatorOrigin}/tiniapp-open-api`,
+      TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,
       TIKI_CLIENT_ID: DEV_CLIENT_ID,
       TIKI_CLIENT_SECRET: DEV_CLIENT_SECRET,
     },

@@ -1,5 +1,5 @@
 /**
- * What every floor process (floor-me.mjs, floor-login.mjs) shares with the server: the server's own
+ * What every floor process (floor-me.mjs, floor-tiki.mjs) shares with the server: the server's own
  * dependencies (resolved from the server package), and an Express app doing the work every API request must
  * do: a request id in and out, one pino line per request, helmet, no-store, ETag off; then `/readyz` and the
  * listener on PORT, closed on SIGTERM. Plain JavaScript run by node (no tsx, no build).

@@ -21,7 +21,7 @@ import { renderTable } from '../markdown.ts';
 import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
 import { perfNodeFlags, perfUnavailable, recordOnCpu } from '../perf-profile.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
-import { startBareExpress, startFloor, startFloorLogin, startServerUnderTest } from '../server-under-test.ts';
+import { startBareExpress, startFloor, startFloorTiki, startServerUnderTest } from '../server-under-test.ts';
 import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
 import { median } from '../stats.ts';
 import {
@@ -76,7 +76,7 @@ function renderCpuTable(
   const processes = [
     'server',
     'floor',
-    'floor (login)',
+    'floor (Tiki routes)',
     'server (PostgreSQL)',
     'emulator',
     'bare Express',
@@ -180,10 +180,15 @@ export async function measureHttpRows(
     const meBody: unknown = await meAnswer.json();
     const bare = await startBareExpress(meBody, join(o.workDir, 'bare-express.log'));
     const floor = await startFloor(databaseFile, join(o.workDir, 'floor.log'));
-    const floorLogin = await startFloorLogin({
-      databaseFile: join(o.workDir, 'floor-login.sqlite'),
+    const floorTiki = await startFloorTiki({
+      databaseFile: join(o.workDir, 'floor-tiki.sqlite'),
       emulatorOrigin: emulator.origin,
-      logFile: join(o.workDir, 'floor-login.log'),
+      logFile: join(o.workDir, 'floor-tiki.log'),
+    });
+    const floorUsers = await loginUsers({
+      emulator,
+      serverOrigin: floorTiki.origin,
+      customerIds: o.customerIds.slice(0, CONNECTIONS),
     });
     const tikiTokens = await tikiAccessTokens(emulator, o.customerIds.slice(0, CONNECTIONS));
     const seconds = o.secondsPerRun;
@@ -223,7 +228,7 @@ export async function measureHttpRows(
       emulator: emulator.pid,
       'bare Express': bare.pid,
       floor: floor.pid,
-      'floor (login)': floorLogin.pid,
+      'floor (Tiki routes)': floorTiki.pid,
     };
     const accounted = (load: () => Promise<FireResult>) => async (): Promise<AccountedRun> => {
       const { value, cpuUs } = await accountCpu(pids, load);
@@ -244,7 +249,10 @@ export async function measureHttpRows(
     );
     const floorSubject = accounted(() => run('floor GET /api/me', meShot(cycle(users)))(floor.origin));
     const floorLoginSubject = accounted(() =>
-      loginLoad('floor POST /api/auth/login', loginShot)(floorLogin.origin),
+      loginLoad('floor POST /api/auth/login', loginShot)(floorTiki.origin),
+    );
+    const floorProfileSubject = accounted(() =>
+      run('floor GET /api/profile', profileShot(cycle(floorUsers)))(floorTiki.origin),
     );
     const mePgLoad = run('GET /api/me (PostgreSQL)', meShot(cycle(pgUsers)));
     const loginPgLoad = loginLoad('POST /api/auth/login (PostgreSQL)', loginShot);
@@ -268,6 +276,7 @@ export async function measureHttpRows(
     await run('warm-up', meShot(cycle(users)), 1)(bare.origin);
     await run('warm-up', meShot(cycle(users)), 1)(floor.origin);
     await run('warm-up', profileShot(cycle(users)), 1)(server.origin);
+    await run('warm-up', profileShot(cycle(floorUsers)), 1)(floorTiki.origin);
     await run('warm-up', tikiProfileShot(cycle(tikiTokens)), 1)(emulator.origin);
     await loginSubject();
     await loginBaseline();
@@ -280,6 +289,11 @@ export async function measureHttpRows(
     const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
     const meFloor = await runSideBySide({ rounds, baseline: meBaseline, subject: floorSubject });
     const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
+    const profileFloor = await runSideBySide({
+      rounds,
+      baseline: profileBaseline,
+      subject: floorProfileSubject,
+    });
     const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
     const loginFloor = await runSideBySide({ rounds, baseline: loginBaseline, subject: floorLoginSubject });
     const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
@@ -287,7 +301,7 @@ export async function measureHttpRows(
     const loginPg = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginPgSubject });
     await bare.stop();
     await floor.stop();
-    await floorLogin.stop();
+    await floorTiki.stop();
 
     const tail = me.subject.map((r) => r.p99Ms / r.p50Ms);
     const rows: RowResult[] = [
@@ -313,6 +327,13 @@ export async function measureHttpRows(
         { subject: 'server', budget: PROFILE_BUDGET },
       ),
       ratioRow(
+        'reference: the floor of `GET /api/profile` (all the work it needs, no application code; processes/floor-tiki.mjs)',
+        "the same profile route of the emulator's",
+        0.4,
+        profileFloor,
+        { subject: 'floor (Tiki routes)', budget: PROFILE_BUDGET },
+      ),
+      ratioRow(
         '`POST /api/auth/login` full flow (req/s)',
         "the emulator's exchange alone (signed requests built beforehand)",
         0.28,
@@ -320,11 +341,11 @@ export async function measureHttpRows(
         { subject: 'server', budget: LOGIN_BUDGET },
       ),
       ratioRow(
-        'reference: the floor of `POST /api/auth/login` (all the work it needs, no application code; processes/floor-login.mjs)',
+        'reference: the floor of `POST /api/auth/login` (all the work it needs, no application code; processes/floor-tiki.mjs)',
         "the same exchange of the emulator's",
         0.28,
         loginFloor,
-        { subject: 'floor (login)', budget: LOGIN_BUDGET },
+        { subject: 'floor (Tiki routes)', budget: LOGIN_BUDGET },
       ),
       ratioRow(
         '`POST /api/tiki/ipn`: verified, deduped, the order re-read from Tiki (req/s)',
@@ -366,6 +387,7 @@ export async function measureHttpRows(
           ['`GET /api/me`', me],
           ['floor of `GET /api/me`', meFloor],
           ['`GET /api/profile`', profile],
+          ['floor of `GET /api/profile`', profileFloor],
           ['`POST /api/auth/login`', login],
           ['floor of `POST /api/auth/login`', loginFloor],
           ['`POST /api/tiki/ipn`', ipn],
@@ -379,6 +401,7 @@ export async function measureHttpRows(
       [meLoad, sqlite],
       [undefined, undefined],
       [profileLoad, sqlite],
+      [undefined, undefined],
       [serverLogin, sqlite],
       [undefined, undefined],
       [ipnLoad, sqlite],

@@ -1,14 +1,27 @@
 /**
- * The floor of `POST /api/auth/login`: every piece of work a login must do, and nothing else. What every request
- * does (floor-common.mjs), a JSON body of at most 4 KB with a string `authCode`; the failed-login count hit on
- * arrival; the code's sha256 claimed in one statement; Tiki's exchange and `/oauth/me`, each signed
- * (HMAC-SHA256 of the base64url payload) and sent on an undici Pool; then one transaction: the user upserted,
- * both tokens sealed with AES-256-GCM for that user, the grant and a new session stored, the code settled and
- * the count taken back; one line recording the login, and the answer. No retries, no timeouts, no error
- * mapping, no validation of Tiki's answers beyond reading them: a refusal is a 502. A database file of its own
- * with the server's schema, the same emulator, the same answer's shape.
+ * The floors of the routes that call Tiki: every piece of work each must do, and nothing else. What every request
+ * does is in floor-common.mjs. No retries, deadlines, error mapping or validation of Tiki's answers beyond reading
+ * them: a refusal is a 502. A database file of its own with the server's schema, the same emulator, the same
+ * answers' shapes. The tokens it seals are under a key of its own, so this process serves both routes.
+ *
+ * `POST /api/auth/login`: a JSON body of at most 4 KB with a string `authCode`; the failed-login count hit on
+ * arrival; the code's sha256 claimed in one statement; Tiki's exchange and `/oauth/me`, each signed (HMAC-SHA256
+ * of the base64url payload) and sent on an undici Pool; then one transaction: the user upserted, both tokens
+ * sealed with AES-256-GCM for that user, the grant and a new session stored, the code settled and the count taken
+ * back; one line recording the login, and the answer.
+ *
+ * `GET /api/profile`: the bearer token's sha256, one prepared SQLite JOIN for the session and the sealed access
+ * token, last-seen touched at most once a minute, the user's Tiki-call count hit in one statement, the token
+ * opened, Tiki's profile read on the Pool, and the answer.
  */
-import { createCipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { floorApp, log, requireFromServer } from './floor-common.mjs';
 
 const Database = requireFromServer('better-sqlite3');
@@ -57,6 +70,14 @@ const settle = db.prepare(
    WHERE code_hash = ? AND owner = ?`,
 );
 const takeBack = db.prepare('UPDATE rate_limits SET hits = MAX(hits - 1, 0) WHERE key = ?');
+const findSession = db.prepare(
+  `SELECT s.user_id, s.expires_at, s.last_seen_at, t.access_token, t.access_expires_at
+   FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tiki_tokens t ON t.user_id = s.user_id
+   WHERE s.token_hash = ?`,
+);
+const touch = db.prepare('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?');
+const TOUCH_INTERVAL_MS = 60_000;
+const openApi = new URL(process.env.TIKI_OPEN_API_BASE_URL);
 const saveLogin = db.transaction((i) => {
   const { id: userId } = upsertUser.get(randomUUID(), i.info.customer_id, i.info.customer_name, i.now, i.now);
   const token = randomBytes(32).toString('base64url');
@@ -74,6 +95,13 @@ const saveLogin = db.transaction((i) => {
   takeBack.run(i.limitKey);
   return { userId, token };
 });
+
+function open(blob, aad) {
+  const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(blob.subarray(12, 28));
+  return Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]).toString('utf8');
+}
 
 function seal(plaintext, aad) {
   const iv = randomBytes(12);
@@ -131,6 +159,36 @@ floorApp((api, express) => {
         user: { id: saved.userId, tikiCustomerId: info.customer_id, name: info.customer_name },
         scopes: info.scopes,
       });
+    } catch {
+      res.status(502).json({ error: { code: 'upstream_unavailable' } });
+    }
+  });
+
+  api.get('/profile', async (req, res) => {
+    const header = req.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+    const hash = createHash('sha256').update(token, 'utf8').digest('hex');
+    const row = findSession.get(hash);
+    const now = Date.now();
+    if (!row || now >= row.expires_at || row.access_token === null) {
+      res.status(401).json({ error: { code: 'unauthenticated' } });
+      return;
+    }
+    if (now - row.last_seen_at >= TOUCH_INTERVAL_MS) touch.run(now, hash, now);
+    hit.get(`tiki-routes:${row.user_id}`, now + WINDOW_MS);
+    try {
+      const answer = await pool.request({
+        method: 'GET',
+        path: `${openApi.pathname.replace(/\/$/, '')}/ecom/v1/customers/profile`,
+        headers: {
+          authorization: `Bearer ${open(row.access_token, row.user_id)}`,
+          accept: 'application/json',
+          'x-request-id': req.id,
+        },
+      });
+      const profile = await answer.body.json();
+      if (answer.statusCode !== 200) throw new Error(`Tiki answered ${answer.statusCode}`);
+      res.json({ profile });
     } catch {
       res.status(502).json({ error: { code: 'upstream_unavailable' } });
     }
