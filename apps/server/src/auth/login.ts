@@ -112,7 +112,8 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
     }
     try {
       const info = await tiki.getTokenInfo(grant.accessToken, { requestId });
-      // The user, the grant sealed for them, the session and the code's outcome: one transaction, one commit.
+      // The user, the grant sealed for them, the session, the code's outcome and the take-back of the counted
+      // attempt: one transaction, one commit.
       let session: { token: string; expiresAt: number } | null = null;
       const { user } = await store.saveLogin({
         user: { id: randomUUID(), tikiCustomerId: info.customerId, name: info.customerName },
