@@ -78,6 +78,10 @@ const findSession = db.prepare(
 const touch = db.prepare('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?');
 const TOUCH_INTERVAL_MS = 60_000;
 const openApi = new URL(process.env.TIKI_OPEN_API_BASE_URL);
+// One Pool serves both APIs, as the bench's emulator answers both on one origin; anything else is refused here
+// rather than sending the profile call to the wrong host.
+if (openApi.origin !== tiki.origin)
+  throw new Error('floor-tiki: the REST and Open API base URLs must share an origin');
 const saveLogin = db.transaction((i) => {
   const { id: userId } = upsertUser.get(randomUUID(), i.info.customer_id, i.info.customer_name, i.now, i.now);
   const token = randomBytes(32).toString('base64url');
