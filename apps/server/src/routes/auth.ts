@@ -55,9 +55,9 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
           return req.log;
         },
         requestId: req.id,
-        countedAttempt: countedAttempt(req, LOGIN_LIMITER),
+        countedAttempt: countedAttempt(res, LOGIN_LIMITER),
       });
-      if (result.attemptTakenBack) attemptTakenBack(res);
+      if (result.attemptTakenBack) attemptTakenBack(res, LOGIN_LIMITER);
       const body: LoginResponse = {
         token: result.token,
         expiresAt: new Date(result.expiresAt).toISOString(),

@@ -54,6 +54,22 @@ describe('the SQLite store’s own', () => {
     expect(store.findSessionNow?.('nope')).toBeNull();
   });
 
+  it('counts a request limit synchronously (hitRateLimitNow) in the same windows as hitRateLimit', async () => {
+    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toEqual({ hits: 1, resetAt: 1000 });
+    expect(await store.hitRateLimit('tiki-routes:u1', 1000, 500)).toEqual({ hits: 2, resetAt: 1000 });
+    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 600)).toEqual({ hits: 3, resetAt: 1000 });
+    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 1000)).toEqual({ hits: 1, resetAt: 2000 });
+  });
+
+  it('says it cannot count now (undefined) while another process holds the write lock, and counts nothing', async () => {
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toBeUndefined();
+    other.exec('ROLLBACK');
+    other.close();
+    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toEqual({ hits: 1, resetAt: 1000 });
+  });
+
   it('refuses a database written by a newer server', async () => {
     await store.close();
     const db = new Database(file);

@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
+import type { RateLimitHits } from './rate-limits.ts';
 import {
   type CodeRow,
   rowsFor,
@@ -214,6 +215,11 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       ) as TokensRow,
     );
 
+  const hitLimit = (key: string, windowMs: number, now: number): RateLimitHits => {
+    const row = q.hitLimit.get({ key, now, windowMs }) as { hits: number; reset_at: number };
+    return { hits: row.hits, resetAt: row.reset_at };
+  };
+
   const createSession = (s: SessionRecord) =>
     q.createSession.run(s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
 
@@ -348,8 +354,15 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
 
     async hitRateLimit(key, windowMs, now) {
-      const row = q.hitLimit.get({ key, now, windowMs }) as { hits: number; reset_at: number };
-      return { hits: row.hits, resetAt: row.reset_at };
+      return hitLimit(key, windowMs, now);
+    },
+    hitRateLimitNow(key, windowMs, now) {
+      try {
+        return hitLimit(key, windowMs, now);
+      } catch (err) {
+        if (isBusy(err)) return undefined;
+        throw err;
+      }
     },
     async unhitRateLimit(key, now) {
       q.unhitLimit.run(key, now);
@@ -382,11 +395,13 @@ function isBusy(err: unknown): boolean {
  * SQLITE_BUSY has written nothing, and a transaction that gets it has rolled back), up to a deadline in real
  * time, then StorageUnavailableError. The first attempt runs at once: the common case costs one `.catch`.
  */
+/** close() must not wait; the ...Now methods are synchronous by contract (they say when they cannot answer). */
+const NOT_RETRIED = new Set(['close', 'findSessionNow', 'hitRateLimitNow']);
+
 function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDeadlineMs: number): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
-    // close() must not wait; findSessionNow is synchronous by contract (it says when it cannot answer).
-    if (typeof value !== 'function' || name === 'close' || name === 'findSessionNow') {
+    if (typeof value !== 'function' || NOT_RETRIED.has(name)) {
       wrapped[name] = value;
       continue;
     }
