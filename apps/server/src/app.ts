@@ -74,8 +74,10 @@ export function createApp(deps: AppDeps): Express {
     // A refresh is one call (never retried) with one deadline: the lease outlives it with room to spare.
     leaseMs: config.tiki.timeoutMs + 5000,
   });
+  // The lines whose every field is picked where they are written: login's and the IPN's (see pickedFieldsLogger).
+  const auditLog = pickedFieldsLogger(logger);
   const login = createLogin({
-    auditLog: pickedFieldsLogger(logger),
+    auditLog,
     store,
     tiki,
     keeper,
@@ -130,6 +132,7 @@ export function createApp(deps: AppDeps): Express {
         clock,
         clientId: config.tiki.clientId,
         clientSecret: config.tiki.clientSecret,
+        auditLog,
       }),
     ),
     // After the API: it is mounted at the root, so every API request would otherwise walk its routes first.

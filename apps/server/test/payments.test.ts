@@ -143,6 +143,22 @@ describe('from the cart to a completed Tiki order', () => {
     expect(stack.emulator.orders()[0]?.status).toBe('completed');
     expect((await read(mine.id)).order.status).toBe('completed');
     expect(stack.emulator.count('complete_order')).toBe(1);
+    // One line says what the IPN did, with its ids; the order service's line carries the same ids.
+    const lines = stack.recorder.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const applied = lines.find((line) => line.msg === 'IPN applied');
+    const messageId = stack.emulator.ipnMessages()[0]?.messageId;
+    expect(applied).toMatchObject({
+      messageId,
+      tikiOrderId: mine.tikiOrderId,
+      orderId: mine.id,
+      status: 'completed',
+    });
+    expect(applied?.reqId).toEqual(expect.any(String));
+    expect(lines.find((line) => line.msg === 'order completed at Tiki')).toMatchObject({
+      reqId: applied?.reqId,
+      messageId,
+      tikiOrderId: mine.tikiOrderId,
+    });
   });
 
   it('applies a user’s cancel on the payment screen, and an abandoned payment 4 h later, without fulfilling', async () => {
