@@ -195,6 +195,7 @@ describe('clientAddressKey', () => {
   it('counts IPv4 by address, also as IPv4-mapped IPv6 from a dual-stack socket', () => {
     expect(clientAddressKey('203.0.113.7')).toBe('203.0.113.7');
     expect(clientAddressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('::FFFF:cb00:7107')).toBe('203.0.113.7'); // the same, written in hex
   });
 
   it('counts IPv6 by its /56: a subscriber cannot take a fresh key with each address of its prefix', () => {

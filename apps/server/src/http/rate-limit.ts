@@ -11,6 +11,7 @@
  * checks cost `/api/profile` about 40 µs of CPU out of 530 (issue 14's A/B, same run). Where the store
  * can count synchronously (SQLite, not busy), a request is counted with no promise at all.
  */
+import { isIPv4 } from 'node:net';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { Request, RequestHandler, Response } from 'express';
 import ipaddr from 'ipaddr.js';
@@ -31,9 +32,16 @@ export interface SharedLimits {
  */
 const IPV6_PREFIX_BITS = 56;
 
+/** How a dual-stack socket shows an IPv4 client. */
+const IPV4_MAPPED = '::ffff:';
+
 /** The key a client address is counted under (see IPV6_PREFIX_BITS). */
 export function clientAddressKey(ip: string | undefined): string {
-  if (ip === undefined || !ipaddr.isValid(ip)) return 'unknown'; // one bucket: not a way to a fresh key per request
+  if (ip === undefined) return 'unknown';
+  // Most clients, without ipaddr.js's parsers (2 µs for an IPv4 address, 7 µs for an IPv4-mapped one).
+  if (isIPv4(ip)) return ip;
+  if (ip.startsWith(IPV4_MAPPED) && isIPv4(ip.slice(IPV4_MAPPED.length))) return ip.slice(IPV4_MAPPED.length);
+  if (!ipaddr.isValid(ip)) return 'unknown'; // one bucket: not a way to a fresh key per request
   const address = ipaddr.process(ip); // IPv4-mapped IPv6 becomes IPv4
   if (address.kind() === 'ipv4') return address.toString();
   const mask = ipaddr.IPv6.subnetMaskFromPrefixLength(IPV6_PREFIX_BITS).toByteArray();
