@@ -47,7 +47,7 @@ export function renderResults(rows: readonly RowResult[], notes: RunNotes): stri
     '',
     `Written by \`pnpm bench\` on ${notes.startedAt.toISOString()} in ${Math.round(notes.durationMs / 1000)} s ` +
       `(Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}). ` +
-      'Each ratio is the median of per-round ratios; baseline and subject alternate which runs first.',
+      'Each ratio is the median of per-round ratios. Within a round the baseline and its subjects (a route, its floor, its PostgreSQL run) run one after another, in an order rotated each round.',
     '',
     renderResultsTable(rows),
     '',

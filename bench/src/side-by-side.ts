@@ -21,27 +21,61 @@ export async function runSideBySide<S>(o: {
   subject: Measure<S>;
   onRound?: (round: number, baseline: S, subject: S) => void;
 }): Promise<SideBySide<S>> {
+  const { subject } = await runInterleaved<S, 'subject'>({
+    rounds: o.rounds,
+    baseline: o.baseline,
+    subjects: { subject: o.subject },
+    ...(o.onRound ? { onRound: (round, baseline, s) => o.onRound?.(round, baseline, s.subject) } : {}),
+  });
+  return subject;
+}
+
+/**
+ * Several subjects measured against one baseline in the same rounds: each round runs the baseline and every
+ * subject once, the order rotated by one each round (round 0: baseline, a, b; round 1: a, b, baseline; ...), so
+ * that over a multiple of (subjects + 1) rounds each takes each place equally often. A subject and the reference
+ * it is read beside (the server and its floor) then share every round's conditions and the same baseline run:
+ * a burst of load from elsewhere on the machine hits both, instead of one row and not the next.
+ */
+export async function runInterleaved<S, K extends string>(o: {
+  rounds: number;
+  baseline: Measure<S>;
+  subjects: Record<K, Measure<S>>;
+  onRound?: (round: number, baseline: S, subjects: Record<K, S>) => void;
+}): Promise<Record<K, SideBySide<S>>> {
   if (!Number.isInteger(o.rounds) || o.rounds < 1) {
     throw new RangeError(`bench: rounds must be a positive integer, got ${o.rounds}`);
   }
-  const result: SideBySide<S> = { baseline: [], subject: [], order: [] };
+  const names = Object.keys(o.subjects) as K[];
+  if (names.length === 0) throw new RangeError('bench: runInterleaved needs at least one subject');
+  const contenders: Array<{ name: K | null; measure: Measure<S> }> = [
+    { name: null, measure: o.baseline },
+    ...names.map((name) => ({ name, measure: o.subjects[name] })),
+  ];
+  const results = Object.fromEntries(
+    names.map((name) => [name, { baseline: [], subject: [], order: [] } as SideBySide<S>]),
+  ) as Record<K, SideBySide<S>>;
   for (let round = 0; round < o.rounds; round++) {
-    const baselineFirst = round % 2 === 0;
-    let baseline: S;
-    let subject: S;
-    if (baselineFirst) {
-      baseline = await o.baseline(round);
-      subject = await o.subject(round);
-    } else {
-      subject = await o.subject(round);
-      baseline = await o.baseline(round);
+    const start = round % contenders.length;
+    const ordered = [...contenders.slice(start), ...contenders.slice(0, start)];
+    const measured = new Map<K | null, S>();
+    for (const contender of ordered) measured.set(contender.name, await contender.measure(round));
+    const baseline = measured.get(null) as S;
+    const baselineAt = ordered.findIndex((contender) => contender.name === null);
+    for (const name of names) {
+      const result = results[name];
+      result.baseline.push(baseline);
+      result.subject.push(measured.get(name) as S);
+      const subjectAt = ordered.findIndex((contender) => contender.name === name);
+      result.order.push(baselineAt < subjectAt ? 'baseline-first' : 'subject-first');
     }
-    result.baseline.push(baseline);
-    result.subject.push(subject);
-    result.order.push(baselineFirst ? 'baseline-first' : 'subject-first');
-    o.onRound?.(round, baseline, subject);
+    o.onRound?.(
+      round,
+      baseline,
+      Object.fromEntries(names.map((name) => [name, measured.get(name) as S])) as Record<K, S>,
+    );
   }
-  return result;
+  return results;
 }
 
 export interface RatioSummary {

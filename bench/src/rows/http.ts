@@ -22,7 +22,7 @@ import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
 import { perfNodeFlags, perfUnavailable, recordOnCpu } from '../perf-profile.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { startBareExpress, startFloor, startFloorTiki, startServerUnderTest } from '../server-under-test.ts';
-import { runSideBySide, summarizeRatio } from '../side-by-side.ts';
+import { runInterleaved, runSideBySide, summarizeRatio } from '../side-by-side.ts';
 import { median } from '../stats.ts';
 import {
   cycle,
@@ -286,19 +286,32 @@ export async function measureHttpRows(
     await run('warm-up', meShot(cycle(pgUsers)), 1)(pgServer.origin);
     await loginPgSubject();
 
-    const me = await runSideBySide({ rounds, baseline: meBaseline, subject: meSubject });
-    const meFloor = await runSideBySide({ rounds, baseline: meBaseline, subject: floorSubject });
-    const profile = await runSideBySide({ rounds, baseline: profileBaseline, subject: profileSubject });
-    const profileFloor = await runSideBySide({
+    // Each route with its floor and its PostgreSQL run in the same rounds, against one baseline run per round:
+    // a burst of load from elsewhere on the machine hits the row and the reference it is read beside alike.
+    const {
+      server: me,
+      floor: meFloor,
+      postgres: mePg,
+    } = await runInterleaved({
+      rounds,
+      baseline: meBaseline,
+      subjects: { server: meSubject, floor: floorSubject, postgres: mePgSubject },
+    });
+    const { server: profile, floor: profileFloor } = await runInterleaved({
       rounds,
       baseline: profileBaseline,
-      subject: floorProfileSubject,
+      subjects: { server: profileSubject, floor: floorProfileSubject },
     });
-    const login = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginSubject });
-    const loginFloor = await runSideBySide({ rounds, baseline: loginBaseline, subject: floorLoginSubject });
+    const {
+      server: login,
+      floor: loginFloor,
+      postgres: loginPg,
+    } = await runInterleaved({
+      rounds,
+      baseline: loginBaseline,
+      subjects: { server: loginSubject, floor: floorLoginSubject, postgres: loginPgSubject },
+    });
     const ipn = await runSideBySide({ rounds, baseline: ipnBaseline, subject: ipnSubject });
-    const mePg = await runSideBySide({ rounds, baseline: meBaseline, subject: mePgSubject });
-    const loginPg = await runSideBySide({ rounds, baseline: loginBaseline, subject: loginPgSubject });
     await bare.stop();
     await floor.stop();
     await floorTiki.stop();
