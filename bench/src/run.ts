@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: every row of issue 6, side by side, one Markdown table printed and written to
- * bench/results.md. BENCH_ROUNDS (default 5), BENCH_SECONDS per HTTP run (default 3), BENCH_LOGINS per
+ * bench/results.md. BENCH_ROUNDS (default 7), BENCH_SECONDS per HTTP run (default 3), BENCH_LOGINS per
  * login run (default 1000) trade time for precision. BENCH_ONLY=signing|http|memory runs one part and prints
  * it with its profiles, without touching results.md.
  */
@@ -34,7 +34,7 @@ function positiveInteger(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const rounds = positiveInteger('BENCH_ROUNDS', 5);
+  const rounds = positiveInteger('BENCH_ROUNDS', 7);
   const secondsPerRun = positiveInteger('BENCH_SECONDS', 3);
   const loginsPerRun = positiveInteger('BENCH_LOGINS', 1000);
   const only = process.env.BENCH_ONLY ?? '';
