@@ -138,6 +138,36 @@ describe('undiciTransport: answers and failures', () => {
     expect(await first).toBeInstanceOf(TikiTimeoutError);
   });
 
+  it('attempts in flight together each end at their own deadline, whichever order they end in', async () => {
+    handle = (req, res) => void setTimeout(() => res.end('ok'), req.url === '/slow' ? 1_500 : 100);
+    const transport = undiciTransport();
+    const call = (path: string, timeoutMs: number) =>
+      transport(get(`${origin}${path}`, { timeoutMs })).then(
+        (answer) => answer.text,
+        (e: unknown) => e,
+      );
+    const started = Date.now();
+    // First, middle and last of the pending attempts time out; the ones between them answer first.
+    const outcomes = await Promise.all([
+      call('/slow', 300),
+      call('/fast', 2_000),
+      call('/slow', 400),
+      call('/fast', 2_000),
+      call('/slow', 300),
+    ]);
+    expect(outcomes.map((o) => (o instanceof TikiTimeoutError ? 'timeout' : o))).toEqual([
+      'timeout',
+      'ok',
+      'timeout',
+      'ok',
+      'timeout',
+    ]);
+    expect(Date.now() - started).toBeLessThan(900);
+    // Nothing is left pending: the next attempts get their whole deadline, and a late one still fires.
+    expect(await call('/fast', 2_000)).toBe('ok');
+    expect(await call('/slow', 200)).toBeInstanceOf(TikiTimeoutError);
+  });
+
   it('a body that stalls after the head is TikiTimeoutError', async () => {
     handle = (_req, res) => void res.writeHead(200, { 'content-length': '100' }).write('{"slow":');
     const error = await undiciTransport()(get(`${origin}/`, { timeoutMs: 300 })).catch((e: unknown) => e);

@@ -81,24 +81,41 @@ export function undiciTransport(o: { connections?: number; keepAliveMs?: number 
 /** How often the shared clock looks for attempts past their deadline: a deadline fires at most this late. */
 const DEADLINE_TICK_MS = 20;
 
-/** One attempt's deadline, and the abort signal undici takes (an EventEmitter: lighter than an AbortController). */
+/**
+ * One attempt's deadline, and the abort signal undici takes (an EventEmitter: lighter than an AbortController).
+ * It is a link of Deadlines' list while pending.
+ */
 class Deadline extends EventEmitter {
   expired = false;
   /** Rejects the wait for undici's answer (set by the transport). */
   stopWaiting: ((reason: Error) => void) | undefined;
+  previous: Deadline | null = null;
+  next: Deadline | null = null;
   constructor(readonly at: number) {
     super();
   }
 }
 
-/** Every attempt in flight and when it must end; one interval, running only while some attempt is in flight. */
+/**
+ * Every attempt in flight and when it must end; one interval, running only while some attempt is in flight.
+ * The attempts are a list linked through the deadlines themselves, not a Set. A Set that gains and loses an entry
+ * per call made each young-generation collection under the login load copy 5.6 MB instead of 4.9 MB, and the
+ * login cost 1,245 instead of 1,175 µs of CPU (alternating A/B, 12 rounds). The likely cause: V8 rebuilds such a
+ * Set's table every few dozen changes, and a table left behind in the old generation still points at the
+ * attempts it held, so their requests' objects survive until the next full collection. A finished deadline
+ * drops its links and its reject function for the same reason.
+ */
 class Deadlines {
-  private readonly pending = new Set<Deadline>();
+  private first: Deadline | null = null;
+  private last: Deadline | null = null;
   private timer: NodeJS.Timeout | undefined;
 
   start(timeoutMs: number): Deadline {
     const deadline = new Deadline(Date.now() + timeoutMs);
-    this.pending.add(deadline);
+    deadline.previous = this.last;
+    if (this.last === null) this.first = deadline;
+    else this.last.next = deadline;
+    this.last = deadline;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.expire(), DEADLINE_TICK_MS);
       this.timer.unref();
@@ -107,21 +124,37 @@ class Deadlines {
   }
 
   end(deadline: Deadline): void {
-    this.pending.delete(deadline);
-    if (this.pending.size === 0 && this.timer !== undefined) {
+    this.unlink(deadline);
+    deadline.stopWaiting = undefined;
+    if (this.first === null && this.timer !== undefined) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
   }
 
+  private unlink(deadline: Deadline): void {
+    const { previous, next } = deadline;
+    if (previous === null) {
+      if (this.first !== deadline) return; // not in the list (expired already)
+      this.first = next;
+    } else previous.next = next;
+    if (next === null) this.last = previous;
+    else next.previous = previous;
+    deadline.previous = null;
+    deadline.next = null;
+  }
+
   private expire(): void {
     const now = Date.now();
-    for (const deadline of this.pending) {
-      if (deadline.at > now) continue;
-      deadline.expired = true;
-      this.pending.delete(deadline);
-      deadline.emit('abort');
-      deadline.stopWaiting?.(new Error('deadline passed'));
+    for (let deadline = this.first; deadline !== null; ) {
+      const next = deadline.next;
+      if (deadline.at <= now) {
+        deadline.expired = true;
+        this.unlink(deadline);
+        deadline.emit('abort');
+        deadline.stopWaiting?.(new Error('deadline passed'));
+      }
+      deadline = next;
     }
   }
 }
