@@ -92,7 +92,12 @@ export interface Caller {
 
 export function createLogin(o: LoginOptions): (authCode: string, caller: Caller) => Promise<LoginResult> {
   const { store, tiki, keeper, sessions, clock } = o;
-  const inflight = new Map<string, Promise<Exchanged>>();
+  // The exchanges running in this process, by code hash, each through a holder emptied when it ends. A Map that
+  // gains and loses an entry per login gets its table rebuilt every few dozen logins, and a table left in the
+  // old generation still points at what it held: holding the exchange directly kept each finished login's
+  // request (through the exchange's promise and closures) alive until a full collection. See http/request-caller.ts
+  // for what that cost.
+  const inflight = new Map<string, { flight: Promise<Exchanged> | null }>();
 
   async function exchange(code: string, codeHash: string, owner: string, caller: Caller): Promise<Exchanged> {
     const { requestId } = caller;
@@ -143,8 +148,13 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
 
   /** Runs this process's exchange of a code it holds the claim on, shared by concurrent submissions here. */
   function startExchange(code: string, codeHash: string, owner: string, caller: Caller): Promise<Exchanged> {
-    const flight = exchange(code, codeHash, owner, caller).finally(() => inflight.delete(codeHash));
-    inflight.set(codeHash, flight);
+    const running: { flight: Promise<Exchanged> | null } = { flight: null };
+    const flight = exchange(code, codeHash, owner, caller).finally(() => {
+      running.flight = null;
+      inflight.delete(codeHash);
+    });
+    running.flight = flight;
+    inflight.set(codeHash, running);
     return flight;
   }
 
@@ -209,11 +219,11 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
 
   async function exchangeOnce(code: string, caller: Caller): Promise<Exchanged> {
     const codeHash = hashSecret(code);
-    const running = inflight.get(codeHash);
+    const running = inflight.get(codeHash)?.flight;
     if (running) return running;
     const owner = randomUUID();
     const claim = await store.claimAuthCode(codeHash, { owner, now: clock.now(), claimMs: o.pendingWaitMs });
-    const joined = inflight.get(codeHash);
+    const joined = inflight.get(codeHash)?.flight;
     if (joined) return joined;
     if (!claim.claimed) return awaitOrTakeOver(code, codeHash, claim.record, caller);
     return startExchange(code, codeHash, owner, caller);

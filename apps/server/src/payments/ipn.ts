@@ -23,6 +23,7 @@ import { verifySignature } from '@tini-starter/tiki-platform/verify';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from '../http/api-error.ts';
+import { RequestCaller } from '../http/request-caller.ts';
 import type { Store } from '../store/store.ts';
 import type { OrderService } from './order-service.ts';
 
@@ -86,15 +87,10 @@ export function ipnHandlers(o: IpnOptions): RequestHandler[] {
     const message = parsed.data;
     const ids = { reqId, messageId: message.message_id, tikiOrderId: message.order.id };
     const log = o.auditLog;
-    let serviceLog: Logger | undefined;
-    const caller = {
-      // Made only when the order service logs (a fulfilment, a completion): most IPNs never need it.
-      get log() {
-        serviceLog ??= req.log.child({ messageId: ids.messageId, tikiOrderId: ids.tikiOrderId });
-        return serviceLog;
-      },
-      requestId: reqId,
-    };
+    // Its logger is made only when the order service logs (a fulfilment, a completion): most IPNs never need it.
+    const caller = new RequestCaller(req, {
+      bindings: { messageId: ids.messageId, tikiOrderId: ids.tikiOrderId },
+    });
 
     if (await o.store.hasIpnMessage(message.message_id)) {
       log.info(ids, 'IPN already applied: acknowledged again');

@@ -7,6 +7,7 @@ import { ApiError, invalidBody } from '../http/api-error.ts';
 import { authenticate, sessionOf } from '../http/authenticate.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { attemptTakenBack, countedAttempt, limitRequests, type SharedLimits } from '../http/rate-limit.ts';
+import { RequestCaller } from '../http/request-caller.ts';
 
 const LOGIN_LIMITER = 'login';
 
@@ -50,13 +51,8 @@ export function authRoutes(o: AuthRoutesOptions): ContractRouter {
       if (!parsed.success) {
         throw invalidBody('The body must be { "authCode": string }', parsed.error.issues);
       }
-      const result = await o.login(parsed.data.authCode, {
-        get log() {
-          return req.log;
-        },
-        requestId: req.id,
-        countedAttempt: countedAttempt(res, LOGIN_LIMITER),
-      });
+      const caller = new RequestCaller(req, { countedAttempt: countedAttempt(res, LOGIN_LIMITER) });
+      const result = await o.login(parsed.data.authCode, caller);
       if (result.attemptTakenBack) attemptTakenBack(res, LOGIN_LIMITER);
       const body: LoginResponse = {
         token: result.token,
