@@ -2,9 +2,10 @@
  * What every floor process (floor-me.mjs, floor-tiki.mjs) shares with the server: the server's own
  * dependencies (resolved from the server package), and an Express app doing the work every API request must
  * do: a request id in and out, one pino line per request, helmet, no-store, ETag off; then `/readyz` and the
- * listener on PORT, closed on SIGTERM. Plain JavaScript run by node (no tsx, no build).
+ * listener on PORT (set up as the server's), closed on SIGTERM. Plain JavaScript run by node (no tsx, no build).
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +57,16 @@ export function floorApp(routes) {
   app.get('/readyz', (_req, res) => {
     res.json({ status: 'ready' });
   });
-  const server = app.listen(Number(process.env.PORT), '127.0.0.1');
+  // As the server's listen() does (apps/server/src/http/listen.ts): requests and responses born with the app's
+  // prototypes, so that Express's per-request Object.setPrototypeOf changes nothing. Without this, every floor
+  // would spend more than the server on work that is not required.
+  class AppRequest extends IncomingMessage {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  class AppResponse extends ServerResponse {}
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  app.request = AppRequest.prototype;
+  app.response = AppResponse.prototype;
+  const server = createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+  server.listen(Number(process.env.PORT), '127.0.0.1');
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
