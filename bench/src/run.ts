@@ -134,7 +134,10 @@ async function main(): Promise<void> {
         'ratio and the budget both are.',
       'The floor row runs `processes/floor-me.mjs`: plain JavaScript doing every piece of work `/api/me` must do ' +
         '(helmet, routers, no-store, bearer, sha256, one prepared SQLite JOIN on the same database, touch once a ' +
-        'minute, a request id, one pino line) and nothing else, beside the server in the same run.',
+        'minute, a request id, one pino line) and nothing else, beside the server in the same run. The server and ' +
+        "the floors create their HTTP servers with requests and responses born with the Express app's prototypes " +
+        '(`apps/server/src/http/listen.ts`), which spares Express its per-request `Object.setPrototypeOf`; the ' +
+        'bare Express baseline is Express as shipped.',
       "The Tiki client row: in the bench process, the project's `getCustomerProfile` against a bare undici " +
         '`Pool.request` of the same emulator route (body read and parsed), 50 calls in flight, ' +
         `${loginsPerRun * 2} calls per run; the bench process's CPU per call (\`process.cpuUsage\`).`,
