@@ -2,7 +2,9 @@
  * The HTTP application, built from its dependencies; it never listens by itself (server.ts does).
  *
  * Exports, for the mini app's e2e tests, the bench and forks (package.json `exports`):
- * - `@tini-starter/server/app`: `createApp(deps: AppDeps): Express` (deps: config, store, tiki, logger, clock).
+ * - `@tini-starter/server/app`: `createApp(deps: AppDeps, payments?): Express` (deps: config, store, tiki, logger,
+ *   clock, fulfil?) and `createPayments(deps)`: the order lifecycle, the buyer's order service, the IPN receiver
+ *   and the sweep, which server.ts starts beside the listener.
  * - `@tini-starter/server/server`: `runServer(config, overrides?)`: the composition root main.ts uses.
  * - `@tini-starter/server/config`: `loadConfig(env)`, `Config`, `ConfigError`, `CONFIG_VARIABLES`.
  * - `@tini-starter/server/store`: the `Store` interface; `@tini-starter/server/store/sqlite`: `openSqliteStore`.
@@ -25,12 +27,15 @@ import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
 import { pickedFieldsLogger } from './logger.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
-import { ipnHandlers } from './payments/ipn.ts';
-import { createOrderService } from './payments/order-service.ts';
+import { createIpnReceiver, type IpnReceiver } from './payments/ipn.ts';
+import { createOrderLifecycle, type OrderLifecycle } from './payments/lifecycle.ts';
+import { createOrderService, type OrderService } from './payments/order-service.ts';
+import { createOrderSweep, type OrderSweep } from './payments/sweep.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
-import { ipnRoute, paymentRoutes } from './routes/payments.ts';
+import { ipnRoute } from './routes/ipn.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import type { Store } from './store/store.ts';
 import { createProfileCache } from './tiki/profile-cache.ts';
 import { createTokenCipher } from './tiki/token-cipher.ts';
@@ -48,14 +53,55 @@ export interface AppDeps {
 
 /** A user's order is re-read from Tiki at most this often while the mini app polls it. */
 const ORDER_STATUS_CHECK_INTERVAL_MS = 2_000;
-/** A fulfilment claim outlives a hook this long before another process may take it over. */
-const FULFIL_CLAIM_MS = 60_000;
 /** After this, any IPN or read completes at Tiki an order whose fulfiller did not (it died, or Tiki failed). */
 const COMPLETE_RETRY_AFTER_MS = 30_000;
+/** The wait after a first failed fulfilment; it doubles with each attempt after (30 s, 1, 2, 4 min...). */
+const FULFIL_RETRY_BASE_MS = 30_000;
 /** An Idempotency-Key names one order for a day. */
 const IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
-export function createApp(deps: AppDeps): Express {
+export interface Payments {
+  lifecycle: OrderLifecycle;
+  orders: OrderService;
+  ipn: IpnReceiver;
+  sweep: OrderSweep;
+}
+
+/** Orders from the cart to their end, built once per process: the routes use them, server.ts runs the sweep. */
+export function createPayments(deps: AppDeps): Payments {
+  const { config, store, tiki, clock, logger } = deps;
+  const lifecycle = createOrderLifecycle({
+    store,
+    tiki,
+    clock,
+    fulfil: deps.fulfil ?? fulfilDigitalGoods,
+    claimMs: config.orders.claimMs,
+    maxFulfilAttempts: config.orders.maxFulfilAttempts,
+    retryBaseMs: FULFIL_RETRY_BASE_MS,
+    completeRetryAfterMs: COMPLETE_RETRY_AFTER_MS,
+  });
+  const orders = createOrderService({
+    store,
+    tiki,
+    clock,
+    lifecycle,
+    statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
+    idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+  });
+  const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, auditLog: pickedFieldsLogger(logger) });
+  const sweep = createOrderSweep({
+    store,
+    tiki,
+    lifecycle,
+    clock,
+    logger,
+    intervalMs: config.orders.sweepIntervalMs,
+    draftTtlMs: config.orders.draftTtlMs,
+  });
+  return { lifecycle, orders, ipn, sweep };
+}
+
+export function createApp(deps: AppDeps, payments: Payments = createPayments(deps)): Express {
   const { config, store, tiki, logger, clock } = deps;
   const cipher = createTokenCipher(config.encryption);
   const sessions = createSessions({
@@ -98,16 +144,6 @@ export function createApp(deps: AppDeps): Express {
   // Counted in the store: every process sharing the database counts the same requests.
   const limits = { store, clock };
   const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
-  const orders = createOrderService({
-    store,
-    tiki,
-    clock,
-    fulfil: deps.fulfil ?? fulfilDigitalGoods,
-    statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
-    fulfilClaimMs: FULFIL_CLAIM_MS,
-    idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
-    completeRetryAfterMs: COMPLETE_RETRY_AFTER_MS,
-  });
   const routers = [
     authRoutes({
       login,
@@ -119,22 +155,18 @@ export function createApp(deps: AppDeps): Express {
     accountRoutes({ sessions, keeper, tiki, profiles, limits, tikiRouteLimit: config.tiki.routeLimit }),
     paymentRoutes({
       sessions,
-      orders,
+      orders: payments.orders,
       limits,
       tikiRouteLimit: config.tiki.routeLimit,
       bodyLimitBytes: config.http.authBodyLimitBytes,
     }),
-    ipnRoute(
-      ipnHandlers({
-        store,
-        tiki,
-        orders,
-        clock,
-        clientId: config.tiki.clientId,
-        clientSecret: config.tiki.clientSecret,
-        auditLog,
-      }),
-    ),
+    ipnRoute({
+      receiver: payments.ipn,
+      clock,
+      clientId: config.tiki.clientId,
+      clientSecret: config.tiki.clientSecret,
+      auditLog,
+    }),
     // After the API: it is mounted at the root, so every API request would otherwise walk its routes first.
     healthRoutes(store),
   ];

@@ -167,6 +167,9 @@ describe('loadConfig', () => {
         TOKEN_ENCRYPTION_KEYS: 'k1:dGluaS1zdGFydGVyLWRldi1vbmx5LWtleS0wMDAwMDA=',
       }),
     ).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS/)]);
+    expect(problemsOf({ ...production(), ORDER_SWEEP_INTERVAL_MS: '0' })).toEqual([
+      expect.stringMatching(/^ORDER_SWEEP_INTERVAL_MS: 0 turns the sweep off/),
+    ]);
   });
 });
 

@@ -147,6 +147,17 @@ const EnvSchema = z.object({
   TOKEN_ENCRYPTION_KEY_ID: keyId.optional(),
 
   SHUTDOWN_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+
+  // The order sweep (payments/sweep.ts): how often each instance re-reads open orders from Tiki (0 = never: for
+  // tests that run it by hand; refused in production, where lost IPNs would leave orders unfinished).
+  ORDER_SWEEP_INTERVAL_MS: integer(0, DAY).default(MINUTE),
+  // A draft nobody paid is canceled at Tiki after this long (a day).
+  ORDER_DRAFT_TTL_MS: integer(MINUTE).default(DAY),
+  // Fulfilment attempts (with backoff) before a paid order is canceled at Tiki, which refunds it.
+  FULFILMENT_MAX_ATTEMPTS: integer(1, 100).default(5),
+  // How long a claim on an order lasts (a fulfilment renews it every third while it runs; a cancel waits it
+  // out when Tiki did not answer).
+  FULFILMENT_CLAIM_MS: integer(300, 10 * MINUTE).default(MINUTE),
 });
 
 /** Every variable the server reads (documented in apps/server/.env.example). */
@@ -175,6 +186,13 @@ export interface Config {
   };
   storage: StorageConfig;
   encryption: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
+  orders: {
+    /** How often the sweep runs (jittered); 0: never. */
+    sweepIntervalMs: number;
+    draftTtlMs: number;
+    maxFulfilAttempts: number;
+    claimMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -294,6 +312,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if ([...keys.values()].some((key) => key.equals(devKey)) || keys.has(DEV_ENCRYPTION_KEY_ID)) {
       problems.push('TOKEN_ENCRYPTION_KEYS: the development encryption key is refused in production');
     }
+    if (e.ORDER_SWEEP_INTERVAL_MS === 0) {
+      problems.push(
+        'ORDER_SWEEP_INTERVAL_MS: 0 turns the sweep off, which production needs to end every order',
+      );
+    }
     for (const [name, url] of [
       ['TIKI_REST_BASE_URL', tiki.restBaseUrl],
       ['TIKI_GRAPHQL_URL', tiki.graphqlUrl],
@@ -325,6 +348,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     storage: storageConfig(e),
     encryption: { keys, activeKeyId: activeKeyId as string },
+    orders: {
+      sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
+      draftTtlMs: e.ORDER_DRAFT_TTL_MS,
+      maxFulfilAttempts: e.FULFILMENT_MAX_ATTEMPTS,
+      claimMs: e.FULFILMENT_CLAIM_MS,
+    },
   };
 }
 

@@ -6,11 +6,12 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { systemClock } from '@tini-starter/tiki-platform/clock';
 import type { DestinationStream, Logger } from 'pino';
-import { createApp } from './app.ts';
+import { createApp, createPayments } from './app.ts';
 import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
 import type { Fulfil } from './payments/fulfilment.ts';
+import type { SweepRun } from './payments/sweep.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTikiClientFromConfig } from './tiki/client.ts';
@@ -32,6 +33,8 @@ export interface RunningServer {
   config: Config;
   store: Store;
   logger: Logger;
+  /** One run of the order sweep now (it also runs on its own every ORDER_SWEEP_INTERVAL_MS). */
+  sweep(): Promise<SweepRun>;
   /**
    * Graceful stop: stops accepting at once (before the first await), lets in-flight requests finish within
    * SHUTDOWN_TIMEOUT_MS, then closes the store. `drained` is false when the deadline cut requests short.
@@ -51,7 +54,9 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
       logger.warn({ err }, 'a database connection failed; the pool opens a new one'),
   });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
-  const app = createApp({ config, store, tiki, logger, clock, ...(o.fulfil ? { fulfil: o.fulfil } : {}) });
+  const deps = { config, store, tiki, logger, clock, ...(o.fulfil ? { fulfil: o.fulfil } : {}) };
+  const payments = createPayments(deps);
+  const app = createApp(deps, payments);
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
     listening = await listen(app, { host: config.host, port: config.port });
@@ -59,13 +64,19 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     await store.close();
     throw err;
   }
+  if (config.orders.sweepIntervalMs > 0) payments.sweep.start();
   return {
     url: listening.url,
     config,
     store,
     logger,
+    sweep: () => payments.sweep.runOnce(),
     async close() {
-      const stopped = await listening.stop(config.http.shutdownTimeoutMs);
+      // The sweep first: a run in progress finishes its order before the store closes under it.
+      const [stopped] = await Promise.all([
+        listening.stop(config.http.shutdownTimeoutMs),
+        payments.sweep.stop(),
+      ]);
       await store.close();
       return stopped;
     },

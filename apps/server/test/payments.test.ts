@@ -308,22 +308,55 @@ describe('the IPN receiver', () => {
     expect(fulfil.delivered).toEqual([mine.id]);
   });
 
-  it('completes at Tiki on the IPN’s retry when the first complete failed, without fulfilling again', async () => {
+  it('answers 200 once recorded when Tiki fails the complete; the sweep completes it later, without fulfilling again', async () => {
     const { fulfil, order, read } = await shop();
     const mine = ((await order()).body as { order: Order }).order;
     stack.emulator.setFault({ route: 'complete_order', kind: 'status', status: 503, times: 1 });
     stack.emulator.pay(mine.tikiOrderId ?? '', 'success');
     await stack.emulator.ipnSettled();
-    expect(stack.emulator.ipnMessages()[0]?.attempts.map((a) => a.status)).toEqual([503]);
+    expect(stack.emulator.ipnMessages()[0]).toMatchObject({
+      state: 'delivered',
+      attempts: [{ status: 200 }],
+    });
     expect(fulfil.delivered).toEqual([mine.id]);
-    // A read within the retry delay leaves the completion to the fulfiller's retry.
-    expect((await read(mine.id)).order.status).toBe('online_paid');
-    stack.clock.advance(60_000);
-    stack.emulator.runScheduled();
-    await stack.emulator.ipnSettled();
-    expect(stack.emulator.ipnMessages()[0]?.state).toBe('delivered');
+    // A read within the retry delay leaves the completion alone: the fulfiller may still be completing it.
+    expect((await read(mine.id)).order).toMatchObject({
+      status: 'online_paid',
+      fulfilledAt: expect.any(String),
+    });
+    stack.clock.advance(30_000);
+    await stack.server.sweep();
     expect((await read(mine.id)).order.status).toBe('completed');
+    expect(stack.emulator.count('complete_order')).toBe(2);
     expect(fulfil.delivered).toEqual([mine.id]);
+  });
+
+  it('never answers 500 for a Tiki refusal: a refused complete or a refused re-read is recorded and answered 200', async () => {
+    const { fulfil, order, read } = await shop();
+    const refusedComplete = ((await order()).body as { order: Order }).order;
+    stack.emulator.setFault({ route: 'complete_order', kind: 'status', status: 400, times: 1 });
+    stack.emulator.pay(refusedComplete.tikiOrderId ?? '', 'success');
+    await stack.emulator.ipnSettled();
+    expect(stack.emulator.ipnMessages()[0]?.attempts.map((a) => a.status)).toEqual([200]);
+    expect(fulfil.delivered).toEqual([refusedComplete.id]);
+
+    const refusedRead = ((await order()).body as { order: Order }).order;
+    stack.emulator.setFault({ route: 'get_order', kind: 'status', status: 404, times: 1 });
+    stack.emulator.pay(refusedRead.tikiOrderId ?? '', 'success');
+    await stack.emulator.ipnSettled();
+    const answer = stack.emulator.ipnMessages()[1];
+    expect(answer?.attempts.map((a) => a.status)).toEqual([200]);
+    expect(fulfil.delivered).toEqual([refusedComplete.id]);
+    expect(
+      stack.recorder.logLines.some((line) => line.includes('Tiki refused the re-read of the order')),
+    ).toBe(true);
+    // Tiki's retry is acknowledged as seen; the sweep reads both orders again and ends them.
+    expect((await stack.emulator.resendIpn(answer?.messageId ?? '')).status).toBe(200);
+    stack.clock.advance(30_000);
+    await stack.server.sweep();
+    expect((await read(refusedComplete.id)).order.status).toBe('completed');
+    expect((await read(refusedRead.id)).order.status).toBe('completed');
+    expect(fulfil.delivered).toEqual([refusedComplete.id, refusedRead.id]);
   });
 
   it('a server down during an IPN gets it on Tiki’s retry, a minute later', async () => {

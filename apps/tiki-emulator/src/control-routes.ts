@@ -375,11 +375,20 @@ export function controlRoutes(deps: ControlRouteDeps): Router {
     '/orders/:orderId/pay',
     allowCors,
     orderControl((req, fromPage) => {
-      const { outcome } = fromPage
+      const { outcome, paymentMethod } = fromPage
         ? parseForm(req, PayRequestSchema)
         : parseControlBody(req, PayRequestSchema);
-      const order = orders.pay(String(req.params.orderId), outcome);
+      const order = orders.pay(String(req.params.orderId), outcome, paymentMethod);
       return { order, message: `order ${order.id}: ${outcome}, now ${order.status}` };
+    }),
+  );
+
+  /** The seller hands the order to the carrier (processing -> on_delivery). */
+  router.post(
+    '/orders/:orderId/ship',
+    orderControl((req) => {
+      const order = orders.ship(String(req.params.orderId));
+      return { order, message: `order ${order.id}: shipped, now ${order.status}` };
     }),
   );
 

@@ -43,6 +43,8 @@ export const CustomerRequestSchema = z.strictObject({
 /** What the user does on Tiki's payment screen (or Console's sandbox Success/Fail switch decides). */
 export const PayRequestSchema = z.strictObject({
   outcome: z.enum(['success', 'cancel', 'abandon', 'cod']),
+  /** What the app passed to my.makePayment: 'cod' asks for cash on delivery. */
+  paymentMethod: z.string().min(1).max(32).optional(),
 });
 
 export const DuplicateRequestSchema = z.strictObject({

@@ -116,8 +116,13 @@ export interface Emulator {
   revokeTokens(filter?: { clientId?: string; customerId?: number }): number;
   /** Apps (no secrets), customers, codes and tokens (masked): what /__emulator/ shows. */
   snapshot(): StateSnapshot;
-  /** The user on Tiki's payment screen (my.makePayment): success, cancel, abandon (canceled 4 h later) or COD. */
-  pay(orderId: string, outcome: PaymentOutcome): TikiOrder;
+  /**
+   * The user on Tiki's payment screen (my.makePayment): success, cancel, abandon (canceled 4 h later), or COD,
+   * which needs `paymentMethod: 'cod'` (the app asked for it).
+   */
+  pay(orderId: string, outcome: PaymentOutcome, paymentMethod?: string): TikiOrder;
+  /** The seller ships a processing order: on_delivery. */
+  ship(orderId: string): TikiOrder;
   /** Every order, with the emulator's bookkeeping (items, history), oldest first. */
   orders(): EmulatorOrder[];
   /**
@@ -285,7 +290,8 @@ export function createEmulator(o: EmulatorOptions = {}): Emulator {
     clearRequests: () => log.clear(),
     revokeTokens: (filter = {}) => state.revokeTokens(filter),
     snapshot: () => state.snapshot(),
-    pay: (orderId, outcome) => wireOrder(orders.pay(orderId, outcome)),
+    pay: (orderId, outcome, paymentMethod) => wireOrder(orders.pay(orderId, outcome, paymentMethod)),
+    ship: (orderId) => wireOrder(orders.ship(orderId)),
     orders: () => orders.all().map((order) => structuredClone(order)),
     setIpnUrl: (url) => ipn.setDefaultUrl(url),
     ipnMessages: () => ipn.records(),

@@ -42,12 +42,13 @@ afterEach(async () => {
 });
 
 async function paidOrder(run: Running, outcome: 'success' | 'cancel' | 'abandon' | 'cod' = 'success') {
+  const paymentMethod = outcome === 'cod' ? { paymentMethod: 'cod' } : {};
   const order = await tikiClient(run).createOrder({
     customer_id: '1',
     items: [{ name: 'Gói 100 xu', quantity: 1, price: 50_000 }],
     reference_id: 'ord_1',
   });
-  const paid = await control(run, 'POST', `/orders/${order.id}/pay`, { outcome });
+  const paid = await control(run, 'POST', `/orders/${order.id}/pay`, { outcome, ...paymentMethod });
   await run.emulator.ipnSettled();
   return { id: order.id, paid };
 }

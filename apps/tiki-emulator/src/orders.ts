@@ -1,5 +1,5 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { type OrderStatus, PAID_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import { isPaidOnline, type OrderStatus } from '@tini-starter/tiki-platform/order-status';
 import {
   ABANDONED_PAYMENT_CANCEL_MS,
   type CreateOrderItem,
@@ -29,8 +29,14 @@ export interface Seller {
   skus: SellerSku[];
 }
 
-/** What the user does on Tiki's payment screen (or what Console's sandbox switch decides). */
+/**
+ * What the user does on Tiki's payment screen (or what Console's sandbox switch decides). `cod` confirms cash on
+ * delivery, which the screen offers only when the app asked for it (`my.makePayment({ paymentMethod: 'cod' })`).
+ */
 export type PaymentOutcome = 'success' | 'cancel' | 'abandon' | 'cod';
+
+/** `my.makePayment`'s `paymentMethod`: 'cod' for cash on delivery; anything else (or none) pays online. */
+export const CASH_ON_DELIVERY = 'cod';
 
 export interface EmulatorOrder extends TikiOrder {
   clientId: string;
@@ -55,8 +61,10 @@ export interface OrderBook {
   list(clientId: string, orderIds: readonly string[]): TikiOrder[];
   complete(clientId: string, orderId: string, comment: string): TikiOrder;
   cancel(clientId: string, orderId: string, comment: string): TikiOrder;
-  /** The user on the payment screen; returns the order as it is afterwards. */
-  pay(orderId: string, outcome: PaymentOutcome): EmulatorOrder;
+  /** The user on the payment screen my.makePayment opened with `paymentMethod`; the order as it is afterwards. */
+  pay(orderId: string, outcome: PaymentOutcome, paymentMethod?: string): EmulatorOrder;
+  /** The seller hands a processing order to the carrier: on_delivery (Tiki documents no call for it). */
+  ship(orderId: string): EmulatorOrder;
   /**
    * Tiki cancels an order on its side (support refunding a paid order, as the 2022 diagram's online_paid ->
    * canceled): an IPN follows. Completed and canceled orders are final.
@@ -179,7 +187,8 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
   }
 
   function cancelNow(order: EmulatorOrder, why: string): void {
-    if (PAID_ORDER_STATUSES.includes(order.status) || order.status === 'on_delivery') order.refunded = true;
+    // Documented: Tiki refunds an online payment. Cash on delivery collected nothing to refund.
+    if (isPaidOnline(order)) order.refunded = true;
     order.cancelAt = null;
     transition(order, 'canceled', why);
   }
@@ -242,11 +251,11 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
       const order = owned(clientId, orderId);
       // Assumption: completing a completed order answers it unchanged, so a retried complete is safe.
       if (order.status === 'completed') return wireOrder(order);
-      // Assumption: only a paid order (or a COD order in processing) can be completed.
-      if (!PAID_ORDER_STATUSES.includes(order.status) && order.status !== 'on_delivery') {
+      // Assumption: only an order paid online, or a cash-on-delivery order out for delivery, can be completed.
+      if (!isPaidOnline(order) && order.status !== 'on_delivery') {
         throw new TikiRejection(
           'INVALID_ORDER_STATUS',
-          `order ${orderId} is ${order.status}; only a paid order can be completed`,
+          `order ${orderId} is ${order.status}${order.status === 'processing' ? ' (cash on delivery, not shipped yet)' : ''}; only an order paid online or delivered can be completed`,
           400,
         );
       }
@@ -270,9 +279,25 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
       return wireOrder(order);
     },
 
-    pay(orderId, outcome) {
+    pay(orderId, outcome, paymentMethod) {
       const order = orders.get(orderId);
       if (order === undefined) throw new TikiRejection('ORDER_NOT_FOUND', `no order ${orderId}`, 404);
+      // Documented: COD is the app's choice (paymentMethod), not an option of the payment screen.
+      const cod = paymentMethod === CASH_ON_DELIVERY;
+      if (outcome === 'cod' && !cod) {
+        throw new TikiRejection(
+          'cod_not_requested',
+          "cash on delivery is offered only when the app asks for it: my.makePayment({ paymentMethod: 'cod' })",
+          409,
+        );
+      }
+      if (cod && outcome !== 'cod' && outcome !== 'cancel') {
+        throw new TikiRejection(
+          'cod_requested',
+          `the app asked for cash on delivery: the screen confirms it (cod) or is closed (cancel), not ${outcome}`,
+          409,
+        );
+      }
       // Documented: each order id is usable once by my.makePayment.
       if (order.paymentUsed) {
         throw new TikiRejection(
@@ -289,7 +314,8 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
         );
       }
       order.paymentUsed = true;
-      transition(order, 'waiting_for_payment', 'the payment screen opened');
+      // A COD order waits for Tiki's confirmation instead of a payment (the diagram's path: no waiting_for_payment).
+      if (!cod) transition(order, 'waiting_for_payment', 'the payment screen opened');
       switch (outcome) {
         case 'success':
           order.cancelAt = null;
@@ -307,12 +333,34 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
           order.cancelAt = deps.clock.now() + ABANDONED_PAYMENT_CANCEL_MS;
           break;
         case 'cod':
-          // Documented: COD skips online payment and sends no IPN; makePayment's doc says it goes to processing.
+          // Documented: COD skips online payment and sends no IPN; the diagram's "waiting for confirmation"
+          // (no status name) leads to processing. Assumption: Tiki confirms at once, gives its own order id,
+          // and no tiki_order_code (the code of an online payment).
+          order.cancelAt = null;
+          order.history.push({
+            status: order.status,
+            at: deps.clock.now(),
+            why: 'cash on delivery: waiting for confirmation (a step with no status name)',
+          });
           order.tiki_order_id = String(nextTikiOrderId++);
-          order.tiki_order_code = `TN${order.tiki_order_id}`;
-          transition(order, 'processing', 'cash on delivery chosen');
+          transition(order, 'processing', 'cash on delivery confirmed');
           break;
       }
+      return order;
+    },
+
+    ship(orderId) {
+      const order = orders.get(orderId);
+      if (order === undefined) throw new TikiRejection('ORDER_NOT_FOUND', `no order ${orderId}`, 404);
+      // Assumption: Tiki documents who moves processing -> on_delivery (the seller, Tiki's warehouse) nowhere.
+      if (order.status !== 'processing') {
+        throw new TikiRejection(
+          'INVALID_ORDER_STATUS',
+          `order ${orderId} is ${order.status}; only a processing order ships`,
+          409,
+        );
+      }
+      transition(order, 'on_delivery', 'handed to the carrier');
       return order;
     },
 

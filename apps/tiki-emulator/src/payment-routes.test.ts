@@ -167,6 +167,37 @@ describe('POST /order/complete and /order/cancel', () => {
     expect((await client.cancelOrder({ orderId: paid.id, comment: 'again' })).status).toBe('canceled');
   });
 
+  it('offers cash on delivery only when the app asked for it, and follows it to the end: no code, no refund', async () => {
+    const run = await startEmulator();
+    const client = tikiClient(run);
+    const order = await client.createOrder(cart());
+    expect(() => run.emulator.pay(order.id, 'cod')).toThrow(/paymentMethod: 'cod'/);
+    expect(() => run.emulator.pay(order.id, 'success', 'cod')).toThrow(/asked for cash on delivery/);
+    const cod = run.emulator.pay(order.id, 'cod', 'cod');
+    expect(cod).toMatchObject({ status: 'processing', tiki_order_code: '' });
+    expect(cod.tiki_order_id).toMatch(/^\d+$/);
+    // Not delivered yet: not completable. Shipped, the app completes it once the buyer paid the carrier.
+    await expect(client.completeOrder({ orderId: order.id, comment: 'done' })).rejects.toMatchObject({
+      reason: 'INVALID_ORDER_STATUS',
+    });
+    expect(run.emulator.ship(order.id).status).toBe('on_delivery');
+    expect((await client.completeOrder({ orderId: order.id, comment: 'delivered' })).status).toBe(
+      'completed',
+    );
+    expect(run.emulator.orders()[0]?.history.map((h) => h.status)).toEqual([
+      'draft',
+      'draft',
+      'processing',
+      'on_delivery',
+      'completed',
+    ]);
+
+    const canceled = await client.createOrder(cart({ reference_id: 'ord_2' }));
+    run.emulator.pay(canceled.id, 'cod', 'cod');
+    expect((await client.cancelOrder({ orderId: canceled.id, comment: 'no COD' })).status).toBe('canceled');
+    expect(run.emulator.orders()[1]?.refunded).toBe(false);
+  });
+
   it('applies faults to the payment routes like the others', async () => {
     const run = await startEmulator();
     run.emulator.setFault({ route: 'create_order', kind: 'status', status: 503, times: 1 });

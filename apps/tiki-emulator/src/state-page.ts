@@ -1,3 +1,4 @@
+import { isPaidOnline } from '@tini-starter/tiki-platform/order-status';
 import { KNOWN_TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import { type ConsentPlan, describeConsentPlan } from './consent-plan.ts';
 import type { Fault } from './faults.ts';
@@ -129,7 +130,6 @@ const PAY_OUTCOMES = [
   ['success', 'Pay'],
   ['cancel', 'Cancel'],
   ['abandon', 'Abandon (canceled in 4 h)'],
-  ['cod', 'Cash on delivery'],
 ] as const;
 
 /** Orders, newest first; an unpaid one has the payment screen's buttons (Console's sandbox switch, in effect). */
@@ -170,10 +170,15 @@ function ordersTable(input: StatePageInput): string {
           ? `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/pay`)}">${PAY_OUTCOMES.map(
               ([outcome, label]) =>
                 `<button type="submit" name="outcome" value="${outcome}">${label}</button>`,
-            ).join(' ')}</form>`
+            ).join(' ')}</form>` +
+            // COD is the app's choice (my.makePayment's paymentMethod): this button plays an app that asked.
+            `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/pay`)}"><input type="hidden" name="paymentMethod" value="cod"><button type="submit" name="outcome" value="cod">Cash on delivery (as if the app asked for it)</button></form>`
           : order.status === 'completed' || order.status === 'canceled'
             ? ''
-            : `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/cancel`)}"><button type="submit">Cancel at Tiki (refund)</button></form>`,
+            : (order.status === 'processing'
+                ? `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/ship`)}"><button type="submit">Ship (on_delivery)</button></form>`
+                : '') +
+              `<form method="post" action="${escapeHtml(`${input.controlBasePath}/orders/${order.id}/cancel`)}"><button type="submit">Cancel at Tiki${isPaidOnline(order) ? ' (refund)' : ''}</button></form>`,
       ]),
     'No order yet: POST /order (the server creates one at checkout).',
   );

@@ -38,6 +38,8 @@ describe('orders', () => {
       grandTotal: 20_000,
       items: [{ productId: 'xu-100', name: 'Gói 100 xu', quantity: 2, price: 10_000 }],
       tikiOrderId: '141857488587784201',
+      fulfilledAt: null,
+      cancelReason: null,
       createdAt: '2026-12-02T10:00:00.000Z',
       updatedAt: '2026-12-02T10:00:00.000Z',
     };
@@ -45,6 +47,24 @@ describe('orders', () => {
     expect(
       OrderResponseSchema.safeParse({ order: { ...order, tikiOrderId: 141857488587784200 } }).success,
     ).toBe(false);
+  });
+
+  it('say when they were delivered and why they were canceled, from a closed set of reasons', () => {
+    const order = {
+      id: 'ord_1',
+      status: 'canceled',
+      grandTotal: 10_000,
+      items: [],
+      tikiOrderId: '141857488587784201',
+      fulfilledAt: null,
+      cancelReason: 'fulfilment_failed',
+      createdAt: '2026-12-02T10:00:00.000Z',
+      updatedAt: '2026-12-02T10:00:00.000Z',
+    };
+    expect(OrderResponseSchema.parse({ order })).toEqual({ order });
+    const delivered = { ...order, status: 'completed', cancelReason: null, fulfilledAt: order.createdAt };
+    expect(OrderResponseSchema.parse({ order: delivered })).toEqual({ order: delivered });
+    expect(OrderResponseSchema.safeParse({ order: { ...order, cancelReason: 'typo' } }).success).toBe(false);
   });
 
   it('fill the order routes’ id, and take idempotency keys of 8 to 128 URL-safe characters', () => {

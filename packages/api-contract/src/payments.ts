@@ -51,6 +51,17 @@ export const OrderItemSchema = z.object({
   price: Vnd,
 });
 
+/**
+ * Why an order was canceled (or is being canceled at Tiki), for the mini app to say so:
+ * - `buyer`: the user canceled it in the mini app before paying;
+ * - `unpaid`: a draft nobody paid, canceled by the server after ORDER_DRAFT_TTL_MS;
+ * - `fulfilment_failed`: paid, but the goods could not be delivered; Tiki refunds the payment;
+ * - `cash_on_delivery`: the buyer chose cash on delivery, which this shop does not offer;
+ * - `tiki`: Tiki canceled it (the user on the payment screen, an abandoned payment, Tiki's support).
+ */
+export const CANCEL_REASONS = ['buyer', 'unpaid', 'fulfilment_failed', 'cash_on_delivery', 'tiki'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 export const OrderSchema = z.object({
   /** Our order id. */
   id: z.string().check(z.minLength(1)),
@@ -59,6 +70,10 @@ export const OrderSchema = z.object({
   items: z.array(OrderItemSchema),
   /** Tiki's order id, what `my.makePayment({ orderId })` takes: a string of digits (it exceeds 2^53). */
   tikiOrderId: z.nullable(z.string()),
+  /** When the goods were delivered (our fulfilment ran), or null until then. */
+  fulfilledAt: z.nullable(z.iso.datetime()),
+  /** Set once the order is canceled, or decided to be while Tiki has not confirmed it yet. */
+  cancelReason: z.nullable(z.enum(CANCEL_REASONS)),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFinalOrderStatus, ORDER_STATUSES } from './order-status.ts';
+import { isCashOnDelivery, isFinalOrderStatus, isPaidOnline, ORDER_STATUSES } from './order-status.ts';
 import { IPN_RETRY_DELAYS_MS, IpnMessageSchema, TikiOrderSchema } from './payments.ts';
 
 /** ipn.md's example body, as Tiki sends it: pretty-printed, ids as strings, a +07:00 offset. */
@@ -51,5 +51,18 @@ describe('payment wire shapes', () => {
     expect(ORDER_STATUSES.filter(isFinalOrderStatus)).toEqual(['canceled', 'completed']);
     expect(isFinalOrderStatus('refunded')).toBe(false);
     expect(IPN_RETRY_DELAYS_MS.map((ms) => ms / 60_000)).toEqual([1, 5, 30, 60, 360, 720, 1440]);
+  });
+
+  it('tells an order paid online from cash on delivery, which has collected nothing yet', () => {
+    const order = (status: string, tiki_order_code = '') => ({ status, tiki_order_code });
+    expect(isPaidOnline(order('online_paid'))).toBe(true);
+    expect(isPaidOnline(order('processing', 'TN1001059779'))).toBe(true);
+    expect(isPaidOnline(order('processing'))).toBe(false);
+    expect(isCashOnDelivery(order('processing'))).toBe(true);
+    expect(isCashOnDelivery(order('on_delivery'))).toBe(true);
+    expect(isCashOnDelivery(order('processing', 'TN1001059779'))).toBe(false);
+    for (const status of ['draft', 'waiting_for_payment', 'waiting_for_verification', 'canceled']) {
+      expect([isPaidOnline(order(status)), isCashOnDelivery(order(status))]).toEqual([false, false]);
+    }
   });
 });

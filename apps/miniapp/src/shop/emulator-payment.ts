@@ -10,20 +10,27 @@ import { PaymentError } from '../platform/payment.ts';
 import { request } from '../platform/request.ts';
 import { PaymentCanceledError } from './payment-outcome.ts';
 
-const CHOICES = [
+type Outcome = 'success' | 'cancel' | 'abandon' | 'cod';
+
+/** The screen's choices: an online payment's, or, when the app asked for cash on delivery, COD's only (Tiki's). */
+const ONLINE: readonly { label: string; outcome: Outcome }[] = [
   { label: 'Thanh toán thành công', outcome: 'success' },
   { label: 'Hủy thanh toán', outcome: 'cancel' },
   { label: 'Bỏ dở (Tiki tự hủy sau 4 giờ)', outcome: 'abandon' },
-  { label: 'Thanh toán khi nhận hàng (COD)', outcome: 'cod' },
-] as const;
+];
+const CASH_ON_DELIVERY: readonly { label: string; outcome: Outcome }[] = [
+  { label: 'Xác nhận thanh toán khi nhận hàng (COD)', outcome: 'cod' },
+  { label: 'Hủy', outcome: 'cancel' },
+];
 
-function choose(): Promise<(typeof CHOICES)[number]['outcome']> {
+function choose(paymentMethod: string | undefined): Promise<Outcome> {
+  const choices = paymentMethod === 'cod' ? CASH_ON_DELIVERY : ONLINE;
   return new Promise((resolve) => {
     my.showActionSheet({
       title: 'Màn hình thanh toán giả lập (emulator)',
-      items: CHOICES.map((choice) => choice.label),
+      items: choices.map((choice) => choice.label),
       cancelButtonText: 'Đóng',
-      success: (result: { index?: number }) => resolve(CHOICES[result.index ?? -1]?.outcome ?? 'cancel'),
+      success: (result: { index?: number }) => resolve(choices[result.index ?? -1]?.outcome ?? 'cancel'),
       fail: () => resolve('cancel'),
     });
   });
@@ -42,11 +49,12 @@ function unreachable(origin: string, error: unknown): PaymentError {
 }
 
 /**
- * Pays `tikiOrderId` on the emulator's payment screen; resolves or rejects as my.makePayment would. When the
- * host's own screen already used the order id (a host that could pay, and the user did not), the host's
- * failure was the user's answer: nothing is asked again.
+ * Pays `tikiOrderId` on the emulator's payment screen, as my.makePayment({ orderId, paymentMethod }) would
+ * open it; resolves or rejects as my.makePayment would. When the host's own screen already used the order id
+ * (a host that could pay, and the user did not), the host's failure was the user's answer: nothing is asked
+ * again.
  */
-export async function payOnEmulator(tikiOrderId: string): Promise<void> {
+export async function payOnEmulator(tikiOrderId: string, paymentMethod?: string): Promise<void> {
   const origin = __EMULATOR_ORIGIN__ || DEV_EMULATOR_ORIGIN;
   let used = false;
   try {
@@ -58,12 +66,12 @@ export async function payOnEmulator(tikiOrderId: string): Promise<void> {
     throw unreachable(origin, error);
   }
   if (used) throw new PaymentCanceledError('The payment screen closed without a payment');
-  const outcome = await choose();
+  const outcome = await choose(paymentMethod);
   try {
     await request({
       url: `${origin}/__emulator/orders/${tikiOrderId}/pay`,
       method: 'POST',
-      body: { outcome },
+      body: paymentMethod === undefined ? { outcome } : { outcome, paymentMethod },
     });
   } catch (error) {
     throw unreachable(origin, error);

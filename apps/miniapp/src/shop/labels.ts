@@ -7,6 +7,8 @@ export function formatVnd(amount: number): string {
   return `${amount < 0 ? '-' : ''}${grouped} ₫`;
 }
 
+import type { CancelReason, Order } from '@tini-starter/api-contract/payments';
+
 /** Tiki's status names as the buyer reads them; a status Tiki adds shows its name. */
 const STATUS_LABELS: Record<string, string> = {
   draft: 'Chờ thanh toán',
@@ -23,6 +25,29 @@ export function statusLabel(status: string): string {
   // typeof, not `??`: a name such as "toString" must not find Object's prototype.
   const label: unknown = STATUS_LABELS[status];
   return typeof label === 'string' ? label : status;
+}
+
+/** Why an order was canceled, as the buyer reads it (what happens to their money included). */
+const CANCEL_REASON_LABELS: Record<CancelReason, string> = {
+  buyer: 'Bạn đã hủy đơn hàng.',
+  unpaid: 'Đơn hàng chưa được thanh toán nên đã tự hủy.',
+  fulfilment_failed: 'Cửa hàng không giao được hàng nên đã hủy đơn. Tiki sẽ hoàn tiền cho bạn.',
+  cash_on_delivery: 'Cửa hàng không nhận thanh toán khi nhận hàng (COD) nên đã hủy đơn.',
+  tiki: 'Đơn hàng đã bị hủy trên Tiki.',
+};
+
+export function cancelReasonLabel(reason: CancelReason): string {
+  return CANCEL_REASON_LABELS[reason];
+}
+
+/**
+ * The order's state in one line: delivered ("Đã giao") once fulfilled, the cancel's reason once decided (it may
+ * still be under way at Tiki), else Tiki's status.
+ */
+export function orderStateLabel(order: Pick<Order, 'status' | 'fulfilledAt' | 'cancelReason'>): string {
+  if (order.cancelReason !== null && order.status !== 'canceled') return 'Đang hủy';
+  if (order.fulfilledAt !== null && order.status !== 'completed') return 'Đã giao';
+  return statusLabel(order.status);
 }
 
 /** '2026-12-02T03:04:00.000Z' -> '02/12/2026 10:04' in Vietnam's time (UTC+7, no daylight saving). */

@@ -1,16 +1,15 @@
 /**
- * Orders, from the cart to a completed Tiki order. Our order is written first (`creating`), then Tiki's is
- * created with `reference_id` = our id; the mini app pays Tiki's id with my.makePayment. Whatever tells us the
- * order moved (an IPN, or the mini app reading it), the status applied is the one Tiki answers to a signed
- * re-read, never the one a message claims. A paid order is fulfilled once (fulfilment.ts), then completed at
- * Tiki, which pays out completed orders only.
+ * The buyer's side of orders: the cart priced and created at Tiki, reads, the list, and a cancel. Our order is
+ * written first (`creating`), then Tiki's is created with `reference_id` = our id; the mini app pays Tiki's id
+ * with my.makePayment. What happens after (Tiki's status applied, fulfilment, completion, cancels) is the
+ * lifecycle's (lifecycle.ts), whoever notices the order moved: a read here, an IPN, or the sweep.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { CreateOrderRequest } from '@tini-starter/api-contract/payments';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTransient, TikiApiError } from '@tini-starter/tiki-platform/errors';
-import { isFinalOrderStatus, PAID_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import { isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
 import {
   ORDER_AMOUNT_LIMIT_VND,
   TIKI_PAYMENT_REASONS,
@@ -22,24 +21,17 @@ import type { OrderRecord } from '../store/orders.ts';
 import type { Store, UserRecord } from '../store/store.ts';
 import { tikiFailureToApiError } from '../tiki/failures.ts';
 import { productById } from './catalogue.ts';
-import type { Fulfil } from './fulfilment.ts';
+import type { OrderLifecycle } from './lifecycle.ts';
 
 export interface OrderServiceOptions {
   store: Store;
   tiki: TikiClient;
   clock: Clock;
-  fulfil: Fulfil;
+  lifecycle: OrderLifecycle;
   /** A user's order is re-read from Tiki at most once per this interval (reads poll while payment is pending). */
   statusCheckIntervalMs: number;
-  /** How long a fulfilment claim lasts before another process may take it over (its owner died). */
-  fulfilClaimMs: number;
   /** How long an Idempotency-Key names the same order (a day). */
   idempotencyWindowMs: number;
-  /**
-   * The caller that fulfils an order completes it at Tiki. Others complete it only once the fulfilment is this
-   * old (its caller died, or its complete call failed): concurrent IPNs and reads complete an order once.
-   */
-  completeRetryAfterMs: number;
 }
 
 export interface OrderPage {
@@ -57,17 +49,12 @@ export interface OrderService {
   /** The user's order, re-read from Tiki first when its status may still change (limited per order). */
   get(userId: string, orderId: string, caller: Caller): Promise<OrderRecord>;
   list(userId: string, cursor: string | undefined): Promise<OrderPage>;
-  cancel(userId: string, orderId: string, caller: Caller): Promise<OrderRecord>;
   /**
-   * Applies what Tiki answered of `order` (the IPN's re-read): its status, then fulfilment and completion once
-   * paid. Throws a transient Tiki failure (the IPN then asks Tiki to retry).
+   * The buyer cancels an unpaid order at Tiki. Refused (409 order_not_cancelable) once Tiki says it is paid or
+   * its delivery started: a cancel and a fulfilment never both happen. An order whose cancel is decided and
+   * under way elsewhere is answered as it is (`cancelReason` set, not yet `canceled`).
    */
-  applyFromTiki(
-    order: OrderRecord,
-    tikiOrder: TikiOrder,
-    messageAt: number | null,
-    caller: Caller,
-  ): Promise<OrderRecord>;
+  cancel(userId: string, orderId: string, caller: Caller): Promise<OrderRecord>;
 }
 
 const PAGE_SIZE = 20;
@@ -81,8 +68,6 @@ function cartHash(items: readonly { productId: string; quantity: number }[]): st
   const canonical = items.map((item) => `${item.productId}x${item.quantity}`).join(',');
   return createHash('sha256').update(canonical).digest('hex');
 }
-
-const isPaid = (status: string) => PAID_ORDER_STATUSES.includes(status);
 
 /** Tiki refused to create the order: the cap is the user's to fix, the rest is the shop's (or Tiki's). */
 function createFailure(error: unknown): unknown {
@@ -116,69 +101,6 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     return order;
   }
 
-  /** The order after its fulfilment, and whether this caller ran it. */
-  async function fulfilOnce(
-    order: OrderRecord,
-    caller: Caller,
-  ): Promise<{ order: OrderRecord; here: boolean }> {
-    const owner = randomBytes(9).toString('base64url');
-    if (!(await store.claimFulfilment(order.id, { owner, now: clock.now(), claimMs: o.fulfilClaimMs }))) {
-      // Done already, or another request or process is on it right now: it completes the order.
-      return { order: (await store.getOrder(order.id)) ?? order, here: false };
-    }
-    try {
-      await o.fulfil(order, { log: caller.log });
-    } catch (error) {
-      await store.releaseFulfilment(order.id, owner);
-      throw error;
-    }
-    await store.finishFulfilment(order.id, owner, clock.now());
-    return { order: (await store.getOrder(order.id)) ?? order, here: true };
-  }
-
-  async function applyFromTiki(
-    order: OrderRecord,
-    tikiOrder: TikiOrder,
-    messageAt: number | null,
-    caller: Caller,
-  ): Promise<OrderRecord> {
-    let current =
-      (await store.applyTikiStatus(order.id, {
-        tikiOrderId: tikiOrder.id,
-        status: tikiOrder.status,
-        messageAt,
-        now: clock.now(),
-      })) ?? order;
-    let fulfilledHere = false;
-    if (isPaid(current.status) && current.fulfilledAt === null) {
-      ({ order: current, here: fulfilledHere } = await fulfilOnce(current, caller));
-    }
-    const completeIsMine =
-      fulfilledHere ||
-      (current.fulfilledAt !== null && clock.now() - current.fulfilledAt >= o.completeRetryAfterMs);
-    if (
-      isPaid(current.status) &&
-      current.fulfilledAt !== null &&
-      current.tikiOrderId !== null &&
-      completeIsMine
-    ) {
-      // Tiki pays out completed orders only. Completing twice is harmless (the second answers it unchanged).
-      const completed = await tiki.completeOrder(
-        { orderId: current.tikiOrderId, comment: 'Đã giao hàng (fulfilled)' },
-        { requestId: caller.requestId },
-      );
-      current =
-        (await store.applyTikiStatus(current.id, {
-          tikiOrderId: completed.id,
-          status: completed.status,
-          messageAt: null,
-          now: clock.now(),
-        })) ?? current;
-      caller.log.info({ orderId: current.id, status: current.status }, 'order completed at Tiki');
-    }
-    return current;
-  }
-
   /** Re-reads a non-final order from Tiki (once per interval); a Tiki failure keeps what we know. */
   async function refresh(order: OrderRecord, caller: Caller): Promise<OrderRecord> {
     const settled = isFinalOrderStatus(order.status);
@@ -186,7 +108,7 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     if (!(await store.claimStatusCheck(order.id, clock.now(), o.statusCheckIntervalMs))) return order;
     try {
       const tikiOrder = await tiki.getOrder(order.tikiOrderId, { requestId: caller.requestId });
-      return await applyFromTiki(order, tikiOrder, null, caller);
+      return await o.lifecycle.apply(order, tikiOrder, caller);
     } catch (error) {
       if (!isTransient(error)) throw error;
       caller.log.warn(
@@ -294,43 +216,24 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     },
 
     async cancel(userId, orderId, caller) {
-      let order = await owned(userId, orderId);
+      const order = await owned(userId, orderId);
       if (order.status === 'canceled') return order;
       if (order.tikiOrderId === null)
         throw new ApiError('order_in_progress', 'The order is still being created');
-      // Tiki's word first: a payment whose IPN has not arrived yet must not be canceled (and refunded) here.
-      order = await applyFromTiki(
-        order,
-        await tiki.getOrder(order.tikiOrderId, { requestId: caller.requestId }),
-        null,
-        caller,
-      );
-      if (isPaid(order.status) || order.status === 'completed' || order.status === 'on_delivery') {
+      let outcome: Awaited<ReturnType<OrderLifecycle['cancel']>>;
+      try {
+        outcome = await o.lifecycle.cancel(order, 'buyer', caller);
+      } catch (error) {
+        throw tikiFailureToApiError(error) ?? error;
+      }
+      if (outcome.kind === 'refused') {
         throw new ApiError(
           'order_not_cancelable',
-          `The order is ${order.status}; it can no longer be canceled`,
+          `The order is ${outcome.order.status}${outcome.order.paidAt === null ? '' : ' and paid'}; it can no longer be canceled`,
         );
       }
-      if (order.status === 'canceled') return order;
-      const canceled = await tiki.cancelOrder(
-        {
-          orderId: order.tikiOrderId ?? '',
-          comment: 'Người mua hủy đơn trong ứng dụng (canceled by the buyer)',
-        },
-        { requestId: caller.requestId },
-      );
-      caller.log.info({ orderId: order.id }, 'order canceled at Tiki');
-      return (
-        (await store.applyTikiStatus(order.id, {
-          tikiOrderId: canceled.id,
-          status: canceled.status,
-          messageAt: null,
-          now: clock.now(),
-        })) ?? order
-      );
+      return outcome.order;
     },
-
-    applyFromTiki,
   };
 }
 

@@ -1,8 +1,7 @@
 /**
- * The shop: GET /api/products, POST/GET /api/orders, GET /api/orders/:id, POST /api/orders/:id/cancel (the
- * user's session), and POST /api/tiki/ipn (Tiki, signed; no session).
+ * The shop: GET /api/products, POST/GET /api/orders, GET /api/orders/:id, POST /api/orders/:id/cancel, each with
+ * the user's session. Tiki's IPN (signed, no session) is routes/ipn.ts.
  */
-import { ROUTES } from '@tini-starter/api-contract/auth';
 import {
   CreateOrderRequestSchema,
   IDEMPOTENCY_KEY_HEADER,
@@ -30,6 +29,8 @@ export function orderView(order: OrderRecord): Order {
     grandTotal: order.grandTotal,
     items: order.items.map(({ productId, name, quantity, price }) => ({ productId, name, quantity, price })),
     tikiOrderId: order.tikiOrderId,
+    fulfilledAt: order.fulfilledAt === null ? null : new Date(order.fulfilledAt).toISOString(),
+    cancelReason: order.cancelReason,
     createdAt: new Date(order.createdAt).toISOString(),
     updatedAt: new Date(order.updatedAt).toISOString(),
   };
@@ -96,12 +97,5 @@ export function paymentRoutes(o: {
     res.json(body);
   });
 
-  return routes;
-}
-
-/** Tiki's IPN, on its own router: no session, its own body reading (the raw bytes are what is signed). */
-export function ipnRoute(handlers: express.RequestHandler[]): ContractRouter {
-  const routes = contractRouter([ROUTES.tikiIpn]);
-  routes.on(ROUTES.tikiIpn, ...handlers);
   return routes;
 }

@@ -83,7 +83,7 @@ describe('the PostgreSQL store shared by three instances, all at once', () => {
   const thirty = <T>(fn: (store: Store, i: number) => Promise<T>) =>
     Promise.all(Array.from({ length: 30 }, (_, i) => fn(stores[i % 3] as Store, i)));
 
-  it('one claim of a code, one refresh lease, one order per key, one fulfilment, one count per hit', async () => {
+  it('one claim of a code, one refresh lease, one order per key, one sweep per order, one fulfilment, one count per hit', async () => {
     const claims = await thirty((store, i) =>
       store.claimAuthCode('code', { owner: `o${i}`, now: 10, claimMs: 1000 }),
     );
@@ -113,6 +113,20 @@ describe('the PostgreSQL store shared by three instances, all at once', () => {
     expect(created).toHaveLength(1);
     const id = created[0]?.created ? created[0].order.id : '';
     expect(orders.every((order) => (order.created ? order.order.id : order.existing.id) === id)).toBe(true);
+
+    const tikiOrderId = '141857488587784201';
+    const first = stores[0] as Store;
+    await first.attachTikiOrder(id, { tikiOrderId, status: 'draft', now: 10 });
+    await first.applyTikiStatus(id, {
+      tikiOrderId,
+      status: 'online_paid',
+      paidOnline: true,
+      messageAt: null,
+      now: 10,
+    });
+    // Thirty instances' sweeps at once: each open order goes to one of them.
+    const swept = await thirty((store) => store.claimSweepBatch({ now: 20, checkedBefore: 15, limit: 100 }));
+    expect(swept.flat().map((order) => order.id)).toEqual([id]);
 
     const fulfilments = await thirty((store, i) =>
       store.claimFulfilment(id, { owner: `o${i}`, now: 10, claimMs: 1000 }),

@@ -13,10 +13,11 @@
  */
 import pg from 'pg';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
-import { INITIAL_ORDER_STATUS, type NewOrder } from './orders.ts';
+import { INITIAL_ORDER_STATUS, type NewOrder, type TikiStatusUpdate } from './orders.ts';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import {
   type CodeRow,
+  FINAL_STATUSES_SQL as FINAL,
   type OrderRow,
   rowsFor,
   type SessionWithUserRow,
@@ -200,7 +201,19 @@ const TOKEN_COLUMNS = `user_id, key_id, access_token, refresh_token, access_expi
   updated_at, lease_owner, lease_expires_at`;
 const CODE_COLUMNS = 'code_hash, state, user_id, created_at, settled_at, owner, claim_expires_at';
 const ORDER_COLUMNS = `id, user_id, state, status, grand_total, items, tiki_order_id, idempotency_key,
-  request_hash, last_message_at, checked_at, fulfil_owner, fulfil_expires_at, fulfilled_at, created_at, updated_at`;
+  request_hash, last_message_at, checked_at, claim_owner, claim_expires_at, paid_at, fulfilled_at, fulfil_attempts,
+  retry_at, cancel_reason, created_at, updated_at`;
+/** A claim that is nobody's, or whose owner let it expire ($now: the parameter holding now). */
+const claimFree = (now: string) => `(claim_owner IS NULL OR claim_expires_at <= ${now})`;
+/** What applyStatus and applyIpnMessage set: $1 Tiki's id, $2 status, $3 paid online, $4 message time, $5 now. */
+const APPLY_STATUS_SET = `tiki_order_id = COALESCE(tiki_order_id, $1),
+       status = CASE WHEN status IN (${FINAL}) THEN status ELSE $2 END,
+       state = 'created',
+       paid_at = CASE WHEN paid_at IS NULL AND $3::boolean AND status NOT IN (${FINAL}) THEN $5 ELSE paid_at END,
+       cancel_reason = CASE WHEN $2 = 'canceled' AND status NOT IN (${FINAL})
+         THEN COALESCE(cancel_reason, 'tiki') ELSE cancel_reason END,
+       last_message_at = GREATEST(last_message_at, $4::bigint),
+       updated_at = $5`;
 
 const S = {
   ping: sql('ping', 'SELECT pg_is_in_recovery() AS in_recovery'),
@@ -399,30 +412,79 @@ const S = {
   // A final status (completed, canceled) is never left; Tiki's word is applied otherwise.
   applyStatus: sql(
     'applyStatus',
-    `UPDATE orders SET tiki_order_id = COALESCE(tiki_order_id, $1),
-       status = CASE WHEN status IN ('completed', 'canceled') THEN status ELSE $2 END,
-       state = 'created',
-       last_message_at = GREATEST(last_message_at, $3::bigint),
-       updated_at = $4
-     WHERE id = $5 RETURNING ${ORDER_COLUMNS}`,
+    `UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 RETURNING ${ORDER_COLUMNS}`,
+  ),
+  // One statement, one transaction: the message is recorded and the status applied, or neither (a duplicate).
+  applyIpnMessage: sql(
+    'applyIpnMessage',
+    `WITH m AS (
+       INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES ($7, $8, $9, $5)
+       ON CONFLICT (message_id) DO NOTHING RETURNING 1
+     )
+     UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 AND EXISTS (SELECT 1 FROM m)
+     RETURNING ${ORDER_COLUMNS}`,
   ),
   claimCheck: sql(
     'claimCheck',
     'UPDATE orders SET checked_at = $1 WHERE id = $2 AND (checked_at IS NULL OR checked_at <= $3)',
   ),
+  // Rows another instance's sweep holds are skipped: sweeps running at once take different orders.
+  claimSweep: sql(
+    'claimSweep',
+    `UPDATE orders SET checked_at = $1
+     WHERE id IN (
+       SELECT id FROM orders WHERE status NOT IN (${FINAL}) AND state = 'created' AND tiki_order_id IS NOT NULL
+         AND (checked_at IS NULL OR checked_at <= $2)
+       ORDER BY checked_at NULLS FIRST LIMIT $3 FOR UPDATE SKIP LOCKED)
+       AND (checked_at IS NULL OR checked_at <= $2)
+     RETURNING ${ORDER_COLUMNS}`,
+  ),
   claimFulfil: sql(
     'claimFulfil',
-    `UPDATE orders SET fulfil_owner = $1, fulfil_expires_at = $2
-     WHERE id = $3 AND fulfilled_at IS NULL AND (fulfil_owner IS NULL OR fulfil_expires_at <= $4)`,
+    `UPDATE orders SET claim_owner = $1, claim_expires_at = $2::bigint + $3::bigint,
+       fulfil_attempts = fulfil_attempts + 1
+     WHERE id = $4 AND paid_at IS NOT NULL AND fulfilled_at IS NULL AND cancel_reason IS NULL
+       AND status NOT IN (${FINAL}) AND ${claimFree('$2')} AND (retry_at IS NULL OR retry_at <= $2)`,
+  ),
+  renewClaim: sql(
+    'renewClaim',
+    `UPDATE orders SET claim_expires_at = $2::bigint + $3::bigint
+     WHERE id = $4 AND claim_owner = $1 AND claim_expires_at > $2`,
   ),
   finishFulfil: sql(
     'finishFulfil',
-    `UPDATE orders SET fulfilled_at = $1, updated_at = $1, fulfil_owner = NULL, fulfil_expires_at = NULL
-     WHERE id = $2 AND fulfil_owner = $3 AND fulfilled_at IS NULL`,
+    `UPDATE orders SET fulfilled_at = $1, updated_at = $1, claim_owner = NULL, claim_expires_at = NULL,
+       retry_at = NULL
+     WHERE id = $2 AND claim_owner = $3 AND fulfilled_at IS NULL`,
   ),
-  releaseFulfil: sql(
-    'releaseFulfil',
-    'UPDATE orders SET fulfil_owner = NULL, fulfil_expires_at = NULL WHERE id = $1 AND fulfil_owner = $2',
+  // After the last attempt the owner keeps its claim: it goes on to cancel the order at Tiki.
+  failFulfil: sql(
+    'failFulfil',
+    `UPDATE orders SET
+       cancel_reason = CASE WHEN fulfil_attempts >= $4 THEN 'fulfilment_failed' ELSE cancel_reason END,
+       retry_at = CASE WHEN fulfil_attempts >= $4 THEN NULL ELSE $3::bigint END,
+       claim_owner = CASE WHEN fulfil_attempts >= $4 THEN claim_owner END,
+       claim_expires_at = CASE WHEN fulfil_attempts >= $4 THEN claim_expires_at END,
+       updated_at = $2
+     WHERE id = $5 AND claim_owner = $1 AND fulfilled_at IS NULL RETURNING ${ORDER_COLUMNS}`,
+  ),
+  claimCancel: sql(
+    'claimCancel',
+    `UPDATE orders SET claim_owner = $1, claim_expires_at = $2::bigint + $3::bigint,
+       cancel_reason = COALESCE(cancel_reason, $4), updated_at = $2
+     WHERE id = $5 AND status NOT IN (${FINAL}) AND fulfilled_at IS NULL
+       AND (claim_owner = $1 OR ${claimFree('$2')})
+       AND (cancel_reason IS NOT NULL OR (paid_at IS NULL AND fulfil_attempts = 0))
+     RETURNING ${ORDER_COLUMNS}`,
+  ),
+  withdrawCancel: sql(
+    'withdrawCancel',
+    `UPDATE orders SET cancel_reason = NULL, claim_owner = NULL, claim_expires_at = NULL
+     WHERE id = $1 AND claim_owner = $2 AND status NOT IN (${FINAL})`,
+  ),
+  releaseClaim: sql(
+    'releaseClaim',
+    'UPDATE orders SET claim_owner = NULL, claim_expires_at = NULL WHERE id = $1 AND claim_owner = $2',
   ),
   recordMessage: sql(
     'recordMessage',
@@ -482,6 +544,14 @@ function postgresStore(pool: pg.Pool): Store {
 
   const first = <R extends pg.QueryResultRow>(result: pg.QueryResult<R>): R | undefined => result.rows[0];
   const changed = (result: pg.QueryResult) => (result.rowCount ?? 0) > 0;
+  const statusValues = (id: string, t: TikiStatusUpdate) => [
+    t.tikiOrderId,
+    t.status,
+    t.paidOnline,
+    t.messageAt,
+    t.now,
+    id,
+  ];
   const orderOrNull = (result: pg.QueryResult<OrderRow>) => {
     const row = first(result);
     return row === undefined ? null : toOrder(row);
@@ -724,27 +794,43 @@ function postgresStore(pool: pg.Pool): Store {
       return result.rows.map(toOrder);
     },
     async applyTikiStatus(id, tiki) {
-      return orderOrNull(
-        await run<OrderRow>(pool, S.applyStatus, [
-          tiki.tikiOrderId,
-          tiki.status,
-          tiki.messageAt,
-          tiki.now,
-          id,
-        ]),
-      );
+      return orderOrNull(await run<OrderRow>(pool, S.applyStatus, statusValues(id, tiki)));
+    },
+    async applyIpnMessage(id, tiki, m) {
+      const values = [...statusValues(id, tiki), m.messageId, m.orderId, m.createdAt];
+      const applied = orderOrNull(await run<OrderRow>(pool, S.applyIpnMessage, values));
+      if (applied !== null) return { order: applied, duplicate: false };
+      const order = orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
+      return order === null ? null : { order, duplicate: true };
     },
     async claimStatusCheck(id, now, minIntervalMs) {
       return changed(await run(pool, S.claimCheck, [now, id, now - minIntervalMs]));
     },
-    async claimFulfilment(id, claim) {
-      return changed(await run(pool, S.claimFulfil, [claim.owner, claim.now + claim.claimMs, id, claim.now]));
+    async claimSweepBatch(i) {
+      return (await run<OrderRow>(pool, S.claimSweep, [i.now, i.checkedBefore, i.limit])).rows.map(toOrder);
+    },
+    async claimFulfilment(id, c) {
+      return changed(await run(pool, S.claimFulfil, [c.owner, c.now, c.claimMs, id]));
+    },
+    async renewClaim(id, c) {
+      return changed(await run(pool, S.renewClaim, [c.owner, c.now, c.claimMs, id]));
     },
     async finishFulfilment(id, owner, now) {
       return changed(await run(pool, S.finishFulfil, [now, id, owner]));
     },
-    async releaseFulfilment(id, owner) {
-      await run(pool, S.releaseFulfil, [id, owner]);
+    async failFulfilment(id, owner, i) {
+      return orderOrNull(
+        await run<OrderRow>(pool, S.failFulfil, [owner, i.now, i.retryAt, i.maxAttempts, id]),
+      );
+    },
+    async claimCancel(id, c) {
+      return orderOrNull(await run<OrderRow>(pool, S.claimCancel, [c.owner, c.now, c.claimMs, c.reason, id]));
+    },
+    async withdrawCancel(id, owner) {
+      return changed(await run(pool, S.withdrawCancel, [id, owner]));
+    },
+    async releaseClaim(id, owner) {
+      await run(pool, S.releaseClaim, [id, owner]);
     },
     async recordIpnMessage(m) {
       return changed(await run(pool, S.recordMessage, [m.messageId, m.orderId, m.createdAt, m.now]));

@@ -3,7 +3,8 @@
  * names and the same representations (times as integer milliseconds, sealed tokens as bytes, lists as JSON text),
  * so one mapping serves both.
  */
-import type { OrderRecord } from './orders.ts';
+import { FINAL_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import type { CancelReason, OrderRecord } from './orders.ts';
 import type {
   AuthCodeRecord,
   AuthCodeState,
@@ -25,6 +26,9 @@ export function rowsFor(
   }
   return built;
 }
+
+/** Tiki's final statuses as an SQL list, for both stores' statements (migrations keep their own frozen text). */
+export const FINAL_STATUSES_SQL = FINAL_ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
 
 export interface UserRow {
   id: string;
@@ -89,9 +93,13 @@ export interface OrderRow {
   request_hash: string | null;
   last_message_at: number | null;
   checked_at: number | null;
-  fulfil_owner: string | null;
-  fulfil_expires_at: number | null;
+  claim_owner: string | null;
+  claim_expires_at: number | null;
+  paid_at: number | null;
   fulfilled_at: number | null;
+  fulfil_attempts: number;
+  retry_at: number | null;
+  cancel_reason: CancelReason | null;
   created_at: number;
   updated_at: number;
 }
@@ -178,7 +186,11 @@ export function toOrder(row: OrderRow): OrderRecord {
     requestHash: row.request_hash,
     lastMessageAt: row.last_message_at,
     checkedAt: row.checked_at,
+    paidAt: row.paid_at,
     fulfilledAt: row.fulfilled_at,
+    fulfilAttempts: row.fulfil_attempts,
+    retryAt: row.retry_at,
+    cancelReason: row.cancel_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

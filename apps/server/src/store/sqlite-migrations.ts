@@ -93,4 +93,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX rate_limits_reset_at ON rate_limits(reset_at);
   `,
+  // The order's whole life: the fulfilment claim becomes the claim on any side effect (a fulfilment or a cancel
+  // at Tiki, which exclude each other); when Tiki said paid online; fulfilment attempts and their backoff; why
+  // it is (to be) canceled. Orders paid or fulfilled under the older server count as paid.
+  `
+  ALTER TABLE orders RENAME COLUMN fulfil_owner TO claim_owner;
+  ALTER TABLE orders RENAME COLUMN fulfil_expires_at TO claim_expires_at;
+  ALTER TABLE orders ADD COLUMN paid_at INTEGER;
+  ALTER TABLE orders ADD COLUMN fulfil_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN retry_at INTEGER;
+  ALTER TABLE orders ADD COLUMN cancel_reason TEXT
+    CHECK (cancel_reason IN ('buyer', 'unpaid', 'fulfilment_failed', 'cash_on_delivery', 'tiki'));
+  UPDATE orders SET paid_at = updated_at WHERE status = 'online_paid' OR fulfilled_at IS NOT NULL;
+  UPDATE orders SET fulfil_attempts = 1 WHERE fulfilled_at IS NOT NULL;
+  UPDATE orders SET cancel_reason = 'tiki' WHERE status = 'canceled';
+  CREATE INDEX orders_open ON orders(checked_at) WHERE status NOT IN ('completed', 'canceled');
+  `,
 ];

@@ -1,7 +1,10 @@
 /** The SQLite statements of the order store (see orders.ts); sqlite-store.ts wraps them like every method. */
 import type Database from 'better-sqlite3';
-import { INITIAL_ORDER_STATUS, type NewOrder, type OrderStore } from './orders.ts';
-import { type OrderRow, toOrder } from './rows.ts';
+import { INITIAL_ORDER_STATUS, type NewOrder, type OrderStore, type TikiStatusUpdate } from './orders.ts';
+import { FINAL_STATUSES_SQL as FINAL, type OrderRow, toOrder } from './rows.ts';
+
+/** A claim that is nobody's, or whose owner let it expire. */
+const CLAIM_FREE = '(claim_owner IS NULL OR claim_expires_at <= @now)';
 
 export function sqliteOrderStore(db: Database.Database): OrderStore & {
   pruneCreating(before: number): number;
@@ -37,12 +40,25 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
     ),
     // A final status (completed, canceled) is never left; Tiki's word is applied otherwise.
     apply: db.prepare<
-      [{ tikiOrderId: string; status: string; messageAt: number | null; now: number; id: string }],
+      [
+        {
+          tikiOrderId: string;
+          status: string;
+          paidOnline: number;
+          messageAt: number | null;
+          now: number;
+          id: string;
+        },
+      ],
       OrderRow
     >(
       `UPDATE orders SET tiki_order_id = COALESCE(tiki_order_id, @tikiOrderId),
-         status = CASE WHEN status IN ('completed', 'canceled') THEN status ELSE @status END,
+         status = CASE WHEN status IN (${FINAL}) THEN status ELSE @status END,
          state = 'created',
+         paid_at = CASE WHEN paid_at IS NULL AND @paidOnline = 1 AND status NOT IN (${FINAL}) THEN @now
+           ELSE paid_at END,
+         cancel_reason = CASE WHEN @status = 'canceled' AND status NOT IN (${FINAL})
+           THEN COALESCE(cancel_reason, 'tiki') ELSE cancel_reason END,
          last_message_at = CASE WHEN @messageAt IS NULL THEN last_message_at
            ELSE MAX(COALESCE(last_message_at, @messageAt), @messageAt) END,
          updated_at = @now
@@ -51,16 +67,59 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
     claimCheck: db.prepare<[number, string, number]>(
       'UPDATE orders SET checked_at = ? WHERE id = ? AND (checked_at IS NULL OR checked_at <= ?)',
     ),
-    claimFulfil: db.prepare<[string, number, string, number]>(
-      `UPDATE orders SET fulfil_owner = ?, fulfil_expires_at = ?
-       WHERE id = ? AND fulfilled_at IS NULL AND (fulfil_owner IS NULL OR fulfil_expires_at <= ?)`,
+    // One statement: two processes sweeping at once take different orders.
+    claimSweep: db.prepare<[{ now: number; checkedBefore: number; limit: number }], OrderRow>(
+      `UPDATE orders SET checked_at = @now WHERE id IN (
+         SELECT id FROM orders WHERE status NOT IN (${FINAL}) AND state = 'created' AND tiki_order_id IS NOT NULL
+           AND (checked_at IS NULL OR checked_at <= @checkedBefore)
+         ORDER BY checked_at IS NOT NULL, checked_at LIMIT @limit)
+       RETURNING *`,
+    ),
+    claimFulfil: db.prepare<[{ owner: string; now: number; claimMs: number; id: string }]>(
+      `UPDATE orders SET claim_owner = @owner, claim_expires_at = @now + @claimMs,
+         fulfil_attempts = fulfil_attempts + 1
+       WHERE id = @id AND paid_at IS NOT NULL AND fulfilled_at IS NULL AND cancel_reason IS NULL
+         AND status NOT IN (${FINAL}) AND ${CLAIM_FREE} AND (retry_at IS NULL OR retry_at <= @now)`,
+    ),
+    renewClaim: db.prepare<[{ owner: string; now: number; claimMs: number; id: string }]>(
+      `UPDATE orders SET claim_expires_at = @now + @claimMs
+       WHERE id = @id AND claim_owner = @owner AND claim_expires_at > @now`,
     ),
     finishFulfil: db.prepare<[number, number, string, string]>(
-      `UPDATE orders SET fulfilled_at = ?, updated_at = ?, fulfil_owner = NULL, fulfil_expires_at = NULL
-       WHERE id = ? AND fulfil_owner = ? AND fulfilled_at IS NULL`,
+      `UPDATE orders SET fulfilled_at = ?, updated_at = ?, claim_owner = NULL, claim_expires_at = NULL,
+         retry_at = NULL
+       WHERE id = ? AND claim_owner = ? AND fulfilled_at IS NULL`,
     ),
-    releaseFulfil: db.prepare<[string, string]>(
-      'UPDATE orders SET fulfil_owner = NULL, fulfil_expires_at = NULL WHERE id = ? AND fulfil_owner = ?',
+    // After the last attempt the owner keeps its claim: it goes on to cancel the order at Tiki.
+    failFulfil: db.prepare<
+      [{ owner: string; now: number; retryAt: number; maxAttempts: number; id: string }],
+      OrderRow
+    >(
+      `UPDATE orders SET
+         cancel_reason = CASE WHEN fulfil_attempts >= @maxAttempts THEN 'fulfilment_failed' ELSE cancel_reason END,
+         retry_at = CASE WHEN fulfil_attempts >= @maxAttempts THEN NULL ELSE @retryAt END,
+         claim_owner = CASE WHEN fulfil_attempts >= @maxAttempts THEN claim_owner END,
+         claim_expires_at = CASE WHEN fulfil_attempts >= @maxAttempts THEN claim_expires_at END,
+         updated_at = @now
+       WHERE id = @id AND claim_owner = @owner AND fulfilled_at IS NULL RETURNING *`,
+    ),
+    claimCancel: db.prepare<
+      [{ owner: string; now: number; claimMs: number; reason: string; id: string }],
+      OrderRow
+    >(
+      `UPDATE orders SET claim_owner = @owner, claim_expires_at = @now + @claimMs,
+         cancel_reason = COALESCE(cancel_reason, @reason), updated_at = @now
+       WHERE id = @id AND status NOT IN (${FINAL}) AND fulfilled_at IS NULL
+         AND (claim_owner = @owner OR ${CLAIM_FREE})
+         AND (cancel_reason IS NOT NULL OR (paid_at IS NULL AND fulfil_attempts = 0))
+       RETURNING *`,
+    ),
+    withdrawCancel: db.prepare<[string, string]>(
+      `UPDATE orders SET cancel_reason = NULL, claim_owner = NULL, claim_expires_at = NULL
+       WHERE id = ? AND claim_owner = ? AND status NOT IN (${FINAL})`,
+    ),
+    releaseClaim: db.prepare<[string, string]>(
+      'UPDATE orders SET claim_owner = NULL, claim_expires_at = NULL WHERE id = ? AND claim_owner = ?',
     ),
     recordMessage: db.prepare<[string, string, number, number]>(
       `INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES (?, ?, ?, ?)
@@ -96,6 +155,19 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
   });
 
   const orNull = (row: OrderRow | undefined) => (row === undefined ? null : toOrder(row));
+  const apply = (id: string, tiki: TikiStatusUpdate) =>
+    orNull(q.apply.get({ ...tiki, paidOnline: tiki.paidOnline ? 1 : 0, id }));
+
+  const applyIpnMessage = db.transaction(
+    (id: string, tiki: TikiStatusUpdate, m: Parameters<OrderStore['applyIpnMessage']>[2]) => {
+      if (q.recordMessage.run(m.messageId, m.orderId, m.createdAt, m.now).changes === 0) {
+        const order = orNull(q.get.get(id));
+        return order === null ? null : { order, duplicate: true };
+      }
+      const order = apply(id, tiki);
+      return order === null ? null : { order, duplicate: false };
+    },
+  );
 
   return {
     async createOrder(order, windowMs) {
@@ -127,19 +199,37 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
       return rows.map(toOrder);
     },
     async applyTikiStatus(id, tiki) {
-      return orNull(q.apply.get({ ...tiki, id }));
+      return apply(id, tiki);
+    },
+    async applyIpnMessage(id, tiki, message) {
+      return applyIpnMessage.immediate(id, tiki, message);
     },
     async claimStatusCheck(id, now, minIntervalMs) {
       return q.claimCheck.run(now, id, now - minIntervalMs).changes > 0;
     },
+    async claimSweepBatch(i) {
+      return q.claimSweep.all(i).map(toOrder);
+    },
     async claimFulfilment(id, claim) {
-      return q.claimFulfil.run(claim.owner, claim.now + claim.claimMs, id, claim.now).changes > 0;
+      return q.claimFulfil.run({ ...claim, id }).changes > 0;
+    },
+    async renewClaim(id, claim) {
+      return q.renewClaim.run({ ...claim, id }).changes > 0;
     },
     async finishFulfilment(id, owner, now) {
       return q.finishFulfil.run(now, now, id, owner).changes > 0;
     },
-    async releaseFulfilment(id, owner) {
-      q.releaseFulfil.run(id, owner);
+    async failFulfilment(id, owner, i) {
+      return orNull(q.failFulfil.get({ ...i, owner, id }));
+    },
+    async claimCancel(id, claim) {
+      return orNull(q.claimCancel.get({ ...claim, id }));
+    },
+    async withdrawCancel(id, owner) {
+      return q.withdrawCancel.run(id, owner).changes > 0;
+    },
+    async releaseClaim(id, owner) {
+      q.releaseClaim.run(id, owner);
     },
     async recordIpnMessage(m) {
       return q.recordMessage.run(m.messageId, m.orderId, m.createdAt, m.now).changes > 0;

@@ -378,6 +378,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         const early = await store.applyTikiStatus('ord_1', {
           tikiOrderId: TIKI_ID,
           status: 'online_paid',
+          paidOnline: true,
           messageAt: 5_000,
           now: 2_000,
         });
@@ -386,6 +387,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           status: 'online_paid',
           tikiOrderId: TIKI_ID,
           lastMessageAt: 5_000,
+          paidAt: 2_000,
         });
         const attached = await store.attachTikiOrder('ord_1', {
           tikiOrderId: TIKI_ID,
@@ -398,16 +400,62 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         await store.applyTikiStatus('ord_1', {
           tikiOrderId: TIKI_ID,
           status: 'completed',
+          paidOnline: true,
           messageAt: null,
           now: 4_000,
         });
         const stale = await store.applyTikiStatus('ord_1', {
           tikiOrderId: TIKI_ID,
-          status: 'online_paid',
+          status: 'canceled',
+          paidOnline: false,
           messageAt: 4_000,
           now: 5_000,
         });
-        expect(stale).toMatchObject({ status: 'completed', lastMessageAt: 5_000 });
+        expect(stale).toMatchObject({
+          status: 'completed',
+          lastMessageAt: 5_000,
+          paidAt: 2_000,
+          cancelReason: null,
+        });
+      });
+
+      /** ord_1, created at Tiki; paid online at `paidAt` when given. */
+      async function created(o: { paidAt?: number; id?: string } = {}) {
+        const id = o.id ?? 'ord_1';
+        await store.createOrder(order({ id }), DAY);
+        const tikiOrderId = id === 'ord_1' ? TIKI_ID : `${TIKI_ID.slice(0, -2)}${id.slice(-2)}`;
+        await store.attachTikiOrder(id, { tikiOrderId, status: 'draft', now: 1_500 });
+        if (o.paidAt !== undefined) {
+          const tiki = { tikiOrderId, status: 'online_paid', paidOnline: true, messageAt: null };
+          await store.applyTikiStatus(id, { ...tiki, now: o.paidAt });
+        }
+      }
+
+      it('records an IPN and what it applied in one write, and applies nothing for a message seen before', async () => {
+        await created();
+        const tiki = { tikiOrderId: TIKI_ID, status: 'online_paid', paidOnline: true, messageAt: 3_000 };
+        const message = { messageId: '141939182305017886', orderId: 'ord_1', createdAt: 3_000, now: 4_000 };
+        const first = await store.applyIpnMessage('ord_1', { ...tiki, now: 4_000 }, message);
+        expect(first).toMatchObject({ duplicate: false, order: { status: 'online_paid', paidAt: 4_000 } });
+        expect(await store.hasIpnMessage(message.messageId)).toBe(true);
+        const canceled = { ...tiki, status: 'canceled', paidOnline: false, now: 5_000 };
+        const again = await store.applyIpnMessage('ord_1', canceled, { ...message, now: 5_000 });
+        expect(again).toMatchObject({ duplicate: true, order: { status: 'online_paid' } });
+        expect(await store.applyIpnMessage('ord_gone', canceled, { ...message, messageId: '2' })).toBeNull();
+      });
+
+      it('marks an order Tiki canceled on its own with the reason `tiki`, keeping a reason we gave first', async () => {
+        await created();
+        await created({ id: 'ord_22' });
+        const tiki = { status: 'canceled', paidOnline: false, messageAt: null, now: 3_000 };
+        const byTiki = await store.applyTikiStatus('ord_1', { ...tiki, tikiOrderId: TIKI_ID });
+        expect(byTiki).toMatchObject({ status: 'canceled', cancelReason: 'tiki' });
+        const claim = { owner: 'a', now: 2_000, claimMs: 100 };
+        expect(await store.claimCancel('ord_22', { ...claim, reason: 'buyer' })).toMatchObject({
+          cancelReason: 'buyer',
+        });
+        const mine = await store.applyTikiStatus('ord_22', { ...tiki, tikiOrderId: '1' });
+        expect(mine).toMatchObject({ status: 'canceled', cancelReason: 'buyer' });
       });
 
       it('deletes an order Tiki never created, but not one it did', async () => {
@@ -420,22 +468,125 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         expect(await store.getOrder('ord_2')).not.toBeNull();
       });
 
-      it('lets one caller fulfil, takes over an expired claim, and lets only the owner finish', async () => {
-        await store.createOrder(order(), DAY);
-        expect(await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100 })).toBe(true);
-        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 50, claimMs: 100 })).toBe(false);
-        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 110, claimMs: 100 })).toBe(true);
+      it('lets one caller fulfil a paid order, takes over an expired claim, and lets only the owner finish', async () => {
+        await created();
+        const claim = (owner: string, now: number) => ({ owner, now, claimMs: 100 });
+        // Not paid: nothing to deliver.
+        expect(await store.claimFulfilment('ord_1', claim('a', 10))).toBe(false);
+        await store.applyTikiStatus('ord_1', {
+          tikiOrderId: TIKI_ID,
+          status: 'online_paid',
+          paidOnline: true,
+          messageAt: null,
+          now: 10,
+        });
+        expect(await store.claimFulfilment('ord_1', claim('a', 10))).toBe(true);
+        expect(await store.claimFulfilment('ord_1', claim('b', 50))).toBe(false);
+        expect(await store.claimFulfilment('ord_1', claim('b', 110))).toBe(true);
         expect(await store.finishFulfilment('ord_1', 'a', 120)).toBe(false);
         expect(await store.finishFulfilment('ord_1', 'b', 120)).toBe(true);
-        expect(await store.claimFulfilment('ord_1', { owner: 'c', now: 10_000, claimMs: 100 })).toBe(false);
-        expect((await store.getOrder('ord_1'))?.fulfilledAt).toBe(120);
+        expect(await store.claimFulfilment('ord_1', claim('c', 10_000))).toBe(false);
+        expect(await store.getOrder('ord_1')).toMatchObject({ fulfilledAt: 120, fulfilAttempts: 2 });
       });
 
-      it('releases a failed fulfilment for the next try', async () => {
-        await store.createOrder(order(), DAY);
-        await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100_000 });
-        await store.releaseFulfilment('ord_1', 'a');
-        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 20, claimMs: 100 })).toBe(true);
+      it('keeps a claim renewed in time past its first expiry, and tells an owner whose claim expired', async () => {
+        await created({ paidAt: 5 });
+        expect(await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100 })).toBe(true);
+        expect(await store.renewClaim('ord_1', { owner: 'a', now: 90, claimMs: 100 })).toBe(true);
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 150, claimMs: 100 })).toBe(false);
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 190, claimMs: 100 })).toBe(true);
+        expect(await store.renewClaim('ord_1', { owner: 'a', now: 200, claimMs: 100 })).toBe(false);
+        expect(await store.finishFulfilment('ord_1', 'a', 200)).toBe(false);
+        // Expired, even if nobody took it yet: the owner learns it lost it.
+        expect(await store.renewClaim('ord_1', { owner: 'b', now: 290, claimMs: 100 })).toBe(false);
+      });
+
+      it('retries a failed fulfilment after its backoff, and gives up after the last attempt, keeping the claim to cancel', async () => {
+        await created({ paidAt: 5 });
+        const fail = { retryAt: 1_000, maxAttempts: 2 };
+        expect(await store.claimFulfilment('ord_1', { owner: 'a', now: 10, claimMs: 100_000 })).toBe(true);
+        expect(await store.failFulfilment('ord_1', 'b', { ...fail, now: 20 })).toBeNull();
+        expect(await store.failFulfilment('ord_1', 'a', { ...fail, now: 20 })).toMatchObject({
+          retryAt: 1_000,
+          fulfilAttempts: 1,
+          cancelReason: null,
+        });
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 999, claimMs: 100 })).toBe(false);
+        expect(await store.claimFulfilment('ord_1', { owner: 'b', now: 1_000, claimMs: 100 })).toBe(true);
+        const gaveUp = await store.failFulfilment('ord_1', 'b', { ...fail, now: 1_010, retryAt: 5_000 });
+        expect(gaveUp).toMatchObject({ fulfilAttempts: 2, cancelReason: 'fulfilment_failed', retryAt: null });
+        // The claim is still b's: nobody else cancels or fulfils meanwhile; b cancels at Tiki.
+        expect(await store.claimFulfilment('ord_1', { owner: 'c', now: 9_000, claimMs: 100 })).toBe(false);
+        const cancel = { claimMs: 100, reason: 'buyer' as const };
+        expect(await store.claimCancel('ord_1', { ...cancel, owner: 'c', now: 1_020 })).toBeNull();
+        expect(await store.claimCancel('ord_1', { ...cancel, owner: 'b', now: 1_020 })).toMatchObject({
+          cancelReason: 'fulfilment_failed',
+        });
+      });
+
+      it('excludes a cancel and a fulfilment from each other: whichever claims first wins', async () => {
+        await created({ paidAt: 5 });
+        await created({ id: 'ord_22' });
+        const claim = (owner: string, now: number) => ({ owner, now, claimMs: 100 });
+        // Paid: a buyer's cancel is refused; the fulfilment goes ahead.
+        expect(await store.claimCancel('ord_1', { ...claim('c', 10), reason: 'buyer' })).toBeNull();
+        expect(await store.claimFulfilment('ord_1', claim('f', 10))).toBe(true);
+        // Unpaid: the cancel claims first; Tiki's payment arriving meanwhile does not let a fulfilment start.
+        expect(await store.claimCancel('ord_22', { ...claim('c', 10), reason: 'buyer' })).toMatchObject({
+          cancelReason: 'buyer',
+        });
+        const paid = { status: 'online_paid', paidOnline: true, messageAt: null, now: 20 };
+        await store.applyTikiStatus('ord_22', { ...paid, tikiOrderId: `${TIKI_ID.slice(0, -2)}22` });
+        expect(await store.claimFulfilment('ord_22', claim('f', 20))).toBe(false);
+        expect(await store.claimCancel('ord_22', { ...claim('d', 30), reason: 'unpaid' })).toBeNull();
+        // The canceler takes its decision back (Tiki said paid before it canceled): now the fulfilment may run.
+        expect(await store.withdrawCancel('ord_22', 'd')).toBe(false);
+        expect(await store.withdrawCancel('ord_22', 'c')).toBe(true);
+        expect(await store.getOrder('ord_22')).toMatchObject({ cancelReason: null });
+        expect(await store.claimFulfilment('ord_22', claim('f', 40))).toBe(true);
+        // A fulfilment started once (even if its owner died) is never canceled by the buyer.
+        expect(await store.claimCancel('ord_22', { ...claim('c', 1_000), reason: 'buyer' })).toBeNull();
+      });
+
+      it('lets a decided cancel be taken over once its claim expires, and frees a released claim at once', async () => {
+        await created();
+        const claim = (owner: string, now: number) => ({
+          owner,
+          now,
+          claimMs: 100,
+          reason: 'unpaid' as const,
+        });
+        expect(await store.claimCancel('ord_1', claim('a', 10))).not.toBeNull();
+        expect(await store.claimCancel('ord_1', claim('a', 20))).not.toBeNull();
+        expect(await store.claimCancel('ord_1', claim('b', 50))).toBeNull();
+        expect(await store.claimCancel('ord_1', { ...claim('b', 120), reason: 'buyer' })).toMatchObject({
+          cancelReason: 'unpaid',
+        });
+        await store.releaseClaim('ord_1', 'b');
+        expect(await store.claimCancel('ord_1', claim('c', 130))).not.toBeNull();
+        const canceled = { tikiOrderId: TIKI_ID, status: 'canceled', paidOnline: false, messageAt: null };
+        await store.applyTikiStatus('ord_1', { ...canceled, now: 140 });
+        expect(await store.claimCancel('ord_1', claim('c', 150))).toBeNull();
+      });
+
+      it('gives each open order to one sweep per interval, the longest unchecked first', async () => {
+        await created({ id: 'ord_11' });
+        await created({ id: 'ord_12' });
+        await created({ id: 'ord_13' });
+        await created({ id: 'ord_14' });
+        await store.createOrder(order({ id: 'ord_15' }), DAY); // still creating: Tiki has given no id
+        await store.claimStatusCheck('ord_12', 5_000, 1);
+        const done = { tikiOrderId: `${TIKI_ID.slice(0, -2)}14`, paidOnline: true, messageAt: null };
+        await store.applyTikiStatus('ord_14', { ...done, status: 'completed', now: 10 });
+        const first = await store.claimSweepBatch({ now: 10_000, checkedBefore: 9_000, limit: 1 });
+        const rest = await store.claimSweepBatch({ now: 10_000, checkedBefore: 9_000, limit: 10 });
+        expect([first.map((o) => o.id), rest.map((o) => o.id).sort()]).toEqual([
+          [expect.stringMatching(/ord_1[13]/)],
+          ['ord_12', ...['ord_11', 'ord_13'].filter((id) => id !== first[0]?.id)].sort(),
+        ]);
+        expect(rest.every((o) => o.checkedAt === 10_000)).toBe(true);
+        expect(await store.claimSweepBatch({ now: 11_000, checkedBefore: 9_000, limit: 10 })).toEqual([]);
+        expect(await store.claimStatusCheck('ord_11', 10_500, 1_000)).toBe(false);
       });
 
       it('grants one status re-read per interval', async () => {

@@ -16,7 +16,7 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from '../config.ts';
 import type { Fulfil } from '../payments/fulfilment.ts';
-import { runServer } from '../server.ts';
+import { type RunningServer, runServer } from '../server.ts';
 import type { Store } from '../store/store.ts';
 
 export interface StartServerOptions {
@@ -41,6 +41,8 @@ export interface StartedServer {
   config: Config;
   store: Store;
   dbFile: string;
+  /** One run of the order sweep now (tests move a manual clock, then call it). */
+  sweep: RunningServer['sweep'];
   /** Graceful stop, then closes the store (and deletes the temp folder it created). */
   close(): Promise<void>;
 }
@@ -59,6 +61,8 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     DATABASE_FILE: dbFile,
     // Off unless a test turns it on: most tests count the Tiki calls each request makes.
     TIKI_PROFILE_CACHE_TTL_MS: '0',
+    // Likewise the sweep's timer: a test runs the sweep itself (sweep()) when it means to.
+    ORDER_SWEEP_INTERVAL_MS: '0',
     ...o.env,
   });
   const server = await runServer(config, {
@@ -72,6 +76,7 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     config,
     store: server.store,
     dbFile,
+    sweep: server.sweep,
     async close() {
       await server.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

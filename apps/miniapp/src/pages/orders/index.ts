@@ -1,7 +1,7 @@
 import type { Order } from '@tini-starter/api-contract/payments';
 import type { ErrorView } from '../../account/view.ts';
 import type { MiniApp } from '../../app-instance.ts';
-import { formatVietnamTime, formatVnd, statusLabel } from '../../shop/labels.ts';
+import { cancelReasonLabel, formatVietnamTime, formatVnd, orderStateLabel } from '../../shop/labels.ts';
 
 type Phase = 'loading' | 'ready' | 'failed';
 
@@ -11,6 +11,8 @@ interface OrderRow {
   totalText: string;
   statusText: string;
   summary: string;
+  /** Why it was canceled (Vietnamese), or '' */
+  reasonText: string;
   settled: boolean;
 }
 
@@ -40,9 +42,10 @@ function row(order: Order): OrderRow {
     id: order.id,
     when: formatVietnamTime(order.createdAt),
     totalText: formatVnd(order.grandTotal),
-    statusText: statusLabel(order.status),
+    statusText: orderStateLabel(order),
     summary: order.items.map((item) => `${item.quantity} × ${item.name}`).join(', '),
-    settled: order.status === 'completed',
+    reasonText: order.cancelReason === null ? '' : cancelReasonLabel(order.cancelReason),
+    settled: order.status === 'completed' || order.fulfilledAt !== null,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Order, Product } from '@tini-starter/api-contract/payments';
 import type { ErrorView } from '../../account/view.ts';
 import type { MiniApp } from '../../app-instance.ts';
-import { formatVnd, statusLabel } from '../../shop/labels.ts';
+import { cancelReasonLabel, formatVnd, orderStateLabel } from '../../shop/labels.ts';
 import { PaymentPendingError } from '../../shop/payment-outcome.ts';
 import { type CheckoutStep, newCheckoutKey } from '../../shop/shop.ts';
 
@@ -148,7 +148,7 @@ Page<ShopData, ShopMethods>({
   },
 
   showOutcome(order) {
-    const paid = order.status !== 'canceled';
+    const paid = order.status !== 'canceled' && order.cancelReason === null;
     this.checkoutKey = null;
     this.pendingOrderId = null;
     this.setData({
@@ -157,11 +157,13 @@ Page<ShopData, ShopMethods>({
         kind: paid ? 'paid' : 'canceled',
         title: paid ? 'Thanh toán thành công' : 'Đơn hàng đã bị hủy',
         message: paid
-          ? 'Cảm ơn bạn! Gói xu đã được cộng vào tài khoản.'
-          : 'Đơn hàng không được thanh toán. Bạn có thể đặt lại bất cứ lúc nào.',
+          ? order.fulfilledAt === null
+            ? 'Cảm ơn bạn! Gói xu sẽ được cộng vào tài khoản trong giây lát.'
+            : 'Cảm ơn bạn! Gói xu đã được cộng vào tài khoản.'
+          : `${order.cancelReason === null ? 'Đơn hàng không được thanh toán.' : cancelReasonLabel(order.cancelReason)} Bạn có thể đặt lại bất cứ lúc nào.`,
         orderId: order.id,
         totalText: formatVnd(order.grandTotal),
-        statusText: statusLabel(order.status),
+        statusText: orderStateLabel(order),
       },
     });
   },
