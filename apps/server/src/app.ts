@@ -59,6 +59,8 @@ const COMPLETE_RETRY_AFTER_MS = 30_000;
 const FULFIL_RETRY_BASE_MS = 30_000;
 /** An Idempotency-Key names one order for a day. */
 const IDEMPOTENCY_WINDOW_MS = 86_400_000;
+/** Beyond the deadlines a create can spend, before its key is given to a new attempt. */
+const CREATING_MARGIN_MS = 1_000;
 
 export interface Payments {
   lifecycle: OrderLifecycle;
@@ -87,6 +89,9 @@ export function createPayments(deps: AppDeps): Payments {
     lifecycle,
     statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
     idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+    // A create's writes (the insert, abandoning or attaching: each may wait this long) and its one Tiki call.
+    creatingStaleMs: config.tiki.timeoutMs + 3 * config.storage.busyTimeoutMs + CREATING_MARGIN_MS,
+    storageWaitMs: config.storage.busyTimeoutMs,
   });
   const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, auditLog: pickedFieldsLogger(logger) });
   const sweep = createOrderSweep({

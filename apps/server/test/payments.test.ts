@@ -2,6 +2,7 @@ import type { Order } from '@tini-starter/api-contract/payments';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { signBody } from '@tini-starter/tiki-platform/sign';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fulfil } from '../src/payments/fulfilment.ts';
 import type { OrderRecord } from '../src/store/orders.ts';
@@ -238,6 +239,81 @@ describe('POST /api/orders is safe to retry', () => {
   });
 });
 
+describe('a create whose outcome is unknown never locks its Idempotency-Key', () => {
+  /** Holds SQLite's write lock from another connection, as another process would, until release(). */
+  function lockDatabase(): { release(): void } {
+    const other = new Database(stack.server.dbFile);
+    other.exec('BEGIN IMMEDIATE');
+    return {
+      release() {
+        other.exec('ROLLBACK');
+        other.close();
+      },
+    };
+  }
+  const KEY = { 'idempotency-key': 'checkout-locked-db' };
+  // A create lives at most TIKI_TIMEOUT_MS + 3 database waits + 1 s: 1 s + 0.3 s + 1 s here.
+  const FAST = { TIKI_TIMEOUT_MS: '1000', DATABASE_BUSY_TIMEOUT_MS: '100' };
+
+  it('the database locked once Tiki answered: 503, and Tiki’s id is kept when the database comes back', async () => {
+    const fulfil = countingFulfil();
+    stack = await startStack({ fulfil, env: FAST });
+    const token = await stack.loginToken();
+    const checkout = () => stack.request('POST', '/api/orders', { token, json: CART, headers: KEY });
+    stack.emulator.setFault({ route: 'create_order', kind: 'latency', ms: 300, times: 1 });
+    const answer = checkout();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const lock = lockDatabase();
+    const refused = await answer;
+    expect([refused.status, errorOf(refused).code]).toEqual([503, 'storage_unavailable']);
+    expect(errorOf(refused).message).toMatch(/Tiki created the order.*same Idempotency-Key/);
+    lock.release();
+    // The background retry stores Tiki's id: the same key now answers the order, payable.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const again = await checkout();
+    expect(again.status).toBe(201);
+    const { order } = again.body as { order: Order };
+    expect(order.tikiOrderId).toBe(stack.emulator.orders()[0]?.id);
+    expect(stack.emulator.count('create_order')).toBe(1);
+    expect(
+      stack.recorder.logLines.some((line) => line.includes('stored the id of the order Tiki created')),
+    ).toBe(true);
+  });
+
+  it('the database locked for longer: 409 while the attempt may live, then the same key makes a new attempt', async () => {
+    stack = await startStack({ env: FAST });
+    const token = await stack.loginToken();
+    const checkout = () => stack.request('POST', '/api/orders', { token, json: CART, headers: KEY });
+    stack.emulator.setFault({ route: 'create_order', kind: 'latency', ms: 300, times: 1 });
+    const answer = checkout();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const lock = lockDatabase();
+    expect((await answer).status).toBe(503);
+    // Past the background retries (waits of 0.1, 0.2, 0.4 and 0.8 s, each retry waiting 0.1 s for the lock):
+    // Tiki's draft is out of reach, and the log says so.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    lock.release();
+    expect(
+      stack.recorder.logLines.some((line) => line.includes('it stays a draft at Tiki nobody can pay')),
+    ).toBe(true);
+    const soon = await checkout();
+    expect([soon.status, errorOf(soon).code]).toEqual([409, 'order_in_progress']);
+    stack.clock.advance(2_300);
+    const retried = await checkout();
+    expect(retried.status).toBe(201);
+    expect((retried.body as { order: Order }).order.tikiOrderId).toBe(stack.emulator.orders()[1]?.id);
+  });
+
+  it('fingerprints the cart whatever its lines’ order: the same cart reordered is the same order', async () => {
+    const { order } = await shop();
+    const key = { 'idempotency-key': 'checkout-reordered' };
+    const first = await order(CART, key);
+    const reordered = await order({ items: [...CART.items].reverse() }, key);
+    expect((reordered.body as { order: Order }).order.id).toBe((first.body as { order: Order }).order.id);
+    expect(stack.emulator.count('create_order')).toBe(1);
+  });
+});
+
 describe('the IPN receiver', () => {
   it('refuses a forged or unsigned IPN with 401 and changes nothing', async () => {
     const { fulfil, order, read } = await shop();
@@ -417,7 +493,7 @@ describe('the IPN receiver', () => {
         requestHash: null,
         now: stack.clock.now(),
       },
-      86_400_000,
+      { windowMs: 86_400_000, creatingStaleMs: 86_400_000 },
     );
     expect(created.created).toBe(true);
     await order(); // any order, so that the emulator's order below is the second

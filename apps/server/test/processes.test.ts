@@ -243,6 +243,76 @@ describe.each([
       const read = await call(b.url, 'GET', `/api/orders/${order.id}`, { token });
       expect(read.body?.order).toMatchObject({ status: 'completed' });
     });
+
+    it('two sweeping processes end paid orders nobody notified, each order fulfilled and completed once', async () => {
+      const sweeping = { ORDER_SWEEP_INTERVAL_MS: '300' };
+      const [a, b] = await Promise.all([spawnFixture(sweeping), spawnFixture(sweeping)]);
+      if (!a || !b) throw new Error('unreachable');
+      const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+      const token = login.body?.token as string;
+      const orders: { id: string; tikiOrderId: string }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const created = await call(i % 2 === 0 ? a.url : b.url, 'POST', '/api/orders', {
+          token,
+          json: { items: [{ productId: 'xu-100', quantity: 1 }] },
+        });
+        orders.push(created.body?.order as { id: string; tikiOrderId: string });
+      }
+      // Paid at Tiki, and no IPN (the emulator has no IPN URL here); nobody reads the orders either.
+      for (const order of orders) emulator.pay(order.tikiOrderId, 'success');
+      const deadline = Date.now() + 20_000;
+      while (emulator.orders().some((o) => o.status !== 'completed') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(emulator.orders().map((o) => o.status)).toEqual(Array(12).fill('completed'));
+      const fulfilled = [...a.lines, ...b.lines].filter((line) => line.includes('order fulfilled'));
+      expect(fulfilled).toHaveLength(12);
+      expect(new Set(fulfilled.map((line) => (JSON.parse(line) as { orderId: string }).orderId)).size).toBe(
+        12,
+      );
+      expect(emulator.count('complete_order')).toBe(12);
+      expect(emulator.count('list_orders')).toBeGreaterThan(0);
+    });
+
+    it('kill -9 during a create: the same Idempotency-Key is 409 while the attempt may live, then a new attempt', async () => {
+      // A create lives at most TIKI_TIMEOUT_MS + 3 database waits + 1 s: 3 s + 0.3 s + 1 s here.
+      const fast = { TIKI_TIMEOUT_MS: '3000', DATABASE_BUSY_TIMEOUT_MS: '100' };
+      const [a, b] = await Promise.all([spawnFixture(fast), spawnFixture(fast)]);
+      if (!a || !b) throw new Error('unreachable');
+      const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
+      const token = login.body?.token as string;
+      const checkout = (url: string) =>
+        fetch(`${url}/api/orders`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'idempotency-key': 'checkout-kill-9',
+          },
+          body: JSON.stringify({ items: [{ productId: 'xu-100', quantity: 1 }] }),
+        });
+      recorder.sessionTokens.add(token);
+      // A writes the order and sends its create to Tiki; it dies before Tiki sees it.
+      front.hold('/tiniapp-open-api/order');
+      const started = Date.now();
+      const dying = checkout(a.url).catch((err: Error) => err);
+      await front.arrivals('/tiniapp-open-api/order', 1);
+      a.child.kill('SIGKILL');
+      expect(await dying).toBeInstanceOf(Error);
+      await front.drops('/tiniapp-open-api/order', 1);
+      front.release();
+      const soon = await checkout(b.url);
+      expect(soon.status).toBe(409);
+      expect(((await soon.json()) as { error: { code: string } }).error.code).toBe('order_in_progress');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 4_500 - Date.now())));
+      const retried = await checkout(b.url);
+      expect(retried.status).toBe(201);
+      const { order } = (await retried.json()) as { order: { tikiOrderId: string } };
+      expect(emulator.orders().map((o) => o.id)).toEqual([order.tikiOrderId]);
+      // The same key now names the new order.
+      expect((await checkout(b.url)).status).toBe(201);
+      expect(emulator.count('create_order')).toBe(1);
+    });
   });
 });
 

@@ -18,7 +18,7 @@ import {
 import type { Caller } from '../auth/login.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { OrderRecord } from '../store/orders.ts';
-import type { Store, UserRecord } from '../store/store.ts';
+import { StorageUnavailableError, type Store, type UserRecord } from '../store/store.ts';
 import { tikiFailureToApiError } from '../tiki/failures.ts';
 import { productById } from './catalogue.ts';
 import type { OrderLifecycle } from './lifecycle.ts';
@@ -32,6 +32,13 @@ export interface OrderServiceOptions {
   statusCheckIntervalMs: number;
   /** How long an Idempotency-Key names the same order (a day). */
   idempotencyWindowMs: number;
+  /**
+   * The longest a create can take: its writes' waits for the database and one Tiki call. An attempt still
+   * `creating` after it died or lost its answer, and a retry with the same key makes a new attempt.
+   */
+  creatingStaleMs: number;
+  /** How long one store write may wait before it fails (DATABASE_BUSY_TIMEOUT_MS): paces the retries below. */
+  storageWaitMs: number;
 }
 
 export interface OrderPage {
@@ -63,11 +70,17 @@ function newOrderId(): string {
   return `ord_${randomBytes(12).toString('base64url')}`;
 }
 
-/** The cart as the server prices it; what an idempotency key is compared on. */
+/** The cart as the server prices it, whatever its lines' order: what an idempotency key is compared on. */
 function cartHash(items: readonly { productId: string; quantity: number }[]): string {
-  const canonical = items.map((item) => `${item.productId}x${item.quantity}`).join(',');
+  const canonical = items
+    .map((item) => `${item.productId}x${item.quantity}`)
+    .sort()
+    .join(',');
   return createHash('sha256').update(canonical).digest('hex');
 }
+
+/** After Tiki created the order, storing its id is retried in the background this many times, waits doubling. */
+const ATTACH_RETRIES = 4;
 
 /** Tiki refused to create the order: the cap is the user's to fix, the rest is the shop's (or Tiki's). */
 function createFailure(error: unknown): unknown {
@@ -119,6 +132,33 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     }
   }
 
+  /** Retries storing Tiki's id after the request gave up; once stored, the same key answers the order. */
+  function keepAttaching(
+    attach: () => Promise<OrderRecord | null>,
+    ids: { orderId: string; tikiOrderId: string },
+    caller: Caller,
+  ): void {
+    void (async () => {
+      for (let retry = 0; retry < ATTACH_RETRIES; retry++) {
+        await new Promise((resolve) => setTimeout(resolve, o.storageWaitMs * 2 ** retry).unref());
+        try {
+          await attach();
+          caller.log.warn(ids, 'stored the id of the order Tiki created, after the database came back');
+          return;
+        } catch (err) {
+          if (!(err instanceof StorageUnavailableError)) {
+            caller.log.error({ ...ids, err }, 'could not store the id of the order Tiki created');
+            return;
+          }
+        }
+      }
+      caller.log.error(
+        ids,
+        'could not store the id of the order Tiki created: it stays a draft at Tiki nobody can pay; cancel it there',
+      );
+    })();
+  }
+
   return {
     async create(user, cart, idempotencyKey, caller) {
       const seen = new Set<string>();
@@ -155,7 +195,7 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
           requestHash,
           now: clock.now(),
         },
-        o.idempotencyWindowMs,
+        { windowMs: o.idempotencyWindowMs, creatingStaleMs: o.creatingStaleMs },
       );
       if (!result.created) {
         const { existing } = result;
@@ -166,9 +206,10 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
           );
         }
         if (existing.state === 'creating') {
+          const seconds = Math.ceil((existing.createdAt + o.creatingStaleMs - clock.now()) / 1000);
           throw new ApiError(
             'order_in_progress',
-            'The order with this Idempotency-Key is still being created',
+            `The order with this Idempotency-Key is still being created; ask again within ${Math.max(seconds, 1)} s`,
           );
         }
         return existing;
@@ -192,13 +233,25 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
         throw createFailure(error);
       }
       caller.log.info({ orderId: order.id, tikiOrderId: tikiOrder.id, grandTotal }, 'order created at Tiki');
-      return (
-        (await store.attachTikiOrder(order.id, {
+      const attach = () =>
+        store.attachTikiOrder(order.id, {
           tikiOrderId: tikiOrder.id,
           status: tikiOrder.status,
           now: clock.now(),
-        })) ?? order
-      );
+        });
+      try {
+        return (await attach()) ?? order;
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+        // Tiki holds a draft only its id can reach (Tiki has no lookup by reference_id): keep trying to store it.
+        keepAttaching(attach, { orderId: order.id, tikiOrderId: tikiOrder.id }, caller);
+        throw new ApiError(
+          'storage_unavailable',
+          'Tiki created the order but our database did not store it in time; ask again with the same Idempotency-Key',
+          undefined,
+          { cause: error },
+        );
+      }
     },
 
     async get(userId, orderId, caller) {

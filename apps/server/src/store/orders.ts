@@ -67,6 +67,12 @@ export interface NewOrder {
   now: number;
 }
 
+/** How long an Idempotency-Key names one order, and how long an attempt of unknown outcome holds it. */
+export interface IdempotencyKeyPolicy {
+  windowMs: number;
+  creatingStaleMs: number;
+}
+
 /** What Tiki said of an order (an IPN's re-read, a read, the sweep's list). */
 export interface TikiStatusUpdate {
   tikiOrderId: string;
@@ -96,11 +102,12 @@ export interface IpnMessageRecord {
 export interface OrderStore {
   /**
    * Inserts a `creating` order, unless the user already has one under the same idempotency key within
-   * `idempotencyWindowMs` (an older one gives its key up): then that one is returned instead.
+   * `windowMs`: then that one is returned instead. An older one gives its key up, and so does one still
+   * `creating` after `creatingStaleMs` (its create died or lost its answer: the key must not stay locked).
    */
   createOrder(
     order: NewOrder,
-    idempotencyWindowMs: number,
+    keys: IdempotencyKeyPolicy,
   ): Promise<{ created: true; order: OrderRecord } | { created: false; existing: OrderRecord }>;
   /** Tiki created it: its id and status (the status only while still `creating`: an IPN may have come first). */
   attachTikiOrder(

@@ -106,7 +106,7 @@ describe('the PostgreSQL store shared by three instances, all at once', () => {
           requestHash: 'h',
           now: 10,
         },
-        60_000,
+        { windowMs: 60_000, creatingStaleMs: 60_000 },
       ),
     );
     const created = orders.filter((order) => order.created);

@@ -18,6 +18,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import {
   type CodeRow,
   FINAL_STATUSES_SQL as FINAL,
+  keyIsFree,
   type OrderRow,
   rowsFor,
   type SessionWithUserRow,
@@ -385,10 +386,11 @@ const S = {
     'orderByKey',
     `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
   ),
-  // A key older than the window is free again: the old order keeps its history, not the key.
+  // A key free again (see keyIsFree, checked again here): the old order keeps its history, not the key.
   releaseOldKey: sql(
     'releaseOldKey',
-    'UPDATE orders SET idempotency_key = NULL WHERE id = $1 AND created_at <= $2',
+    `UPDATE orders SET idempotency_key = NULL
+     WHERE id = $1 AND (created_at <= $2 OR (state = 'creating' AND created_at <= $3))`,
   ),
   attachOrder: sql(
     'attachOrder',
@@ -741,7 +743,7 @@ function postgresStore(pool: pg.Pool): Store {
       await run(pool, S.resetLimit, [key]);
     },
 
-    async createOrder(order: NewOrder, windowMs: number) {
+    async createOrder(order: NewOrder, keys) {
       for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
         const inserted = first(
           await run<OrderRow>(pool, S.insertOrder, [
@@ -759,9 +761,13 @@ function postgresStore(pool: pg.Pool): Store {
         // The key is taken (only a key can conflict here: a duplicate id is an error, not a retry).
         const existing = first(await run<OrderRow>(pool, S.orderByKey, [order.userId, order.idempotencyKey]));
         if (existing === undefined) continue;
-        if (existing.created_at > order.now - windowMs)
+        if (!keyIsFree(existing, order.now, keys))
           return { created: false as const, existing: toOrder(existing) };
-        await run(pool, S.releaseOldKey, [existing.id, order.now - windowMs]);
+        await run(pool, S.releaseOldKey, [
+          existing.id,
+          order.now - keys.windowMs,
+          order.now - keys.creatingStaleMs,
+        ]);
       }
       throw new StorageUnavailableError(
         `the idempotency key kept changing hands (${CLAIM_ATTEMPTS} attempts)`,

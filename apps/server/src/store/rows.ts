@@ -4,7 +4,7 @@
  * so one mapping serves both.
  */
 import { FINAL_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
-import type { CancelReason, OrderRecord } from './orders.ts';
+import type { CancelReason, IdempotencyKeyPolicy, OrderRecord } from './orders.ts';
 import type {
   AuthCodeRecord,
   AuthCodeState,
@@ -29,6 +29,18 @@ export function rowsFor(
 
 /** Tiki's final statuses as an SQL list, for both stores' statements (migrations keep their own frozen text). */
 export const FINAL_STATUSES_SQL = FINAL_ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
+
+/** Whether the order under an idempotency key gives the key up to a new attempt (see OrderStore.createOrder). */
+export function keyIsFree(
+  existing: Pick<OrderRow, 'created_at' | 'state'>,
+  now: number,
+  keys: IdempotencyKeyPolicy,
+): boolean {
+  return (
+    existing.created_at <= now - keys.windowMs ||
+    (existing.state === 'creating' && existing.created_at <= now - keys.creatingStaleMs)
+  );
+}
 
 export interface UserRow {
   id: string;

@@ -1,7 +1,13 @@
 /** The SQLite statements of the order store (see orders.ts); sqlite-store.ts wraps them like every method. */
 import type Database from 'better-sqlite3';
-import { INITIAL_ORDER_STATUS, type NewOrder, type OrderStore, type TikiStatusUpdate } from './orders.ts';
-import { FINAL_STATUSES_SQL as FINAL, type OrderRow, toOrder } from './rows.ts';
+import {
+  type IdempotencyKeyPolicy,
+  INITIAL_ORDER_STATUS,
+  type NewOrder,
+  type OrderStore,
+  type TikiStatusUpdate,
+} from './orders.ts';
+import { FINAL_STATUSES_SQL as FINAL, keyIsFree, type OrderRow, toOrder } from './rows.ts';
 
 /** A claim that is nobody's, or whose owner let it expire. */
 const CLAIM_FREE = '(claim_owner IS NULL OR claim_expires_at <= @now)';
@@ -131,13 +137,13 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
     pruneCreating: db.prepare<[number]>("DELETE FROM orders WHERE state = 'creating' AND created_at < ?"),
   };
 
-  const createOrder = db.transaction((order: NewOrder, windowMs: number) => {
+  const createOrder = db.transaction((order: NewOrder, keys: IdempotencyKeyPolicy) => {
     if (order.idempotencyKey !== null) {
       const existing = q.byKey.get(order.userId, order.idempotencyKey);
-      if (existing !== undefined && existing.created_at > order.now - windowMs) {
+      if (existing !== undefined && !keyIsFree(existing, order.now, keys)) {
         return { created: false as const, existing: toOrder(existing) };
       }
-      // A key older than the window is free again: the old order keeps its history, not the key.
+      // The old order keeps its history, not the key.
       if (existing !== undefined) q.releaseKey.run(existing.id);
     }
     const row = q.insert.get(
@@ -170,8 +176,8 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
   );
 
   return {
-    async createOrder(order, windowMs) {
-      return createOrder.immediate(order, windowMs);
+    async createOrder(order, keys) {
+      return createOrder.immediate(order, keys);
     },
     async attachTikiOrder(id, tiki) {
       return orNull(q.attach.get(tiki.tikiOrderId, tiki.status, tiki.now, id));

@@ -337,6 +337,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       });
 
       const DAY = 86_400_000;
+      const KEYS = { windowMs: DAY, creatingStaleMs: DAY };
       const order = (over: Partial<NewOrder> = {}): NewOrder => ({
         id: 'ord_1',
         userId: 'u1',
@@ -350,31 +351,49 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       const TIKI_ID = '141857488587784201';
 
       it('keeps one order per user and idempotency key within the window; later the key is free again', async () => {
-        const first = await store.createOrder(order({ idempotencyKey: 'key-00001', requestHash: 'h1' }), DAY);
+        const first = await store.createOrder(
+          order({ idempotencyKey: 'key-00001', requestHash: 'h1' }),
+          KEYS,
+        );
         expect(first).toMatchObject({
           created: true,
           order: { id: 'ord_1', state: 'creating', status: 'draft' },
         });
         const again = await store.createOrder(
           order({ id: 'ord_2', idempotencyKey: 'key-00001', now: 2_000 }),
-          DAY,
+          KEYS,
         );
         expect(again).toMatchObject({ created: false, existing: { id: 'ord_1', requestHash: 'h1' } });
         const otherUser = await store.createOrder(
           order({ id: 'ord_3', userId: 'u2', idempotencyKey: 'key-00001' }),
-          DAY,
+          KEYS,
         );
         expect(otherUser.created).toBe(true);
         const nextDay = await store.createOrder(
           order({ id: 'ord_4', idempotencyKey: 'key-00001', now: 1_000 + DAY }),
-          DAY,
+          KEYS,
         );
         expect(nextDay.created).toBe(true);
         expect((await store.getOrder('ord_1'))?.idempotencyKey).toBeNull();
       });
 
+      it('frees the key of an attempt still creating after creatingStaleMs, and never that of a created order', async () => {
+        const keys = { windowMs: DAY, creatingStaleMs: 30_000 };
+        const key = { idempotencyKey: 'key-00002', requestHash: 'h1' };
+        await store.createOrder(order({ ...key, now: 1_000 }), keys);
+        const soon = await store.createOrder(order({ ...key, id: 'ord_2', now: 30_999 }), keys);
+        expect(soon).toMatchObject({ created: false, existing: { id: 'ord_1', state: 'creating' } });
+        const later = await store.createOrder(order({ ...key, id: 'ord_2', now: 31_000 }), keys);
+        expect(later).toMatchObject({ created: true, order: { id: 'ord_2', idempotencyKey: 'key-00002' } });
+        // The old attempt keeps its row: if its create answer lands after all, the order is kept (and ends).
+        expect(await store.getOrder('ord_1')).toMatchObject({ state: 'creating', idempotencyKey: null });
+        await store.attachTikiOrder('ord_2', { tikiOrderId: TIKI_ID, status: 'draft', now: 32_000 });
+        const created = await store.createOrder(order({ ...key, id: 'ord_3', now: 90_000 }), keys);
+        expect(created).toMatchObject({ created: false, existing: { id: 'ord_2', state: 'created' } });
+      });
+
       it('keeps an IPN’s status when the create answer is stored after it, and never leaves a final status', async () => {
-        await store.createOrder(order(), DAY);
+        await store.createOrder(order(), KEYS);
         const early = await store.applyTikiStatus('ord_1', {
           tikiOrderId: TIKI_ID,
           status: 'online_paid',
@@ -422,7 +441,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       /** ord_1, created at Tiki; paid online at `paidAt` when given. */
       async function created(o: { paidAt?: number; id?: string } = {}) {
         const id = o.id ?? 'ord_1';
-        await store.createOrder(order({ id }), DAY);
+        await store.createOrder(order({ id }), KEYS);
         const tikiOrderId = id === 'ord_1' ? TIKI_ID : `${TIKI_ID.slice(0, -2)}${id.slice(-2)}`;
         await store.attachTikiOrder(id, { tikiOrderId, status: 'draft', now: 1_500 });
         if (o.paidAt !== undefined) {
@@ -459,10 +478,10 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       });
 
       it('deletes an order Tiki never created, but not one it did', async () => {
-        await store.createOrder(order(), DAY);
+        await store.createOrder(order(), KEYS);
         await store.abandonOrder('ord_1');
         expect(await store.getOrder('ord_1')).toBeNull();
-        await store.createOrder(order({ id: 'ord_2' }), DAY);
+        await store.createOrder(order({ id: 'ord_2' }), KEYS);
         await store.attachTikiOrder('ord_2', { tikiOrderId: TIKI_ID, status: 'draft', now: 2_000 });
         await store.abandonOrder('ord_2');
         expect(await store.getOrder('ord_2')).not.toBeNull();
@@ -574,7 +593,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         await created({ id: 'ord_12' });
         await created({ id: 'ord_13' });
         await created({ id: 'ord_14' });
-        await store.createOrder(order({ id: 'ord_15' }), DAY); // still creating: Tiki has given no id
+        await store.createOrder(order({ id: 'ord_15' }), KEYS); // still creating: Tiki has given no id
         await store.claimStatusCheck('ord_12', 5_000, 1);
         const done = { tikiOrderId: `${TIKI_ID.slice(0, -2)}14`, paidOnline: true, messageAt: null };
         await store.applyTikiStatus('ord_14', { ...done, status: 'completed', now: 10 });
@@ -590,7 +609,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       });
 
       it('grants one status re-read per interval', async () => {
-        await store.createOrder(order(), DAY);
+        await store.createOrder(order(), KEYS);
         expect(await store.claimStatusCheck('ord_1', 10_000, 5_000)).toBe(true);
         expect(await store.claimStatusCheck('ord_1', 12_000, 5_000)).toBe(false);
         expect(await store.claimStatusCheck('ord_1', 15_000, 5_000)).toBe(true);
@@ -606,7 +625,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
 
       it('lists a user’s created orders newest first, a page at a time', async () => {
         for (let i = 1; i <= 5; i++) {
-          await store.createOrder(order({ id: `ord_${i}`, now: i < 4 ? 1_000 : 1_000 + i }), DAY);
+          await store.createOrder(order({ id: `ord_${i}`, now: i < 4 ? 1_000 : 1_000 + i }), KEYS);
           if (i !== 2)
             await store.attachTikiOrder(`ord_${i}`, {
               tikiOrderId: String(100 + i),
@@ -627,7 +646,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       });
 
       it('prunes orders left creating by a process that died', async () => {
-        await store.createOrder(order(), DAY);
+        await store.createOrder(order(), KEYS);
         const pruned = await store.prune({ now: 10 * DAY, idleTimeoutMs: DAY, codesBefore: 9 * DAY });
         expect(pruned.orders).toBe(1);
         expect(await store.getOrder('ord_1')).toBeNull();
