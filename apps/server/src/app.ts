@@ -88,6 +88,7 @@ export function createPayments(deps: AppDeps): Payments {
     clock,
     lifecycle,
     statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
+    amountLimitVnd: config.orders.amountLimitVnd,
     idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
     // A create's writes (the insert, abandoning or attaching: each may wait this long) and its one Tiki call.
     creatingStaleMs: config.tiki.timeoutMs + 3 * config.storage.busyTimeoutMs + CREATING_MARGIN_MS,

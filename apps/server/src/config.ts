@@ -15,6 +15,7 @@ import {
   emulatorBaseUrls,
   TIKI_PRODUCTION_BASE_URLS,
 } from '@tini-starter/tiki-platform/dev';
+import { ORDER_AMOUNT_LIMIT_VND } from '@tini-starter/tiki-platform/payments';
 import * as z from 'zod';
 
 /** Development-only AES-256 key: 32 fixed ASCII bytes, public (it is in this file), refused in production. */
@@ -151,6 +152,8 @@ const EnvSchema = z.object({
   // The order sweep (payments/sweep.ts): how often each instance re-reads open orders from Tiki (0 = never: for
   // tests that run it by hand; refused in production, where lost IPNs would leave orders unfinished).
   ORDER_SWEEP_INTERVAL_MS: integer(0, DAY).default(MINUTE),
+  // The largest order Tiki takes from this app: its default, unless Tini Console raised it for the app.
+  ORDER_AMOUNT_LIMIT_VND: integer(1).default(ORDER_AMOUNT_LIMIT_VND),
   // A draft nobody paid is canceled at Tiki after this long (a day).
   ORDER_DRAFT_TTL_MS: integer(MINUTE).default(DAY),
   // Fulfilment attempts (with backoff) before a paid order is canceled at Tiki, which refunds it.
@@ -189,6 +192,8 @@ export interface Config {
   orders: {
     /** How often the sweep runs (jittered); 0: never. */
     sweepIntervalMs: number;
+    /** The largest order Tiki takes from this app (Tini Console can raise Tiki's default). */
+    amountLimitVnd: number;
     draftTtlMs: number;
     maxFulfilAttempts: number;
     claimMs: number;
@@ -350,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryption: { keys, activeKeyId: activeKeyId as string },
     orders: {
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
+      amountLimitVnd: e.ORDER_AMOUNT_LIMIT_VND,
       draftTtlMs: e.ORDER_DRAFT_TTL_MS,
       maxFulfilAttempts: e.FULFILMENT_MAX_ATTEMPTS,
       claimMs: e.FULFILMENT_CLAIM_MS,

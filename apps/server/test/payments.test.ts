@@ -87,6 +87,23 @@ describe('the catalogue and the cart', () => {
     expect((await stack.request('GET', '/api/orders', { token })).body).toEqual({ orders: [] });
   });
 
+  it('follows a limit Tini Console raised (ORDER_AMOUNT_LIMIT_VND), and reads a refusal without a reason by its status', async () => {
+    stack = await startStack({ env: { ORDER_AMOUNT_LIMIT_VND: '20000000' } });
+    const token = await stack.loginToken();
+    stack.emulator.addApp({
+      clientId: DEV_CLIENT_ID,
+      clientSecret: DEV_CLIENT_SECRET,
+      allowedScopes: ['user_profile', 'offline'],
+      orderAmountLimit: 20_000_000,
+    });
+    const big = { items: [{ productId: 'vip-1-nam', quantity: 5 }] };
+    const created = await stack.request('POST', '/api/orders', { token, json: big });
+    expect([created.status, (created.body as { order: Order }).order.grandTotal]).toEqual([201, 12_500_000]);
+    stack.emulator.setFault({ route: 'create_order', kind: 'status', status: 400, reason: '', times: 1 });
+    const refused = await stack.request('POST', '/api/orders', { token, json: CART });
+    expect([refused.status, errorOf(refused).code]).toEqual([502, 'tiki_order_refused']);
+  });
+
   it('refuses, before calling Tiki, a price in the body, an unknown product, a bad quantity and a total above the cap', async () => {
     const { order } = await shop();
     const answers = [

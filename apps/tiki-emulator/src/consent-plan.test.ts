@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { control, DEV, exchange, postPageForm, type Running, startEmulator } from './testing/harness.ts';
+import {
+  control,
+  DEV,
+  ERROR_METADATA,
+  exchange,
+  postPageForm,
+  type Running,
+  startEmulator,
+} from './testing/harness.ts';
 
 const ALL = ['user_profile', 'offline'];
 
@@ -60,6 +68,7 @@ describe('the next consent (POST /__emulator/consent), taken once by the consent
         code: 409,
         reason: 'user_cancelled',
         message: 'the user cancelled the consent (the emulator page chose so)',
+        metadata: ERROR_METADATA,
       },
     });
     expect(run.emulator.snapshot().codes).toEqual([]);

@@ -4,6 +4,7 @@ import { createOffsetClock } from './clock.ts';
 import {
   control,
   DEV,
+  ERROR_METADATA,
   exchange,
   json,
   login,
@@ -85,6 +86,7 @@ describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () =
         code: 400,
         reason,
         message: typeof message === 'string' ? message : expect.stringMatching(message),
+        metadata: ERROR_METADATA,
       },
     });
   });
@@ -99,7 +101,12 @@ describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () =
     expect(response.status).toBe(400);
     expect(await json(response)).toEqual({
       data: null,
-      error: { code: 400, reason: 'invalid_request', message: 'the body is not valid JSON' },
+      error: {
+        code: 400,
+        reason: 'invalid_request',
+        message: 'the body is not valid JSON',
+        metadata: ERROR_METADATA,
+      },
     });
   });
 });
@@ -116,7 +123,7 @@ describe('control bodies are read as strictly as Tiki bodies', () => {
   }
   const error = (code: number, message: string) => ({
     data: null,
-    error: { code, reason: 'invalid_request', message },
+    error: { code, reason: 'invalid_request', message, metadata: ERROR_METADATA },
   });
 
   it.each([
@@ -214,6 +221,7 @@ describe('/__emulator/clock', () => {
       code: 400,
       reason: 'invalid_token',
       message: 'invalid access token: expired',
+      metadata: ERROR_METADATA,
     });
   });
 
@@ -344,7 +352,12 @@ describe('other controls', () => {
     expect(result.status).toBe(404);
     expect(result.body).toEqual({
       data: null,
-      error: { code: 404, reason: 'not_found', message: 'no emulator control POST /__emulator/nothing' },
+      error: {
+        code: 404,
+        reason: 'not_found',
+        message: 'no emulator control POST /__emulator/nothing',
+        metadata: ERROR_METADATA,
+      },
     });
   });
 });

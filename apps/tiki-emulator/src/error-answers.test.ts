@@ -3,11 +3,11 @@ import { connect } from 'node:net';
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
 import { answerUnparsableRequest } from './error-answers.ts';
-import { type Envelope, json, type Running, startEmulator } from './testing/harness.ts';
+import { type Envelope, ERROR_METADATA, json, type Running, startEmulator } from './testing/harness.ts';
 
 const envelope = (code: number, reason: string, message: string) => ({
   data: null,
-  error: { code, reason, message },
+  error: { code, reason, message, metadata: ERROR_METADATA },
 });
 
 /** Writes raw bytes and reads until the emulator closes the connection: what Node's HTTP parser rejects. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   codeFor,
   DEV,
+  ERROR_METADATA,
   exchange,
   graphql,
   login,
@@ -15,6 +16,13 @@ import {
 } from './testing/harness.ts';
 
 describe('fault injection', () => {
+  it('status with a reason: the envelope carries it, "" as a refusal without a reason', async () => {
+    const run = await startEmulator();
+    run.emulator.setFault({ route: 'token', kind: 'status', status: 400, reason: '', times: 1 });
+    const faulted = await exchange(run, codeFor(run));
+    expect([faulted.status, faulted.body.error?.reason]).toEqual([400, '']);
+  });
+
   it('status: answers that status with an envelope, changes nothing, and counts down times', async () => {
     const run = await startEmulator();
     run.emulator.setFault({ route: 'token', kind: 'status', status: 503, times: 1 });
@@ -23,7 +31,12 @@ describe('fault injection', () => {
     expect(faulted.status).toBe(503);
     expect(faulted.body).toEqual({
       data: null,
-      error: { code: 503, reason: 'emulated_fault', message: 'emulated fault: status 503' },
+      error: {
+        code: 503,
+        reason: 'emulated_fault',
+        message: 'emulated fault: status 503',
+        metadata: ERROR_METADATA,
+      },
     });
     expect(run.emulator.requests().at(-1)).toMatchObject({
       route: 'token',

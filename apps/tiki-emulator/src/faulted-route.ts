@@ -52,7 +52,7 @@ export function faultedRoute(
       const message = `emulated fault: status ${terminal.status}`;
       context.verdict = 'emulated_fault';
       context.message = message;
-      send(res, reject(new TikiRejection('emulated_fault', message, terminal.status)));
+      send(res, reject(new TikiRejection(terminal.reason ?? 'emulated_fault', message, terminal.status)));
       return;
     }
     let outcome: Outcome;

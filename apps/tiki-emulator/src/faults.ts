@@ -30,6 +30,8 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     route: FaultRouteSchema,
     kind: z.literal('status'),
     status: z.number().int().min(400).max(599),
+    /** The envelope's reason (default `emulated_fault`); "" plays a refusal without one, as Tiki may send. */
+    reason: z.string().max(64).optional(),
     times,
   }),
   z.strictObject({ route: FaultRouteSchema, kind: z.literal('drop_connection'), times }),

@@ -1,10 +1,10 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
-import { DEV, exchange, login, profile, refresh, startEmulator } from './testing/harness.ts';
+import { DEV, ERROR_METADATA, exchange, login, profile, refresh, startEmulator } from './testing/harness.ts';
 
 const unauthorized = (message: string) => ({
   data: null,
-  error: { code: 401, reason: 'invalid_token', message },
+  error: { code: 401, reason: 'invalid_token', message, metadata: ERROR_METADATA },
 });
 
 describe('GET /ecom/v1/customers/profile', () => {
@@ -47,6 +47,7 @@ describe('GET /ecom/v1/customers/profile', () => {
         code: 403,
         reason: 'scope_missing',
         message: 'the access token lacks the scope "user_profile"',
+        metadata: ERROR_METADATA,
       },
     });
   });

@@ -78,7 +78,14 @@ export interface OrderBook {
 
 export interface MultiSkuOrderRequest {
   customer_id: string;
-  items: { name: string; sku: string; quantity: number; image_url?: string; extra?: string }[];
+  items: {
+    name: string;
+    sku: string;
+    quantity: number;
+    image_url?: string;
+    extra?: string;
+    metadata?: CreateOrderItem['metadata'];
+  }[];
   customer_info?: CreateOrderRequest['customer_info'];
   extra?: string;
   reference_id?: string;

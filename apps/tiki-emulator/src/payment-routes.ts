@@ -3,6 +3,7 @@ import {
   CreateOrderRequestSchema,
   LIST_ORDERS_MAX,
   OrderActionRequestSchema,
+  OrderItemMetadataSchema,
   TIKI_PAYMENT_PATHS,
   type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
@@ -36,6 +37,7 @@ const MultiSkuOrderRequestSchema = CreateOrderRequestSchema.omit({ items: true, 
         quantity: z.number().int().positive(),
         image_url: z.string().optional(),
         extra: z.string().optional(),
+        metadata: OrderItemMetadataSchema.optional(),
       }),
     )
     .min(1),

@@ -5,6 +5,7 @@ import {
   codeFor,
   DEV,
   type Envelope,
+  ERROR_METADATA,
   exchange,
   json,
   login,
@@ -20,7 +21,12 @@ const CODE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 function error(reason: string, message: string | RegExp, code = 400) {
   return {
     data: null,
-    error: { code, reason, message: typeof message === 'string' ? message : expect.stringMatching(message) },
+    error: {
+      code,
+      reason,
+      message: typeof message === 'string' ? message : expect.stringMatching(message),
+      metadata: ERROR_METADATA,
+    },
   };
 }
 

@@ -40,6 +40,23 @@ describe('the README says what is documented and what is assumed', () => {
     ['GraphQL signature rule', 'inferred'],
     ['signature window', 'assumed'],
     ['cancelled consent', 'assumed'],
+    ['IPN signed like a POST to Tiki', 'assumed'],
+    ['IPN retries after 1 min', 'documented'],
+    ['giving up after the 7th retry', 'assumed'],
+    ['no retry after a 4xx', 'assumed'],
+    ['the same body and `message_id` on each retry', 'assumed'],
+    ['Tiki canceling a paid order', 'assumed'],
+    ['no IPN when the app cancels', 'assumed'],
+    ['unknown ids', 'assumed'],
+    ['every refusal reason', 'assumed'],
+    ['`grand_total`', 'assumed'],
+    ["complete's preconditions", 'assumed'],
+    ['a repeated complete or cancel', 'assumed'],
+    ['the 10,000,000 VND cap', 'documented'],
+    ['refunding an online payment and only that', 'documented'],
+    ['cash on delivery only when the app asks', 'documented'],
+    ['`tiki_order_code` only once paid online', 'assumed'],
+    ['Tiki confirming cash on delivery at once', 'assumed'],
   ])('has a row for “%s”, marked %s', (behaviour, status) => {
     const row = provenanceRows().find((r) => r.behaviour.includes(behaviour));
     expect(row?.status).toBe(status);

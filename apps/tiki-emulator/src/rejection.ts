@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Tiki said no. `reason` is Tiki's (invalid_code, invalid_token, invalid_signature) or, for cases Tiki does not
  * document, the emulator's own (invalid_request, invalid_client, payload_too_large, not_found...).
@@ -21,11 +23,21 @@ export class TikiRejection extends Error {
 
 export interface TikiEnvelopeError {
   data: null;
-  error: { code: number; reason: string; message: string };
+  error: {
+    code: number;
+    reason: string;
+    message: string;
+    /** Documented "for debugging" (error-code.md); the values are the emulator's own (assumed). */
+    metadata: { service_code: string; request_id: string };
+  };
 }
 
+/** The emulator's `service_code` (Tiki's example shows "00002"; what the codes name is undocumented). */
+export const EMULATOR_SERVICE_CODE = '00000';
+
 export function envelopeError(status: number, reason: string, message: string): TikiEnvelopeError {
-  return { data: null, error: { code: status, reason, message } };
+  const metadata = { service_code: EMULATOR_SERVICE_CODE, request_id: randomBytes(16).toString('hex') };
+  return { data: null, error: { code: status, reason, message, metadata } };
 }
 
 export function envelopeOf(rejection: TikiRejection): TikiEnvelopeError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TikiApiError, TikiResponseError, TikiTimeoutError } from './errors.ts';
+import { isTransient, TikiApiError, TikiResponseError, TikiTimeoutError } from './errors.ts';
 import { TIKI_PAYMENT_REASONS } from './payments.ts';
 import { TIKI_HEADERS } from './schemas.ts';
 import { envelope, SAMPLE_ORDER, tikiError } from './testing/fake-tiki.ts';
@@ -55,6 +55,21 @@ describe('createOrder (POST /order)', () => {
       reason: 'ORDER_AMOUNT_LIMIT_EXCEEDED',
       metadata: { request_id: 'r-1' },
     });
+  });
+
+  it('reads an error envelope without a reason (Tiki marks it optional) by its HTTP status', async () => {
+    const refusal = (status: number) => () => ({
+      status,
+      json: { data: null, error: { code: status, message: 'invalid parameters' } },
+    });
+    h.tiki.on('createOrder', refusal(400));
+    const refused = await rejection(h.client().createOrder(ORDER));
+    expect(refused).toMatchObject({ name: 'TikiApiError', reason: '', status: 400 });
+    expect(isTransient(refused)).toBe(false);
+    h.tiki.on('createOrder', refusal(503));
+    const failing = await rejection(h.client().createOrder(ORDER));
+    expect(failing).toMatchObject({ name: 'TikiApiError', reason: '', status: 503 });
+    expect(isTransient(failing)).toBe(true);
   });
 
   it('refuses, before calling Tiki, a numeric customer id, an empty cart or a fractional price', async () => {

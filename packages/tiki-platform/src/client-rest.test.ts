@@ -164,7 +164,7 @@ describe('exchangeAuthCode over REST', () => {
     ['an HTML page', { text: '<html>oops</html>' }, /is not JSON \(text\/html\)/],
     ['JSON that is no envelope', { json: { access_token: 'at-1' } }, /not Tiki's \{ data, error \} envelope/],
     ['an envelope with neither data nor error', { json: { data: null, error: null } }, /data does not match/],
-    ['an error without a reason', { json: { data: null, error: { code: 400 } } }, /error.reason/],
+    ['an error without a message', { json: { data: null, error: { code: 400 } } }, /error.message/],
   ])('%s is TikiResponseError', async (_name, reply, message) => {
     h.tiki.on('token', () => reply);
     const error = await rejection(h.client().exchangeAuthCode(AUTH_CODE));

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isCashOnDelivery, isFinalOrderStatus, isPaidOnline, ORDER_STATUSES } from './order-status.ts';
-import { IPN_RETRY_DELAYS_MS, IpnMessageSchema, TikiOrderSchema } from './payments.ts';
+import {
+  IPN_RETRY_DELAYS_MS,
+  IpnMessageSchema,
+  OrderItemMetadataSchema,
+  TikiOrderSchema,
+} from './payments.ts';
 
 /** ipn.md's example body, as Tiki sends it: pretty-printed, ids as strings, a +07:00 offset. */
 const IPN_EXAMPLE = `{
@@ -26,9 +31,26 @@ describe('payment wire shapes', () => {
     expect(message.order.status).toBe('online_paid');
   });
 
+  it('reads any non-empty message_id: Tiki promises a string, not digits', () => {
+    const opaque = IPN_EXAMPLE.replace('"141939182305017886"', '"msg-7f3a9c"');
+    expect(IpnMessageSchema.parse(JSON.parse(opaque)).message_id).toBe('msg-7f3a9c');
+    expect(
+      IpnMessageSchema.safeParse(JSON.parse(IPN_EXAMPLE.replace('"141939182305017886"', '""'))).success,
+    ).toBe(false);
+  });
+
+  it('keeps item metadata of any field type (the docs list three; one Tiki adds passes)', () => {
+    const section = { header: 'Vé', fields: [{ type: 'qr_code', name: 'Mã vé', value: 'ABC' }] };
+    expect(OrderItemMetadataSchema.parse({ sections: [section] }).sections[0]?.fields[0]?.type).toBe(
+      'qr_code',
+    );
+  });
+
   it('refuses an IPN whose ids came as JSON numbers (already rounded) or whose date has no offset', () => {
     const numeric = IPN_EXAMPLE.replace('"141939182305017886"', '141939182305017886');
     expect(IpnMessageSchema.safeParse(JSON.parse(numeric)).success).toBe(false);
+    const numericOrder = IPN_EXAMPLE.replace('"141857488587784201"', '141857488587784201');
+    expect(IpnMessageSchema.safeParse(JSON.parse(numericOrder)).success).toBe(false);
     const noOffset = IPN_EXAMPLE.replace('2021-12-27T21:19:33+07:00', '2021-12-27 21:19:33');
     expect(IpnMessageSchema.safeParse(JSON.parse(noOffset)).success).toBe(false);
   });

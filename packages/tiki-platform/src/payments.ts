@@ -69,7 +69,8 @@ export const OrderItemMetadataSchema = z.object({
       header: z.string(),
       fields: z.array(
         z.object({
-          type: z.enum(['text', 'images', 'action']),
+          /** `text`, `images` (URL array) or `action` (`{button_name, link}`) today; a type Tiki adds passes. */
+          type: z.string().min(1),
           name: z.string(),
           value: z.unknown(),
         }),
@@ -126,7 +127,8 @@ export const OrdersDataSchema = z.object({ orders: z.array(TikiOrderSchema) });
  * 6 h, 12 h and 24 h on a 5xx, no answer within 15 s, or a network error.
  */
 export const IpnMessageSchema = z.looseObject({
-  message_id: TikiIdSchema,
+  /** A string (the example's are digits above 2^53); nothing more is promised, so any non-empty one is read. */
+  message_id: z.string().min(1).max(128),
   message_type: z.string().min(1),
   /** RFC 3339 with an offset, e.g. 2021-12-27T21:19:33+07:00. */
   message_created_at: z.iso.datetime({ offset: true }),

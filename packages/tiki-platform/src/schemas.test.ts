@@ -29,9 +29,17 @@ describe("Tiki's wire shapes", () => {
     ['both null', { data: null, error: null }],
     ['both set', { data: grant, error: { code: 400, reason: 'x', message: 'y' } }],
     ['no error field', { data: grant }],
-    ['an error without reason', { data: null, error: { code: 400, message: 'y' } }],
+    ['an error without message', { data: null, error: { code: 400, reason: 'x' } }],
   ])('an envelope with %s is refused', (_name, value) => {
     expect(envelope.safeParse(value).success).toBe(false);
+  });
+
+  it('an error without reason (error-code.md marks it optional) reads as the empty reason', () => {
+    expect(envelope.parse({ data: null, error: { code: 400, message: 'y' } }).error).toEqual({
+      code: 400,
+      reason: '',
+      message: 'y',
+    });
   });
 
   it('a grant without the offline scope has no refresh token', () => {

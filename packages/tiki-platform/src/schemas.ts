@@ -31,9 +31,14 @@ export const TIKI_GRAPHQL_FIELDS = {
  * Documented reasons: 'invalid_code', 'invalid_token', 'invalid_signature'; others are passed through. The
  * payment docs show refusals with `"reason": ""` and a `metadata` object: both are valid refusals.
  */
+/**
+ * Tiki's error (docs/backend-api/payment/error-code.md): `code` (the HTTP status) and `message` required,
+ * `reason` optional (an envelope without one is read by its HTTP status: a 4xx refuses, a 5xx fails), and
+ * `metadata` (`{ service_code, request_id }`, for debugging) optional.
+ */
 export const TikiErrorSchema = z.object({
   code: z.number().int(),
-  reason: z.string(),
+  reason: z.string().default(''),
   message: z.string(),
   metadata: z.unknown().optional(),
 });

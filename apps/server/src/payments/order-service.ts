@@ -10,11 +10,7 @@ import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTransient, TikiApiError } from '@tini-starter/tiki-platform/errors';
 import { isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
-import {
-  ORDER_AMOUNT_LIMIT_VND,
-  TIKI_PAYMENT_REASONS,
-  type TikiOrder,
-} from '@tini-starter/tiki-platform/payments';
+import { TIKI_PAYMENT_REASONS, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { OrderRecord } from '../store/orders.ts';
@@ -30,6 +26,8 @@ export interface OrderServiceOptions {
   lifecycle: OrderLifecycle;
   /** A user's order is re-read from Tiki at most once per this interval (reads poll while payment is pending). */
   statusCheckIntervalMs: number;
+  /** The largest order Tiki takes from this app, VND (ORDER_AMOUNT_LIMIT_VND): checked before calling Tiki. */
+  amountLimitVnd: number;
   /** How long an Idempotency-Key names the same order (a day). */
   idempotencyWindowMs: number;
   /**
@@ -94,10 +92,20 @@ function createFailure(error: unknown): unknown {
       },
     );
   }
-  if (error instanceof TikiApiError && Object.values(TIKI_PAYMENT_REASONS).includes(error.reason as never)) {
-    return new ApiError('tiki_order_refused', `Tiki refused the order (${error.reason})`, undefined, {
-      cause: error,
-    });
+  // A documented reason, or none at all with a 4xx (the reason is optional): Tiki refused this order.
+  const refused =
+    error instanceof TikiApiError &&
+    (Object.values(TIKI_PAYMENT_REASONS).includes(error.reason as never) ||
+      (error.reason === '' && error.status >= 400 && error.status < 500));
+  if (refused) {
+    return new ApiError(
+      'tiki_order_refused',
+      `Tiki refused the order (${error.reason || `HTTP ${error.status}`})`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   return tikiFailureToApiError(error) ?? error;
 }
@@ -177,11 +185,11 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
         return { productId, name: product.name, quantity, price: product.price };
       });
       const grandTotal = items.reduce((sum, item) => sum + item.price * item.quantity, 0);
-      if (grandTotal > ORDER_AMOUNT_LIMIT_VND) {
+      if (grandTotal > o.amountLimitVnd) {
         throw new ApiError(
           'order_amount_limit_exceeded',
-          `The total ${grandTotal} VND is above Tiki's limit of ${ORDER_AMOUNT_LIMIT_VND} VND for one order`,
-          { grandTotal, limit: ORDER_AMOUNT_LIMIT_VND },
+          `The total ${grandTotal} VND is above Tiki's limit of ${o.amountLimitVnd} VND for one order`,
+          { grandTotal, limit: o.amountLimitVnd },
         );
       }
       const requestHash = idempotencyKey === null ? null : cartHash(items);

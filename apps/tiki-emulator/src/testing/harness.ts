@@ -3,14 +3,21 @@ import { type Clock, createManualClock, type ManualClock } from '@tini-starter/t
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/dev';
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { signBody, signGet, signGraphqlInput } from '@tini-starter/tiki-platform/sign';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { isAdjustableClock } from '../clock.ts';
 import { type BaseUrls, createEmulator, type Emulator, type EmulatorOptions } from '../emulator.ts';
+import { EMULATOR_SERVICE_CODE } from '../rejection.ts';
 
 /**
  * Test support: a real emulator on an ephemeral port, and requests signed with the platform's signing
  * functions (not its client, so these tests stay independent of it).
  */
+
+/** What every emulator error carries besides code, reason and message (rejection.ts): debugging metadata. */
+export const ERROR_METADATA = {
+  service_code: EMULATOR_SERVICE_CODE,
+  request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+};
 
 export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 export const DEV = { clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET };
