@@ -49,6 +49,11 @@ export interface AppDeps {
   clock: Clock;
   /** What a paid order sets in motion (default: the sample's digital goods, delivered at once). */
   fulfil?: Fulfil;
+  /**
+   * Whether the shop sells cash on delivery (default no: the sample's goods are digital, and a COD order is
+   * canceled). Yes: mark each COD order delivered with `payments.lifecycle.markDelivered`, which completes it.
+   */
+  sellsCashOnDelivery?: boolean;
 }
 
 /** A user's order is re-read from Tiki at most this often while the mini app polls it. */
@@ -81,6 +86,7 @@ export function createPayments(deps: AppDeps): Payments {
     maxFulfilAttempts: config.orders.maxFulfilAttempts,
     retryBaseMs: FULFIL_RETRY_BASE_MS,
     completeRetryAfterMs: COMPLETE_RETRY_AFTER_MS,
+    sellsCashOnDelivery: deps.sellsCashOnDelivery ?? false,
   });
   const orders = createOrderService({
     store,

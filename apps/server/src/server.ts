@@ -6,7 +6,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { systemClock } from '@tini-starter/tiki-platform/clock';
 import type { DestinationStream, Logger } from 'pino';
-import { createApp, createPayments } from './app.ts';
+import { createApp, createPayments, type Payments } from './app.ts';
 import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
@@ -25,6 +25,8 @@ export interface ServerOverrides {
   fetch?: typeof fetch;
   /** What a paid order sets in motion (a fork's own hook). Default: the sample's digital goods. */
   fulfil?: Fulfil;
+  /** Whether the shop sells cash on delivery (see AppDeps). Default no. */
+  sellsCashOnDelivery?: boolean;
 }
 
 export interface RunningServer {
@@ -35,6 +37,8 @@ export interface RunningServer {
   logger: Logger;
   /** One run of the order sweep now (it also runs on its own every ORDER_SWEEP_INTERVAL_MS). */
   sweep(): Promise<SweepRun>;
+  /** Orders from the cart to their end (app.ts createPayments): where a fork marks a COD order delivered. */
+  payments: Payments;
   /**
    * Graceful stop: stops accepting at once (before the first await), lets in-flight requests finish within
    * SHUTDOWN_TIMEOUT_MS, then closes the store. `drained` is false when the deadline cut requests short.
@@ -54,7 +58,15 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
       logger.warn({ err }, 'a database connection failed; the pool opens a new one'),
   });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
-  const deps = { config, store, tiki, logger, clock, ...(o.fulfil ? { fulfil: o.fulfil } : {}) };
+  const deps = {
+    config,
+    store,
+    tiki,
+    logger,
+    clock,
+    ...(o.fulfil ? { fulfil: o.fulfil } : {}),
+    ...(o.sellsCashOnDelivery === undefined ? {} : { sellsCashOnDelivery: o.sellsCashOnDelivery }),
+  };
   const payments = createPayments(deps);
   const app = createApp(deps, payments);
   let listening: Awaited<ReturnType<typeof listen>>;
@@ -71,6 +83,7 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     store,
     logger,
     sweep: () => payments.sweep.runOnce(),
+    payments,
     async close() {
       // The sweep first: a run in progress finishes its order before the store closes under it.
       const [stopped] = await Promise.all([

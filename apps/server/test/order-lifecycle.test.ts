@@ -5,6 +5,7 @@
  */
 import type { Order } from '@tini-starter/api-contract/payments';
 import { createOffsetClock } from '@tini-starter/tiki-emulator/emulator';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fulfil } from '../src/payments/fulfilment.ts';
 import type { OrderRecord } from '../src/store/orders.ts';
@@ -22,6 +23,7 @@ afterEach(() => closeAndExpectNoLeak(stack));
 
 const CART = { items: [{ productId: 'xu-100', quantity: 1 }] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const silentLog = () => pino({ level: 'silent' });
 
 /** A hook that records each delivery; `behave` decides per call (default: deliver at once). */
 function recordingFulfil(behave?: (order: OrderRecord, call: number, signal: AbortSignal) => Promise<void>) {
@@ -40,7 +42,7 @@ const STORES: [string, () => Promise<Record<string, string>>][] = [
   ['PostgreSQL', async () => ({ DATABASE_URL: await testDatabase() })],
 ];
 
-async function shop(o: { fulfil?: Fulfil; ipn?: boolean; env?: Record<string, string> } & StackOptions = {}) {
+async function shop(o: { ipn?: boolean } & StackOptions = {}) {
   const fulfil = o.fulfil ?? recordingFulfil();
   stack = await startStack({ ...o, fulfil, env: { TIKI_ROUTE_LIMIT_MAX: '10000', ...o.env } });
   if (o.ipn !== false) stack.routeIpns();
@@ -258,6 +260,31 @@ for (const [storeName, storeEnv] of STORES) {
     });
   });
 }
+
+describe('a shop that sells cash on delivery', () => {
+  it('neither fulfils nor completes a COD order before its delivery is marked, then completes it', async () => {
+    const fulfil = recordingFulfil();
+    const { create, read } = await shop({ fulfil, sellsCashOnDelivery: true });
+    const order = await create();
+    stack.emulator.pay(order.tikiOrderId ?? '', 'cod', 'cod');
+    await stack.server.sweep();
+    expect(await read(order.id)).toMatchObject({
+      status: 'processing',
+      fulfilledAt: null,
+      cancelReason: null,
+    });
+    const caller = { log: silentLog(), requestId: 'test-delivery' };
+    const record = async () => (await stack.server.store.getOrder(order.id)) as OrderRecord;
+    // Not shipped yet: nothing to mark.
+    expect(await stack.server.payments.lifecycle.markDelivered(await record(), caller)).toBeNull();
+    stack.emulator.ship(order.tikiOrderId ?? '');
+    const delivered = await stack.server.payments.lifecycle.markDelivered(await record(), caller);
+    expect(delivered).toMatchObject({ status: 'completed', fulfilledAt: expect.any(Number) });
+    expect(atTiki(order.tikiOrderId)).toMatchObject({ status: 'completed', refunded: false });
+    expect(fulfil.calls()).toBe(0);
+    expect(await read(order.id)).toMatchObject({ status: 'completed', fulfilledAt: expect.any(String) });
+  });
+});
 
 describe('a fulfilment hook slower than its claim', () => {
   it('keeps its claim while it runs (renewed), so duplicate IPNs and the sweep do not run it twice', async () => {

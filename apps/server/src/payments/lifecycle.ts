@@ -40,6 +40,11 @@ export interface LifecycleOptions {
    * old (its caller died, or its complete call failed): concurrent IPNs and reads complete an order once.
    */
   completeRetryAfterMs: number;
+  /**
+   * Whether the shop sells cash on delivery. No (the sample's digital goods): a COD order is canceled at once.
+   * Yes: it waits, neither fulfilled nor completed, until the shop marks it delivered (markDelivered).
+   */
+  sellsCashOnDelivery: boolean;
 }
 
 /** What became of a cancel: done at Tiki, decided and under way elsewhere, or refused (paid, delivering). */
@@ -69,6 +74,13 @@ export interface OrderLifecycle {
    * be asked (the decision stays, and the sweep carries it out) or did not answer the cancel.
    */
   cancel(order: OrderRecord, reason: CancelReason, caller: Caller): Promise<CancelOutcome>;
+  /**
+   * A shop that sells cash on delivery calls this when its carrier handed the parcel over and took the cash
+   * (from its carrier's webhook, an admin page...): Tiki is re-read, and an order out for delivery (on_delivery)
+   * is recorded fulfilled and completed at Tiki, which pays out completed orders only. Null for an order that
+   * is not cash on delivery out for delivery (not ours, paid online, not shipped yet, canceled).
+   */
+  markDelivered(order: OrderRecord, caller: Caller): Promise<OrderRecord | null>;
 }
 
 const newOwner = () => randomBytes(9).toString('base64url');
@@ -276,9 +288,11 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     return complete(after, delivered, caller);
   }
 
-  /** After Tiki's word is stored: cash on delivery is refused (nothing was paid), the rest advances. */
+  /** After Tiki's word is stored: cash on delivery waits for delivery or is refused, the rest advances. */
   async function then(order: OrderRecord, tikiOrder: TikiOrder, caller: Caller): Promise<OrderRecord> {
-    if (isCashOnDelivery(tikiOrder) && order.fulfilledAt === null && order.cancelReason === null) {
+    const cod = isCashOnDelivery(tikiOrder) && order.fulfilledAt === null && order.cancelReason === null;
+    if (cod && o.sellsCashOnDelivery) return order;
+    if (cod) {
       caller.log.warn(
         { orderId: order.id },
         'the buyer chose cash on delivery, which this shop does not offer',
@@ -315,5 +329,17 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
 
     advance,
     cancel,
+
+    async markDelivered(order, caller) {
+      if (order.tikiOrderId === null) return null;
+      const tikiOrder = await tiki.getOrder(order.tikiOrderId, { requestId: caller.requestId });
+      if (!o.sellsCashOnDelivery || !isCashOnDelivery(tikiOrder) || tikiOrder.status !== 'on_delivery')
+        return null;
+      await store.applyTikiStatus(order.id, update(tikiOrder, null));
+      const delivered = await store.recordCashDelivery(order.id, clock.now());
+      if (delivered === null) return null;
+      caller.log.info({ orderId: order.id }, 'cash on delivery: delivered and paid');
+      return complete(delivered, true, caller);
+    },
   };
 }

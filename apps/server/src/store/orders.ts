@@ -174,6 +174,11 @@ export interface OrderStore {
    * and either a cancel was decided already or no payment and no fulfilment attempt was ever seen. Null if not.
    */
   claimCancel(id: string, claim: OrderClaim & { reason: CancelReason }): Promise<OrderRecord | null>;
+  /**
+   * A cash-on-delivery order was handed over and paid for: `paidAt` and `fulfilledAt` become `now`. Null unless
+   * it is not final, never fulfilled, not to be canceled and unclaimed (nothing else is acting on it).
+   */
+  recordCashDelivery(id: string, now: number): Promise<OrderRecord | null>;
   /** Takes back the decision to cancel (Tiki said paid meanwhile) and frees `owner`'s claim. */
   withdrawCancel(id: string, owner: string): Promise<boolean>;
   /** Frees `owner`'s claim, whatever it was for. */

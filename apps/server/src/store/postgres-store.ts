@@ -479,6 +479,13 @@ const S = {
        AND (cancel_reason IS NOT NULL OR (paid_at IS NULL AND fulfil_attempts = 0))
      RETURNING ${ORDER_COLUMNS}`,
   ),
+  cashDelivery: sql(
+    'cashDelivery',
+    `UPDATE orders SET paid_at = COALESCE(paid_at, $1), fulfilled_at = $1, updated_at = $1
+     WHERE id = $2 AND status NOT IN (${FINAL}) AND fulfilled_at IS NULL AND cancel_reason IS NULL
+       AND ${claimFree('$1')}
+     RETURNING ${ORDER_COLUMNS}`,
+  ),
   withdrawCancel: sql(
     'withdrawCancel',
     `UPDATE orders SET cancel_reason = NULL, claim_owner = NULL, claim_expires_at = NULL
@@ -831,6 +838,9 @@ function postgresStore(pool: pg.Pool): Store {
     },
     async claimCancel(id, c) {
       return orderOrNull(await run<OrderRow>(pool, S.claimCancel, [c.owner, c.now, c.claimMs, c.reason, id]));
+    },
+    async recordCashDelivery(id, now) {
+      return orderOrNull(await run<OrderRow>(pool, S.cashDelivery, [now, id]));
     },
     async withdrawCancel(id, owner) {
       return changed(await run(pool, S.withdrawCancel, [id, owner]));

@@ -120,6 +120,12 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
          AND (cancel_reason IS NOT NULL OR (paid_at IS NULL AND fulfil_attempts = 0))
        RETURNING *`,
     ),
+    cashDelivery: db.prepare<[{ now: number; id: string }], OrderRow>(
+      `UPDATE orders SET paid_at = COALESCE(paid_at, @now), fulfilled_at = @now, updated_at = @now
+       WHERE id = @id AND status NOT IN (${FINAL}) AND fulfilled_at IS NULL AND cancel_reason IS NULL
+         AND ${CLAIM_FREE}
+       RETURNING *`,
+    ),
     withdrawCancel: db.prepare<[string, string]>(
       `UPDATE orders SET cancel_reason = NULL, claim_owner = NULL, claim_expires_at = NULL
        WHERE id = ? AND claim_owner = ? AND status NOT IN (${FINAL})`,
@@ -230,6 +236,9 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
     },
     async claimCancel(id, claim) {
       return orNull(q.claimCancel.get({ ...claim, id }));
+    },
+    async recordCashDelivery(id, now) {
+      return orNull(q.cashDelivery.get({ now, id }));
     },
     async withdrawCancel(id, owner) {
       return q.withdrawCancel.run(id, owner).changes > 0;

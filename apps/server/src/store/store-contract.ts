@@ -588,6 +588,15 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         expect(await store.claimCancel('ord_1', claim('c', 150))).toBeNull();
       });
 
+      it('records a cash delivery once, and never on an order canceled, claimed or fulfilled', async () => {
+        await created();
+        await created({ id: 'ord_22' });
+        expect(await store.recordCashDelivery('ord_1', 50)).toMatchObject({ paidAt: 50, fulfilledAt: 50 });
+        expect(await store.recordCashDelivery('ord_1', 60)).toBeNull();
+        await store.claimCancel('ord_22', { owner: 'a', now: 10, claimMs: 100, reason: 'buyer' });
+        expect(await store.recordCashDelivery('ord_22', 50)).toBeNull();
+      });
+
       it('gives each open order to one sweep per interval, the longest unchecked first', async () => {
         await created({ id: 'ord_11' });
         await created({ id: 'ord_12' });

@@ -142,6 +142,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** The fulfilment hook of every server the stack starts. */
   fulfil?: Fulfil;
+  /** Every server the stack starts sells cash on delivery. */
+  sellsCashOnDelivery?: boolean;
   emulator?: EmulatorOptions;
   clock?: ManualClock;
   recorder?: LeakRecorder;
@@ -164,6 +166,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       logDestination: recorder.logStream,
       fetch: recorder.tikiFetch,
       ...(o.fulfil ? { fulfil: o.fulfil } : {}),
+      ...(o.sellsCashOnDelivery === undefined ? {} : { sellsCashOnDelivery: o.sellsCashOnDelivery }),
     });
   let server = await start();
 

@@ -34,6 +34,8 @@ export interface StartServerOptions {
   fetch?: typeof fetch;
   /** The fulfilment hook (to count its calls). */
   fulfil?: Fulfil;
+  /** A shop that sells cash on delivery (see AppDeps). */
+  sellsCashOnDelivery?: boolean;
 }
 
 export interface StartedServer {
@@ -43,6 +45,7 @@ export interface StartedServer {
   dbFile: string;
   /** One run of the order sweep now (tests move a manual clock, then call it). */
   sweep: RunningServer['sweep'];
+  payments: RunningServer['payments'];
   /** Graceful stop, then closes the store (and deletes the temp folder it created). */
   close(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.fetch ? { fetch: o.fetch } : {}),
     ...(o.fulfil ? { fulfil: o.fulfil } : {}),
+    ...(o.sellsCashOnDelivery === undefined ? {} : { sellsCashOnDelivery: o.sellsCashOnDelivery }),
   });
   return {
     url: server.url,
@@ -77,6 +81,7 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     store: server.store,
     dbFile,
     sweep: server.sweep,
+    payments: server.payments,
     async close() {
       await server.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
