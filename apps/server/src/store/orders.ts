@@ -124,14 +124,14 @@ export interface OrderStore {
     page: { before?: { createdAt: number; id: string }; limit: number },
   ): Promise<OrderRecord[]>;
   /**
-   * What Tiki says of the order now: its id if we had none, its status unless ours is already final, the
-   * newest message time applied, `paidAt` the first time Tiki says paid, and `cancelReason` `tiki` when Tiki
-   * canceled an order we had not decided to cancel.
+   * What Tiki says of the order now: its id if we had none, its status, the newest message time applied,
+   * `paidAt` the first time Tiki says paid, and `cancelReason` `tiki` when Tiki canceled an order we had not
+   * decided to cancel. A final order (completed, canceled) is never written again: it is answered as it is.
    */
   applyTikiStatus(id: string, tiki: TikiStatusUpdate): Promise<OrderRecord | null>;
   /**
-   * An IPN's outcome in one transaction: records the message and applies what Tiki said, or, when the message
-   * was recorded already, applies nothing (`duplicate`). Null when the order is gone.
+   * An IPN's outcome in one transaction: records the message and applies what Tiki said (as applyTikiStatus),
+   * or, when the message was recorded already, applies nothing (`duplicate`). Null when the order is gone.
    */
   applyIpnMessage(
     id: string,

@@ -411,20 +411,24 @@ const S = {
     `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND state = 'created' AND (created_at, id) < ($2, $3)
      ORDER BY created_at DESC, id DESC LIMIT $4`,
   ),
-  // A final status (completed, canceled) is never left; Tiki's word is applied otherwise.
+  // A final order (completed, canceled) is never written again; Tiki's word is applied otherwise.
   applyStatus: sql(
     'applyStatus',
-    `UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 RETURNING ${ORDER_COLUMNS}`,
+    `UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 AND status NOT IN (${FINAL}) RETURNING ${ORDER_COLUMNS}`,
   ),
   // One statement, one transaction: the message is recorded and the status applied, or neither (a duplicate).
+  // `recorded` tells a duplicate from a final order, which records the message and writes nothing else.
   applyIpnMessage: sql(
     'applyIpnMessage',
     `WITH m AS (
        INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES ($7, $8, $9, $5)
        ON CONFLICT (message_id) DO NOTHING RETURNING 1
+     ), u AS (
+       UPDATE orders SET ${APPLY_STATUS_SET}
+       WHERE id = $6 AND status NOT IN (${FINAL}) AND EXISTS (SELECT 1 FROM m)
+       RETURNING ${ORDER_COLUMNS}
      )
-     UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 AND EXISTS (SELECT 1 FROM m)
-     RETURNING ${ORDER_COLUMNS}`,
+     SELECT EXISTS (SELECT 1 FROM m) AS recorded, u.* FROM (SELECT 1) AS one LEFT JOIN u ON true`,
   ),
   claimCheck: sql(
     'claimCheck',
@@ -807,14 +811,15 @@ function postgresStore(pool: pg.Pool): Store {
       return result.rows.map(toOrder);
     },
     async applyTikiStatus(id, tiki) {
-      return orderOrNull(await run<OrderRow>(pool, S.applyStatus, statusValues(id, tiki)));
+      const applied = orderOrNull(await run<OrderRow>(pool, S.applyStatus, statusValues(id, tiki)));
+      return applied ?? orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
     },
     async applyIpnMessage(id, tiki, m) {
       const values = [...statusValues(id, tiki), m.messageId, m.orderId, m.createdAt];
-      const applied = orderOrNull(await run<OrderRow>(pool, S.applyIpnMessage, values));
-      if (applied !== null) return { order: applied, duplicate: false };
+      const row = first(await run<OrderRow & { recorded: boolean }>(pool, S.applyIpnMessage, values));
+      if (row?.id != null) return { order: toOrder(row), duplicate: false };
       const order = orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
-      return order === null ? null : { order, duplicate: true };
+      return order === null ? null : { order, duplicate: !row?.recorded };
     },
     async claimStatusCheck(id, now, minIntervalMs) {
       return changed(await run(pool, S.claimCheck, [now, id, now - minIntervalMs]));

@@ -44,7 +44,7 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
       `SELECT * FROM orders WHERE user_id = ? AND state = 'created' AND (created_at < ? OR (created_at = ? AND id < ?))
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     ),
-    // A final status (completed, canceled) is never left; Tiki's word is applied otherwise.
+    // A final order (completed, canceled) is never written again; Tiki's word is applied otherwise.
     apply: db.prepare<
       [
         {
@@ -68,7 +68,7 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
          last_message_at = CASE WHEN @messageAt IS NULL THEN last_message_at
            ELSE MAX(COALESCE(last_message_at, @messageAt), @messageAt) END,
          updated_at = @now
-       WHERE id = @id RETURNING *`,
+       WHERE id = @id AND status NOT IN (${FINAL}) RETURNING *`,
     ),
     claimCheck: db.prepare<[number, string, number]>(
       'UPDATE orders SET checked_at = ? WHERE id = ? AND (checked_at IS NULL OR checked_at <= ?)',
@@ -168,7 +168,7 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
 
   const orNull = (row: OrderRow | undefined) => (row === undefined ? null : toOrder(row));
   const apply = (id: string, tiki: TikiStatusUpdate) =>
-    orNull(q.apply.get({ ...tiki, paidOnline: tiki.paidOnline ? 1 : 0, id }));
+    orNull(q.apply.get({ ...tiki, paidOnline: tiki.paidOnline ? 1 : 0, id }) ?? q.get.get(id));
 
   const applyIpnMessage = db.transaction(
     (id: string, tiki: TikiStatusUpdate, m: Parameters<OrderStore['applyIpnMessage']>[2]) => {

@@ -460,6 +460,20 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         const canceled = { ...tiki, status: 'canceled', paidOnline: false, now: 5_000 };
         const again = await store.applyIpnMessage('ord_1', canceled, { ...message, now: 5_000 });
         expect(again).toMatchObject({ duplicate: true, order: { status: 'online_paid' } });
+        // A final order records a new message and is written no more.
+        const completed = { ...tiki, status: 'completed', now: 6_000 };
+        await store.applyTikiStatus('ord_1', completed);
+        const late = await store.applyIpnMessage(
+          'ord_1',
+          { ...completed, messageAt: 9_000, now: 7_000 },
+          {
+            ...message,
+            messageId: '141939182305017999',
+            now: 7_000,
+          },
+        );
+        expect(late).toMatchObject({ duplicate: false, order: { status: 'completed', updatedAt: 6_000 } });
+        expect(await store.hasIpnMessage('141939182305017999')).toBe(true);
         expect(await store.applyIpnMessage('ord_gone', canceled, { ...message, messageId: '2' })).toBeNull();
       });
 
