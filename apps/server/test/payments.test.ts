@@ -272,16 +272,20 @@ describe('a create whose outcome is unknown never locks its Idempotency-Key', ()
   // A create lives at most TIKI_TIMEOUT_MS + 3 database waits + 1 s: 1 s + 0.3 s + 1 s here.
   const FAST = { TIKI_TIMEOUT_MS: '1000', DATABASE_BUSY_TIMEOUT_MS: '100' };
 
-  it('the database locked once Tiki answered: 503, and Tiki’s id is kept when the database comes back', async () => {
-    const fulfil = countingFulfil();
-    stack = await startStack({ fulfil, env: FAST });
+  /** A checkout whose Tiki call is slowed, the database locked while it is on its way; the lock stays held. */
+  async function checkoutWhileLocked() {
+    stack = await startStack({ env: FAST });
     const token = await stack.loginToken();
     const checkout = () => stack.request('POST', '/api/orders', { token, json: CART, headers: KEY });
     stack.emulator.setFault({ route: 'create_order', kind: 'latency', ms: 300, times: 1 });
     const answer = checkout();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const lock = lockDatabase();
-    const refused = await answer;
+    return { checkout, lock, refused: await answer };
+  }
+
+  it('the database locked once Tiki answered: 503, and Tiki’s id is kept when the database comes back', async () => {
+    const { checkout, lock, refused } = await checkoutWhileLocked();
     expect([refused.status, errorOf(refused).code]).toEqual([503, 'storage_unavailable']);
     expect(errorOf(refused).message).toMatch(/Tiki created the order.*same Idempotency-Key/);
     lock.release();
@@ -298,14 +302,8 @@ describe('a create whose outcome is unknown never locks its Idempotency-Key', ()
   });
 
   it('the database locked for longer: 409 while the attempt may live, then the same key makes a new attempt', async () => {
-    stack = await startStack({ env: FAST });
-    const token = await stack.loginToken();
-    const checkout = () => stack.request('POST', '/api/orders', { token, json: CART, headers: KEY });
-    stack.emulator.setFault({ route: 'create_order', kind: 'latency', ms: 300, times: 1 });
-    const answer = checkout();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const lock = lockDatabase();
-    expect((await answer).status).toBe(503);
+    const { checkout, lock, refused } = await checkoutWhileLocked();
+    expect(refused.status).toBe(503);
     // Past the background retries (waits of 0.1, 0.2, 0.4 and 0.8 s, each retry waiting 0.1 s for the lock):
     // Tiki's draft is out of reach, and the log says so.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
