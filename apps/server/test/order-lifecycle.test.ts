@@ -15,6 +15,8 @@ import {
   type Stack,
   type StackOptions,
   startStack,
+  tikiCallSent,
+  until,
 } from '../src/testing/harness.ts';
 import { testDatabase } from '../src/testing/test-database.ts';
 
@@ -66,8 +68,9 @@ for (const [storeName, storeEnv] of STORES) {
       stack.emulator.setFault({ route: 'cancel_order', kind: 'latency', ms: 400 });
       stack.emulator.setFault({ route: 'complete_order', kind: 'latency', ms: 1200 });
       const order = await create();
+      const sent = tikiCallSent(stack.recorder, 'POST', '/order/cancel');
       const canceling = cancel(order.id);
-      await sleep(100);
+      await sent;
       // The buyer pays on Tiki's screen while our cancel is on its way: Tiki takes the money, the IPN comes.
       stack.emulator.pay(order.tikiOrderId ?? '', 'success');
       const answer = await canceling;
@@ -299,6 +302,8 @@ describe('a fulfilment hook slower than its claim', () => {
     const order = await create();
     stack.emulator.pay(order.tikiOrderId ?? '', 'success');
     const messageId = () => stack.emulator.ipnMessages()[0]?.messageId ?? '';
+    // The hook runs from the IPN; then, past its first claim's expiry, a resent IPN and the sweep come by.
+    await until(() => fulfil.calls() === 1);
     await sleep(700);
     await stack.emulator.resendIpn(messageId());
     await sleep(400);
@@ -326,11 +331,11 @@ describe('a fulfilment hook slower than its claim', () => {
     const { create, read } = await shop({ fulfil, clock, env: { FULFILMENT_CLAIM_MS: '600' } });
     const order = await create();
     stack.emulator.pay(order.tikiOrderId ?? '', 'success');
-    await sleep(100);
     // This process "freezes" past its claim: time jumps, and the sweep takes the order over.
+    await until(() => signals.length === 1);
     clock.advance(10_000);
     const sweep = stack.server.sweep();
-    await sleep(400);
+    await until(() => signals.length === 2 && signals[0]?.aborted === true);
     expect(signals.map((signal) => signal.aborted)).toEqual([true, false]);
     releases[1]?.();
     await sweep;

@@ -6,7 +6,13 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fulfil } from '../src/payments/fulfilment.ts';
 import type { OrderRecord } from '../src/store/orders.ts';
-import { closeAndExpectNoLeak, errorOf, type Stack, startStack } from '../src/testing/harness.ts';
+import {
+  closeAndExpectNoLeak,
+  errorOf,
+  type Stack,
+  startStack,
+  tikiCallSent,
+} from '../src/testing/harness.ts';
 
 let stack: Stack;
 afterEach(() => closeAndExpectNoLeak(stack));
@@ -272,14 +278,18 @@ describe('a create whose outcome is unknown never locks its Idempotency-Key', ()
   // A create lives at most TIKI_TIMEOUT_MS + 3 database waits + 1 s: 1 s + 0.3 s + 1 s here.
   const FAST = { TIKI_TIMEOUT_MS: '1000', DATABASE_BUSY_TIMEOUT_MS: '100' };
 
-  /** A checkout whose Tiki call is slowed, the database locked while it is on its way; the lock stays held. */
+  /**
+   * A checkout whose Tiki call is slowed, the database locked the moment the create leaves for Tiki (our order
+   * is written by then); the lock stays held until the test releases it.
+   */
   async function checkoutWhileLocked() {
     stack = await startStack({ env: FAST });
     const token = await stack.loginToken();
     const checkout = () => stack.request('POST', '/api/orders', { token, json: CART, headers: KEY });
     stack.emulator.setFault({ route: 'create_order', kind: 'latency', ms: 300, times: 1 });
+    const created = tikiCallSent(stack.recorder, 'POST', '/tiniapp-open-api/order');
     const answer = checkout();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await created;
     const lock = lockDatabase();
     return { checkout, lock, refused: await answer };
   }

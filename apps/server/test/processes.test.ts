@@ -277,8 +277,9 @@ describe.each([
     it('kill -9 during a create: the same Idempotency-Key is 409 while the attempt may live, then a new attempt', async () => {
       // A create lives at most TIKI_TIMEOUT_MS + 3 database waits + 1 s: 3 s + 0.3 s + 1 s here.
       const fast = { TIKI_TIMEOUT_MS: '3000', DATABASE_BUSY_TIMEOUT_MS: '100' };
-      const [a, b] = await Promise.all([spawnFixture(fast), spawnFixture(fast)]);
-      if (!a || !b) throw new Error('unreachable');
+      // One after the other: two processes opening a new SQLite file at once may wait longer than 100 ms to migrate.
+      const a = await spawnFixture(fast);
+      const b = await spawnFixture(fast);
       const login = await call(a.url, 'POST', '/api/auth/login', { json: { authCode: authCode() } });
       const token = login.body?.token as string;
       const checkout = (url: string) =>

@@ -164,7 +164,8 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       dbFile,
       env,
       logDestination: recorder.logStream,
-      fetch: recorder.tikiFetch,
+      // Read at each call, so that a test may wrap it after the start (tikiCallSent).
+      fetch: (input, init) => recorder.tikiFetch(input, init),
       ...(o.fulfil ? { fulfil: o.fulfil } : {}),
       ...(o.sellsCashOnDelivery === undefined ? {} : { sellsCashOnDelivery: o.sellsCashOnDelivery }),
     });
@@ -230,6 +231,33 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     },
   };
   return stack;
+}
+
+/**
+ * Resolves when the server's Tiki client next sends a `method` request whose path ends with `suffix`, as it
+ * leaves (before Tiki answers): a test acts while that call is on its way, whatever the machine's speed.
+ */
+export function tikiCallSent(recorder: LeakRecorder, method: string, suffix: string): Promise<void> {
+  const inner = recorder.tikiFetch;
+  return new Promise((resolve) => {
+    recorder.tikiFetch = (input, init) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+      if ((init?.method ?? 'GET') === method && path.endsWith(suffix)) {
+        recorder.tikiFetch = inner;
+        resolve();
+      }
+      return inner(input, init);
+    };
+  });
+}
+
+/** Polls `done` until it holds (or fails the test after `timeoutMs`): for what happens on real timers. */
+export async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > giveUpAt) throw new Error(`until: not so within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** The body of an error answer, e.g. { code: 'unauthenticated', ... }. */
