@@ -103,7 +103,7 @@ export function planFork(options: ForkOptions): ForkPlan {
   if (unknown.length > 0) {
     throw new ForkError(
       `unknown scope ${unknown.join(', ')}: this starter knows ${KNOWN_TIKI_SCOPES.join(', ')}. A new scope needs ` +
-        'its name in packages/tiki-platform/src/scopes.ts and a Vietnamese label (README, "A new scope"); ' +
+        'its name in packages/tiki-platform/src/facts/scopes.ts and a Vietnamese label (README, "A new scope"); ' +
         'fork first, then add it.',
     );
   }

@@ -9,11 +9,11 @@ import {
   validate,
   valueFromAST,
 } from 'graphql';
-import type { Clock } from '../clock.ts';
-import { TIKI_GRAPHQL_SDL } from '../graphql-schema.ts';
-import { TIKI_PAYMENT_PATHS } from '../payments.ts';
-import { TIKI_HEADERS, TIKI_PATHS } from '../schemas.ts';
-import { type Verdict, verifyGraphqlInput, verifySignature } from '../verify.ts';
+import type { Clock } from '../client/clock.ts';
+import { TIKI_GRAPHQL_SDL } from '../facts/graphql-schema.ts';
+import { TIKI_PAYMENT_PATHS } from '../facts/payments.ts';
+import { TIKI_HEADERS, TIKI_PATHS } from '../facts/schemas.ts';
+import { type Verdict, verifyGraphqlInput, verifySignature } from '../signing/verify.ts';
 
 /**
  * Why a second Tiki beside apps/tiki-emulator: the client's tests script answers the faithful emulator never

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { createTikiClient, type TikiClient, type TikiClientOptions } from '../client.ts';
-import { createManualClock, type ManualClock } from '../clock.ts';
+import { createTikiClient, type TikiClient, type TikiClientOptions } from '../client/client.ts';
+import { createManualClock, type ManualClock } from '../client/clock.ts';
 import { type FakeTiki, startFakeTiki } from './fake-tiki.ts';
 
 export const CLIENT_ID = 'starter-test-client';

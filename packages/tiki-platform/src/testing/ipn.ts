@@ -2,9 +2,9 @@
  * Tiki's IPN as a test or the bench sends it: the body ipn.md shapes (ids as strings, an RFC 3339 time with an
  * offset), signed like a POST to Tiki with the app's pair, and the three X-Tiniapp-* headers that carry it.
  */
-import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '../dev.ts';
-import { TIKI_HEADERS } from '../schemas.ts';
-import { signBody } from '../sign.ts';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '../dev/dev.ts';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import { signBody } from '../signing/sign.ts';
 
 export interface IpnClaim {
   /** Tiki's order id. */

@@ -1,5 +1,5 @@
+import { canonicalPathAndQuery } from '../signing/sign.ts';
 import { UsageError } from './cli-usage.ts';
-import { canonicalPathAndQuery } from './sign.ts';
 
 /**
  * Re-encodes each query key and value as encodeURIComponent does, accepting them raw ("Hà Nội") or already

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTH_CODE, useFakeTiki } from './testing/harness.ts';
+import { AUTH_CODE, useFakeTiki } from '../testing/harness.ts';
 
 const h = useFakeTiki();
 

@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signBody, signGraphqlInput } from './sign.ts';
 import {
   GET_VECTOR,
   GRAPHQL_VECTOR,
   POST_VECTOR,
   VECTOR_CREDENTIALS,
   VECTOR_TIMESTAMP,
-} from './testing/vectors.ts';
+} from '../testing/vectors.ts';
+import { signBody, signGraphqlInput } from './sign.ts';
 import { verifyGraphqlInput, verifySignature } from './verify.ts';
 
 const now = Number(VECTOR_TIMESTAMP);

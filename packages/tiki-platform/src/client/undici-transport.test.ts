@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deadOrigin } from '../testing/harness.ts';
 import { TikiNetworkError, TikiResponseError, TikiTimeoutError } from './errors.ts';
 import type { HttpRequest } from './http-transport.ts';
-import { deadOrigin } from './testing/harness.ts';
 import { undiciTransport } from './undici-transport.ts';
 
 interface Seen {

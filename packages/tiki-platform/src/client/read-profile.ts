@@ -1,8 +1,8 @@
+import { type CustomerProfile, CustomerProfileSchema } from '../facts/schemas.ts';
 import { TikiApiError, TikiResponseError } from './errors.ts';
 import type { RawResponse } from './http-transport.ts';
 import { type CallContext, parseJson, unusableResponse } from './read-envelope.ts';
 import { redact } from './redact.ts';
-import { type CustomerProfile, CustomerProfileSchema } from './schemas.ts';
 import { describeIssues } from './zod-issues.ts';
 
 /**

@@ -1,8 +1,4 @@
 import type * as z from 'zod';
-import { resolveOptions, type TikiClientOptions } from './client-options.ts';
-import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
-import { callGraphql } from './graphql-call.ts';
-import { misuse, requireNonEmptyString } from './guards.ts';
 import {
   type CreateOrderRequest,
   CreateOrderRequestSchema,
@@ -11,19 +7,23 @@ import {
   OrdersDataSchema,
   TIKI_PAYMENT_PATHS,
   type TikiOrder,
-} from './payments.ts';
-import type { CallContext } from './read-envelope.ts';
-import { readProfile } from './read-profile.ts';
-import { getSigned, postSigned } from './rest-call.ts';
-import { withRetries } from './retry.ts';
+} from '../facts/payments.ts';
 import {
   type CustomerProfileSchema,
   RefreshGrantSchema,
   TIKI_PATHS,
   TokenGrantSchema,
   TokenInfoSchema,
-} from './schemas.ts';
-import { canonicalPathAndQuery } from './sign.ts';
+} from '../facts/schemas.ts';
+import { canonicalPathAndQuery } from '../signing/sign.ts';
+import { resolveOptions, type TikiClientOptions } from './client-options.ts';
+import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
+import { callGraphql } from './graphql-call.ts';
+import { misuse, requireNonEmptyString } from './guards.ts';
+import type { CallContext } from './read-envelope.ts';
+import { readProfile } from './read-profile.ts';
+import { getSigned, postSigned } from './rest-call.ts';
+import { withRetries } from './retry.ts';
 import { describeIssues } from './zod-issues.ts';
 
 export type { TikiBaseUrls, TikiClientOptions } from './client-options.ts';

@@ -7,7 +7,7 @@ import {
   requirePositiveNumber,
   requireRecord,
   requireStringOrBytes,
-} from './guards.ts';
+} from '../client/guards.ts';
 import { graphqlSignatureOf, signatureOf } from './payload.ts';
 import { checkWindow, parseMsTimestamp, SIGNATURE_WINDOW_MS, timestampText } from './timestamp.ts';
 

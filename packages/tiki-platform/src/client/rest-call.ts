@@ -1,8 +1,8 @@
 import type * as z from 'zod';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import { signatureOf } from '../signing/payload.ts';
 import type { ResolvedOptions } from './client-options.ts';
-import { signatureOf } from './payload.ts';
 import { type CallContext, readEnvelope } from './read-envelope.ts';
-import { TIKI_HEADERS } from './schemas.ts';
 
 /**
  * One signed POST to the REST base URL: the body is serialized once, and those exact bytes are both signed and

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { POST_VECTOR, VECTOR_CREDENTIALS, VECTOR_TIMESTAMP } from './testing/vectors.ts';
+import { POST_VECTOR, VECTOR_CREDENTIALS, VECTOR_TIMESTAMP } from '../testing/vectors.ts';
 
 const run = promisify(execFile);
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const args = [
   '--key',
   VECTOR_CREDENTIALS.clientId,

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { VECTOR_CREDENTIALS } from '../testing/vectors.ts';
 import { encodePayload } from './payload.ts';
 import { signBody } from './sign.ts';
-import { VECTOR_CREDENTIALS } from './testing/vectors.ts';
 import { verifySignature } from './verify.ts';
 
 /** Text as real bodies carry it: ASCII, Vietnamese diacritics, emoji, and the JSON-vs-JS trap U+2028. */

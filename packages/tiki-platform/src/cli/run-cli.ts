@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { explain, explainGraphqlInput } from '../signing/sign.ts';
 import { canonicalGet } from './cli-get.ts';
 import { bodyNotes, describe, headers } from './cli-report.ts';
 import { USAGE, UsageError } from './cli-usage.ts';
-import { explain, explainGraphqlInput } from './sign.ts';
 
 /** Everything the CLI touches, injected so that it runs in-process under test. */
 export interface CliIo {

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import { envelope, tikiError } from '../testing/fake-tiki.ts';
+import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from '../testing/harness.ts';
 import { TikiApiError, TikiNetworkError, TikiResponseError, TikiTimeoutError } from './errors.ts';
-import { TIKI_HEADERS } from './schemas.ts';
-import { envelope, tikiError } from './testing/fake-tiki.ts';
-import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 

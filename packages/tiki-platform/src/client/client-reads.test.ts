@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import { envelope, tikiError } from '../testing/fake-tiki.ts';
+import { deadOrigin, rejection, useFakeTiki } from '../testing/harness.ts';
 import { TikiApiError, TikiNetworkError, TikiResponseError, TikiTimeoutError } from './errors.ts';
-import { TIKI_HEADERS } from './schemas.ts';
-import { envelope, tikiError } from './testing/fake-tiki.ts';
-import { deadOrigin, rejection, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 const ACCESS_TOKEN = 'access-token-of-ti-ni';

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import {
+  GET_VECTOR,
+  GRAPHQL_VECTOR,
+  POST_VECTOR,
+  VECTOR_CREDENTIALS,
+  VECTOR_TIMESTAMP,
+} from '../testing/vectors.ts';
 import { buildPayload, encodePayload } from './payload.ts';
 import {
   canonicalPathAndQuery,
@@ -9,13 +16,6 @@ import {
   signGet,
   signGraphqlInput,
 } from './sign.ts';
-import {
-  GET_VECTOR,
-  GRAPHQL_VECTOR,
-  POST_VECTOR,
-  VECTOR_CREDENTIALS,
-  VECTOR_TIMESTAMP,
-} from './testing/vectors.ts';
 
 const signed = { ...VECTOR_CREDENTIALS, timestamp: VECTOR_TIMESTAMP };
 

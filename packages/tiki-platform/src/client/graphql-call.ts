@@ -1,10 +1,15 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import * as z from 'zod';
+import {
+  GraphqlErrorSchema,
+  type GraphqlToken,
+  GraphqlTokenSchema,
+  TIKI_GRAPHQL_FIELDS,
+} from '../facts/schemas.ts';
+import { graphqlSignatureOf } from '../signing/payload.ts';
 import { TikiError, TikiResponseError } from './errors.ts';
 import type { HttpTransport } from './http-transport.ts';
-import { graphqlSignatureOf } from './payload.ts';
 import { type CallContext, tikiRefusal, unusableResponse } from './read-envelope.ts';
-import { GraphqlErrorSchema, type GraphqlToken, GraphqlTokenSchema, TIKI_GRAPHQL_FIELDS } from './schemas.ts';
 import { describeIssues } from './zod-issues.ts';
 
 export type GraphqlOperation = keyof typeof TIKI_GRAPHQL_FIELDS;

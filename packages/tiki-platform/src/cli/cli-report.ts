@@ -1,5 +1,5 @@
-import { TIKI_HEADERS } from './schemas.ts';
-import type { Explanation } from './sign.ts';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import type { Explanation } from '../signing/sign.ts';
 
 export function describe(e: Explanation): string[] {
   return [

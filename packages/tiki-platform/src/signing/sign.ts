@@ -11,7 +11,7 @@ import {
   requireNonEmptyString,
   requireRecord,
   requireString,
-} from './guards.ts';
+} from '../client/guards.ts';
 import { buildPayload, encodePayload, hmacHex, signatureOf, sortedFieldsJson } from './payload.ts';
 import { parseMsTimestamp, timestampText } from './timestamp.ts';
 

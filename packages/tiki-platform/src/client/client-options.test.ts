@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEV_BASE_URLS } from '../dev/dev.ts';
 import { createTikiClient, type TikiClientOptions } from './client.ts';
-import { DEV_BASE_URLS } from './dev.ts';
 
 const valid: TikiClientOptions = {
   clientId: 'id',

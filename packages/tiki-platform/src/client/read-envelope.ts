@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import { TikiErrorSchema } from '../facts/schemas.ts';
 import { TikiApiError, TikiResponseError } from './errors.ts';
 import type { RawResponse } from './http-transport.ts';
 import { redact } from './redact.ts';
-import { TikiErrorSchema } from './schemas.ts';
 import { describeIssues } from './zod-issues.ts';
 
 const AnyEnvelopeSchema = z.object({ data: z.unknown(), error: TikiErrorSchema.nullable() });

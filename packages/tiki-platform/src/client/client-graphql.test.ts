@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { graphqlError } from '../testing/fake-tiki.ts';
+import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from '../testing/harness.ts';
 import { TikiApiError, TikiResponseError, TikiTimeoutError } from './errors.ts';
-import { graphqlError } from './testing/fake-tiki.ts';
-import { AUTH_CODE, CLIENT_ID, deadOrigin, rejection, START_MS, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 const graphqlClient = (o = {}) => h.client({ transport: 'graphql', ...o });

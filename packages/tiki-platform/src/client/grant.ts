@@ -1,4 +1,4 @@
-import type { GraphqlToken, RefreshGrant, TokenGrant, TokenInfo } from './schemas.ts';
+import type { GraphqlToken, RefreshGrant, TokenGrant, TokenInfo } from '../facts/schemas.ts';
 
 /** What the server keeps from a grant, camelCase, whichever generation of Tiki's API issued it. */
 export interface TikiGrant {

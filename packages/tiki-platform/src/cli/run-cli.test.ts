@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { USAGE } from './cli-usage.ts';
-import { type CliIo, runCli } from './run-cli.ts';
 import {
   GET_VECTOR,
   GRAPHQL_VECTOR,
   POST_VECTOR,
   VECTOR_CREDENTIALS,
   VECTOR_TIMESTAMP,
-} from './testing/vectors.ts';
+} from '../testing/vectors.ts';
+import { USAGE } from './cli-usage.ts';
+import { type CliIo, runCli } from './run-cli.ts';
 
 const KEY = VECTOR_CREDENTIALS.clientId;
 const SECRET = VECTOR_CREDENTIALS.clientSecret;

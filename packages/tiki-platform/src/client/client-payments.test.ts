@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { TIKI_PAYMENT_REASONS } from '../facts/payments.ts';
+import { TIKI_HEADERS } from '../facts/schemas.ts';
+import { envelope, SAMPLE_ORDER, tikiError } from '../testing/fake-tiki.ts';
+import { rejection, useFakeTiki } from '../testing/harness.ts';
 import { isTransient, TikiApiError, TikiResponseError, TikiTimeoutError } from './errors.ts';
-import { TIKI_PAYMENT_REASONS } from './payments.ts';
-import { TIKI_HEADERS } from './schemas.ts';
-import { envelope, SAMPLE_ORDER, tikiError } from './testing/fake-tiki.ts';
-import { rejection, useFakeTiki } from './testing/harness.ts';
 
 const h = useFakeTiki();
 const ORDER = {
