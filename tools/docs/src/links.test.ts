@@ -1,21 +1,23 @@
 /**
+ * The READMEs stay what a newcomer can read: the root one short, and figures only where the bench writes them.
  * Every link of the repository's Markdown resolves: a section link to a heading of its file, a relative link to a
  * file that exists, and a section of another file to one of its headings. A README edit that drops or renames
  * a section breaks the links that point at it, and this says which.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FILES = [
-  'README.md',
-  'apps/server/README.md',
-  'apps/tiki-emulator/README.md',
-  'apps/miniapp/README.md',
-  'bench/README.md',
-];
+/** Every Markdown file git knows, committed or new. */
+const FILES = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], {
+  cwd: ROOT,
+  encoding: 'utf8',
+})
+  .split('\n')
+  .filter((file) => file !== '' && existsSync(join(ROOT, file)));
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, each space a hyphen. */
 function anchorOf(heading: string): string {
@@ -71,20 +73,33 @@ describe('the repository’s Markdown links', () => {
     });
   }
 
-  it('the root README has the sections a newcomer needs', () => {
+  it('finds every README', () => {
+    expect(FILES).toEqual(
+      expect.arrayContaining(['README.md', 'apps/server/README.md', 'packages/api-contract/README.md']),
+    );
+  });
+});
+
+describe('the READMEs', () => {
+  it('keep the root one a first page: at most 12 KB, with the two commands, the tour, the layout and links', () => {
+    const root = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(Buffer.byteLength(root)).toBeLessThanOrEqual(12 * 1024);
+    expect(root).toContain('pnpm install && pnpm dev');
+    expect(root).toContain('pnpm test:setup && pnpm test');
     const anchors = anchorsOf('README.md');
-    for (const section of [
-      'quick-start-a-fresh-machine-with-node-2019',
-      'ports-your-own-keys-a-new-scope',
-      'payments',
-      'when-you-fork',
-      'going-to-tiki-sandbox-or-production',
-      'deploy',
-      'debugging-a-signature-mismatch-invalid_signature',
-      'the-mini-app',
-      'performance-and-guarantees',
-    ]) {
+    for (const section of ['how-it-works', 'a-five-minute-tour-with-curl', 'layout', 'further-reading']) {
       expect([...anchors], section).toContain(section);
     }
+  });
+
+  it('give no measured figure outside the bench, which writes them (bench/results.md)', () => {
+    const figure = /\d[\d,.]* ?(µs|ms of CPU)\b|\b\d+\.\d+x\b|\d+ req\/s/;
+    const copies = FILES.filter((file) => !file.startsWith('bench/')).flatMap((file) =>
+      prose(readFileSync(join(ROOT, file), 'utf8'))
+        .split('\n')
+        .filter((line) => figure.test(line))
+        .map((line) => `${file}: ${line.trim()}`),
+    );
+    expect(copies).toEqual([]);
   });
 });
