@@ -5,47 +5,49 @@ import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
 import { ORDER_AMOUNT_LIMIT_VND, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import express, { type Express } from 'express';
-import { allowOnlyHosts, LOOPBACK_HOSTS } from './allowed-hosts.ts';
-import { createOffsetClock } from './clock.ts';
-import { createConsentPlanBoard } from './consent-plan.ts';
-import { CONTROL_BASE_PATH, controlRoutes } from './control-routes.ts';
-import { answerErrors, answerUnparsableRequest, notFound, refuseTikiPreflight } from './error-answers.ts';
-import type { Fault, FaultRoute } from './faults.ts';
-import { createFaultBoard, FaultSchema } from './faults.ts';
-import { GRAPHQL_PATH, graphqlRoutes } from './graphql-route.ts';
-import { createIpnSender, type IpnAttempt, type IpnRecord } from './ipn-sender.ts';
-import { openApiRoutes } from './open-api-routes.ts';
+import { createConsentPlanBoard } from './controls/consent-plan.ts';
+import { CONTROL_BASE_PATH, controlRoutes } from './controls/control-routes.ts';
+import type { Fault, FaultRoute } from './controls/faults.ts';
+import { createFaultBoard, FaultSchema } from './controls/faults.ts';
+import type { Operation, RequestLogEntry } from './controls/request-log.ts';
+import { createRequestLog } from './controls/request-log.ts';
+import { allowOnlyHosts, LOOPBACK_HOSTS } from './http/allowed-hosts.ts';
+import { trackRequests } from './http/request-context.ts';
+import { createOffsetClock } from './state/clock.ts';
 import {
   createOrderBook,
   type EmulatorOrder,
   type PaymentOutcome,
   type Seller,
   wireOrder,
-} from './orders.ts';
-import { paymentRoutes } from './payment-routes.ts';
-import { platformRoutes, REST_BASE_PATH } from './platform-routes.ts';
-import { trackRequests } from './request-context.ts';
-import type { Operation, RequestLogEntry } from './request-log.ts';
-import { createRequestLog } from './request-log.ts';
-import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './seed.ts';
-import { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
+} from './state/orders.ts';
+import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './state/seed.ts';
 import type {
   AuthCodeAnswer,
   EmulatorApp,
   EmulatorCustomer,
   IssueAuthCodeInput,
   Lifetimes,
-} from './state.ts';
-import { createState, type StateSnapshot } from './state.ts';
+} from './state/state.ts';
+import { createState, type StateSnapshot } from './state/state.ts';
+import {
+  answerErrors,
+  answerUnparsableRequest,
+  notFound,
+  refuseTikiPreflight,
+} from './tiki/error-answers.ts';
+import { GRAPHQL_PATH, graphqlRoutes } from './tiki/graphql-route.ts';
+import { createIpnSender, type IpnAttempt, type IpnRecord } from './tiki/ipn-sender.ts';
+import { openApiRoutes } from './tiki/open-api-routes.ts';
+import { paymentRoutes } from './tiki/payment-routes.ts';
+import { platformRoutes, REST_BASE_PATH } from './tiki/platform-routes.ts';
+import { DEFAULT_SIGNATURE_WINDOW_MS } from './tiki/signed-request.ts';
 
-export { createOffsetClock, type OffsetClock } from './clock.ts';
-export type { Fault, FaultRoute } from './faults.ts';
-export type { IpnAttempt, IpnRecord } from './ipn-sender.ts';
-export type { EmulatorOrder, PaymentOutcome, Seller } from './orders.ts';
-export { TikiRejection } from './rejection.ts';
-export type { Operation, RequestLogEntry } from './request-log.ts';
-export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './seed.ts';
-export { DEFAULT_SIGNATURE_WINDOW_MS } from './signed-request.ts';
+export type { Fault, FaultRoute } from './controls/faults.ts';
+export type { Operation, RequestLogEntry } from './controls/request-log.ts';
+export { createOffsetClock, type OffsetClock } from './state/clock.ts';
+export type { EmulatorOrder, PaymentOutcome, Seller } from './state/orders.ts';
+export { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES, DEFAULT_SELLERS, developmentApp } from './state/seed.ts';
 export type {
   AuthCodeAnswer,
   EmulatorApp,
@@ -53,7 +55,10 @@ export type {
   IssueAuthCodeInput,
   Lifetimes,
   StateSnapshot,
-} from './state.ts';
+} from './state/state.ts';
+export type { IpnAttempt, IpnRecord } from './tiki/ipn-sender.ts';
+export { TikiRejection } from './tiki/rejection.ts';
+export { DEFAULT_SIGNATURE_WINDOW_MS } from './tiki/signed-request.ts';
 
 export interface EmulatorOptions {
   /** The clock of codes and tokens. Default: system time plus an offset the emulator owns (HTTP-adjustable). */

@@ -1,8 +1,8 @@
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
-import { LOOPBACK_HOSTS } from './allowed-hosts.ts';
 import { createEmulator } from './emulator.ts';
 import { ipnUrlOf, loadEnv, loadRootEnvFile } from './env.ts';
-import { developmentApp } from './seed.ts';
+import { LOOPBACK_HOSTS } from './http/allowed-hosts.ts';
+import { developmentApp } from './state/seed.ts';
 
 // The development configuration all three apps share (root .env); what the environment already says wins.
 loadRootEnvFile();

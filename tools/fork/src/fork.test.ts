@@ -82,7 +82,7 @@ describe('applyFork on a small git work tree', () => {
       'package.json': `{ "name": "${OLD_ROOT}", "scripts": { "x": "pnpm --filter @${OLD_SCOPE}/server x" } }`,
       'apps/miniapp/package.json': `{ "tiki": { "appIdentifier": "${OLD_APP_ID}" } }`,
       'apps/miniapp/src/app.json': `{ "window": { "defaultTitle": "${OLD_TITLE}" } }`,
-      'apps/tiki-emulator/src/seed.ts': `name: '${OLD_TITLE.toLowerCase()} (development)', id: '${OLD_SCOPE}-dev'`,
+      'apps/tiki-emulator/src/state/seed.ts': `name: '${OLD_TITLE.toLowerCase()} (development)', id: '${OLD_SCOPE}-dev'`,
       [SCOPES_FILE]:
         `import { TIKI_SCOPES } from '@${OLD_SCOPE}/tiki-platform/scopes';\n` +
         'export const LOGIN_SCOPES: readonly KnownScope[] = [TIKI_SCOPES.userProfile, TIKI_SCOPES.offline];\n',
@@ -98,7 +98,7 @@ describe('applyFork on a small git work tree', () => {
     );
     expect(read('apps/miniapp/package.json')).toContain('"appIdentifier": "vn.example.pho"');
     expect(read('apps/miniapp/src/app.json')).toContain('"defaultTitle": "Quán Phở Số 1"');
-    expect(read('apps/tiki-emulator/src/seed.ts')).toBe(
+    expect(read('apps/tiki-emulator/src/state/seed.ts')).toBe(
       "name: 'Quán Phở Số 1 (development)', id: 'quan-pho-so-1-dev'",
     );
     expect(read(SCOPES_FILE)).toContain(
@@ -112,7 +112,7 @@ describe('applyFork on a small git work tree', () => {
       [
         'apps/miniapp/package.json',
         'apps/miniapp/src/app.json',
-        'apps/tiki-emulator/src/seed.ts',
+        'apps/tiki-emulator/src/state/seed.ts',
         SCOPES_FILE,
         'package.json',
       ].sort(),

@@ -4,9 +4,9 @@ import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '@tini-starter/tiki-platform/de
 import { TIKI_HEADERS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { signBody, signGet, signGraphqlInput } from '@tini-starter/tiki-platform/sign';
 import { afterEach, expect } from 'vitest';
-import { isAdjustableClock } from '../clock.ts';
 import { type BaseUrls, createEmulator, type Emulator, type EmulatorOptions } from '../emulator.ts';
-import { EMULATOR_SERVICE_CODE } from '../rejection.ts';
+import { isAdjustableClock } from '../state/clock.ts';
+import { EMULATOR_SERVICE_CODE } from '../tiki/rejection.ts';
 
 /**
  * Test support: a real emulator on an ephemeral port, and requests signed with the platform's signing

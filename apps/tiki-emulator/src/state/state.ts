@@ -1,6 +1,6 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
-import { TikiRejection } from './rejection.ts';
+import { TikiRejection } from '../tiki/rejection.ts';
 import { generateAuthCode, generateToken, maskCredential } from './tokens.ts';
 
 /**

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { z } from 'zod';
-import { TikiRejection } from './rejection.ts';
+import { TikiRejection } from '../tiki/rejection.ts';
 
 /** Bodies of every POST the emulator reads, Tiki's routes and its own controls alike. */
 export const BODY_LIMIT_BYTES = 16 * 1024;

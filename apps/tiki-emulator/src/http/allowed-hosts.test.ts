@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from './testing/harness.ts';
+import { startEmulator } from '../testing/harness.ts';
 
 /** A request with a Host header of our choosing (fetch does not let a caller set it). */
 function withHost(origin: string, method: string, path: string, host: string, body?: unknown) {

@@ -1,6 +1,6 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
-import { createOffsetClock } from './clock.ts';
+import { createOffsetClock } from '../state/clock.ts';
 import {
   control,
   DEV,
@@ -12,7 +12,7 @@ import {
   OTHER_APP,
   signedPost,
   startEmulator,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 describe('POST /__emulator/auth-codes (the user answering my.getAuthCode)', () => {
   it('answers exactly what the success callback receives: granted, not allowed ("1"), refused ("2")', async () => {

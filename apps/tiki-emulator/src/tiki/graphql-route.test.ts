@@ -8,7 +8,7 @@ import {
   OTHER_APP,
   signedInput,
   startEmulator,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 const EXCHANGE = `query Exchange($input: GetAuthAccessTokenInput!) {
   get_auth_access_token(input: $input) { access_token refresh_token expires_in scopes }

@@ -14,7 +14,7 @@ import {
   refresh,
   signedPost,
   startEmulator,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 const CODE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 

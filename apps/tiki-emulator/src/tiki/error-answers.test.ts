@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
+import { type Envelope, ERROR_METADATA, json, type Running, startEmulator } from '../testing/harness.ts';
 import { answerUnparsableRequest } from './error-answers.ts';
-import { type Envelope, ERROR_METADATA, json, type Running, startEmulator } from './testing/harness.ts';
 
 const envelope = (code: number, reason: string, message: string) => ({
   data: null,

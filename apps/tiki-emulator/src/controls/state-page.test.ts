@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV, login, me, OTHER_APP, postPageForm, startEmulator, tikiClient } from './testing/harness.ts';
+import { DEV, login, me, OTHER_APP, postPageForm, startEmulator, tikiClient } from '../testing/harness.ts';
 
 async function page(origin: string) {
   const response = await fetch(`${origin}/__emulator/`);

@@ -4,15 +4,15 @@ import { verifyGraphqlInput } from '@tini-starter/tiki-platform/verify';
 import type { Router } from 'express';
 import { type ExecutionResult, execute, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
 import * as z from 'zod';
-import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
+import { type FaultedRouteDeps, faultedRoute, type Outcome } from '../controls/faulted-route.ts';
+import { clip, parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from '../http/json-body.ts';
+import { contextOf, type RequestContext } from '../http/request-context.ts';
+import { exactRouter } from '../http/router.ts';
+import type { EmulatorState, Grant } from '../state/state.ts';
+import { maskCredentialsInText } from '../state/tokens.ts';
 import { type AuthAccessTokenResult, buildTikiGraphqlSchema } from './graphql-schema.ts';
-import { clip, parseJsonBody, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
 import { TikiRejection } from './rejection.ts';
-import { contextOf, type RequestContext } from './request-context.ts';
-import { exactRouter } from './router.ts';
 import { signatureRejection } from './signed-request.ts';
-import type { EmulatorState, Grant } from './state.ts';
-import { maskCredentialsInText } from './tokens.ts';
 
 /** Tiki's older GraphQL endpoint: only the origin differs from https://api.tiki.vn/tiniapp/api/graphql/query. */
 export const GRAPHQL_PATH = '/tiniapp/api/graphql/query';

@@ -1,6 +1,6 @@
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { describe, expect, it } from 'vitest';
-import { DEV, ERROR_METADATA, exchange, login, profile, refresh, startEmulator } from './testing/harness.ts';
+import { DEV, ERROR_METADATA, exchange, login, profile, refresh, startEmulator } from '../testing/harness.ts';
 
 const unauthorized = (message: string) => ({
   data: null,

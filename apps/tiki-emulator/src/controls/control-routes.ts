@@ -1,7 +1,14 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type * as z from 'zod';
-import { isAdjustableClock } from './clock.ts';
+import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from '../http/json-body.ts';
+import { contextOf } from '../http/request-context.ts';
+import { exactRouter } from '../http/router.ts';
+import { isAdjustableClock } from '../state/clock.ts';
+import { type EmulatorOrder, type OrderBook, wireOrder } from '../state/orders.ts';
+import type { EmulatorState } from '../state/state.ts';
+import type { IpnSender } from '../tiki/ipn-sender.ts';
+import { envelopeOf, TikiRejection } from '../tiki/rejection.ts';
 import {
   type ConsentPlan,
   type ConsentPlanBoard,
@@ -18,14 +25,7 @@ import {
   RevocationRequestSchema,
 } from './control-schemas.ts';
 import { type FaultBoard, FaultRouteSchema } from './faults.ts';
-import type { IpnSender } from './ipn-sender.ts';
-import { decodeJson, rawBodyOf, readRawBody, requireJsonContentType } from './json-body.ts';
-import { type EmulatorOrder, type OrderBook, wireOrder } from './orders.ts';
-import { envelopeOf, TikiRejection } from './rejection.ts';
-import { contextOf } from './request-context.ts';
 import type { RequestLog } from './request-log.ts';
-import { exactRouter } from './router.ts';
-import type { EmulatorState } from './state.ts';
 import { renderStatePage } from './state-page.ts';
 
 export const CONTROL_BASE_PATH = '/__emulator';

@@ -9,16 +9,16 @@ import {
 } from '@tini-starter/tiki-platform/payments';
 import type { Request, Router } from 'express';
 import * as z from 'zod';
-import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
-import type { FaultRoute } from './faults.ts';
-import { parseJsonBody, readRawBody } from './json-body.ts';
-import type { OrderBook } from './orders.ts';
+import { type FaultedRouteDeps, faultedRoute, type Outcome } from '../controls/faulted-route.ts';
+import type { FaultRoute } from '../controls/faults.ts';
+import { parseJsonBody, readRawBody } from '../http/json-body.ts';
+import { contextOf, type RequestContext } from '../http/request-context.ts';
+import { exactRouter } from '../http/router.ts';
+import type { OrderBook } from '../state/orders.ts';
+import type { EmulatorState } from '../state/state.ts';
 import { REST_BASE_PATH } from './platform-routes.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
-import { contextOf, type RequestContext } from './request-context.ts';
-import { exactRouter } from './router.ts';
 import { type SignatureCheck, verifiedGet, verifiedPost } from './signed-request.ts';
-import type { EmulatorState } from './state.ts';
 
 export interface PaymentRouteDeps extends FaultedRouteDeps {
   state: EmulatorState;

@@ -13,7 +13,7 @@ import {
   signedInput,
   signedPost,
   startEmulator,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 describe('fault injection', () => {
   it('status with a reason: the envelope carries it, "" as a refusal without a reason', async () => {

@@ -1,11 +1,11 @@
 import { type CustomerProfile, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import type { Request, Router } from 'express';
-import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
+import { type FaultedRouteDeps, faultedRoute, type Outcome } from '../controls/faulted-route.ts';
+import { contextOf } from '../http/request-context.ts';
+import { exactRouter } from '../http/router.ts';
+import type { EmulatorState } from '../state/state.ts';
 import { envelopeOf, TikiRejection } from './rejection.ts';
-import { contextOf } from './request-context.ts';
-import { exactRouter } from './router.ts';
-import type { EmulatorState } from './state.ts';
 
 export interface OpenApiRouteDeps extends FaultedRouteDeps {
   state: EmulatorState;

@@ -1,13 +1,13 @@
 import { isPaidOnline } from '@tini-starter/tiki-platform/order-status';
 import { KNOWN_TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
+import type { EmulatorOrder } from '../state/orders.ts';
+import { DEFAULT_CUSTOMER_ID, type StateSnapshot } from '../state/state.ts';
+import type { IpnRecord } from '../tiki/ipn-sender.ts';
 import { type ConsentPlan, describeConsentPlan } from './consent-plan.ts';
 import type { Fault } from './faults.ts';
 import { describeFault } from './faults.ts';
 import { escapeHtml } from './html.ts';
-import type { IpnRecord } from './ipn-sender.ts';
-import type { EmulatorOrder } from './orders.ts';
 import type { RequestLogEntry } from './request-log.ts';
-import { DEFAULT_CUSTOMER_ID, type StateSnapshot } from './state.ts';
 
 export interface StatePageInput {
   state: StateSnapshot;

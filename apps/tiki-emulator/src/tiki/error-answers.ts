@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
 import { TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { CONTROL_BASE_PATH } from './control-routes.ts';
+import { CONTROL_BASE_PATH } from '../controls/control-routes.ts';
+import { BODY_LIMIT_BYTES } from '../http/json-body.ts';
+import { contextOf } from '../http/request-context.ts';
 import { GRAPHQL_PATH } from './graphql-route.ts';
-import { BODY_LIMIT_BYTES } from './json-body.ts';
 import { REST_BASE_PATH } from './platform-routes.ts';
 import { envelopeError } from './rejection.ts';
-import { contextOf } from './request-context.ts';
 
 /** The emulator's answers to requests no route takes: each an envelope with a reason, never a stack trace. */
 

@@ -7,7 +7,7 @@ import {
   postPageForm,
   type Running,
   startEmulator,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 const ALL = ['user_profile', 'offline'];
 

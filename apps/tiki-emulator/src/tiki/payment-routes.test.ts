@@ -9,7 +9,7 @@ import {
   signedPost,
   startEmulator,
   tikiClient,
-} from './testing/harness.ts';
+} from '../testing/harness.ts';
 
 const cart = (over: Record<string, unknown> = {}) => ({
   customer_id: '1',

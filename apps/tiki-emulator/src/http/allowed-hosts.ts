@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { envelopeError } from './rejection.ts';
+import { envelopeError } from '../tiki/rejection.ts';
 import { contextOf } from './request-context.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Request, RequestHandler, Response } from 'express';
+import { contextOf, type RequestContext } from '../http/request-context.ts';
+import { TikiRejection } from '../tiki/rejection.ts';
 import type { FaultBoard, FaultRoute } from './faults.ts';
-import { TikiRejection } from './rejection.ts';
-import { contextOf, type RequestContext } from './request-context.ts';
 
 export interface Outcome {
   status: number;

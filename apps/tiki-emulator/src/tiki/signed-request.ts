@@ -2,11 +2,11 @@ import { buildPayload } from '@tini-starter/tiki-platform/payload';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { type Verdict, verifySignature } from '@tini-starter/tiki-platform/verify';
 import type { Request } from 'express';
-import { clip, rawBodyOf, requireJsonContentType } from './json-body.ts';
+import { clip, rawBodyOf, requireJsonContentType } from '../http/json-body.ts';
+import type { RequestContext } from '../http/request-context.ts';
+import type { EmulatorApp } from '../state/state.ts';
+import { maskCredentialsInText } from '../state/tokens.ts';
 import { TikiRejection } from './rejection.ts';
-import type { RequestContext } from './request-context.ts';
-import type { EmulatorApp } from './state.ts';
-import { maskCredentialsInText } from './tokens.ts';
 
 /** The app named by X-Tiniapp-Client-Id, which must be registered. */
 export function requireApp(

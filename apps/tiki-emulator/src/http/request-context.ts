@@ -1,7 +1,7 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { RequestHandler, Response } from 'express';
-import type { Operation, RequestLog, RequestLogEntry } from './request-log.ts';
-import { maskCredentialsInText } from './tokens.ts';
+import type { Operation, RequestLog, RequestLogEntry } from '../controls/request-log.ts';
+import { maskCredentialsInText } from '../state/tokens.ts';
 
 /** What the handlers learn about one request, written to the request log when the connection is done with it. */
 export interface RequestContext {

@@ -9,14 +9,14 @@ import {
   TokenInfoRequestSchema,
 } from '@tini-starter/tiki-platform/schemas';
 import type { Request, Router } from 'express';
-import { type FaultedRouteDeps, faultedRoute, type Outcome } from './faulted-route.ts';
-import { parseJsonBody, readRawBody } from './json-body.ts';
+import { type FaultedRouteDeps, faultedRoute, type Outcome } from '../controls/faulted-route.ts';
+import type { Operation } from '../controls/request-log.ts';
+import { parseJsonBody, readRawBody } from '../http/json-body.ts';
+import { contextOf, type RequestContext } from '../http/request-context.ts';
+import { exactRouter } from '../http/router.ts';
+import type { EmulatorState } from '../state/state.ts';
 import { envelopeOf, type TikiRejection } from './rejection.ts';
-import { contextOf, type RequestContext } from './request-context.ts';
-import type { Operation } from './request-log.ts';
-import { exactRouter } from './router.ts';
 import { verifiedPost } from './signed-request.ts';
-import type { EmulatorState } from './state.ts';
 
 /** Tiki's REST base path: only the origin differs from https://api.tiki.vn/tiniapp-open-api. */
 export const REST_BASE_PATH = '/tiniapp-open-api';

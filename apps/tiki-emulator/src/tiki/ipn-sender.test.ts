@@ -4,8 +4,8 @@ import { IPN_RETRY_DELAYS_MS, IpnMessageSchema } from '@tini-starter/tiki-platfo
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { verifySignature } from '@tini-starter/tiki-platform/verify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { control, DEV, type Running, startEmulator, tikiClient } from '../testing/harness.ts';
 import { vietnamTime } from './ipn-sender.ts';
-import { control, DEV, type Running, startEmulator, tikiClient } from './testing/harness.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];

@@ -7,8 +7,8 @@ import {
   type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
-import type { RequestLog } from './request-log.ts';
-import type { EmulatorApp } from './state.ts';
+import type { RequestLog } from '../controls/request-log.ts';
+import type { EmulatorApp } from '../state/state.ts';
 
 /**
  * Tiki's side of the IPN (docs/backend-api/payment/ipn.md): a signed POST of each notification to the app's IPN

@@ -1,7 +1,7 @@
 import { createManualClock } from '@tini-starter/tiki-platform/clock';
 import { describe, expect, it } from 'vitest';
-import { createEmulator } from './emulator.ts';
-import { TikiRejection } from './rejection.ts';
+import { createEmulator } from '../emulator.ts';
+import { TikiRejection } from '../tiki/rejection.ts';
 import { DEFAULT_CUSTOMERS, DEFAULT_LIFETIMES } from './seed.ts';
 import { createState } from './state.ts';
 

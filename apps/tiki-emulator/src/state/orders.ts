@@ -8,7 +8,7 @@ import {
   TIKI_PAYMENT_REASONS,
   type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
-import { TikiRejection } from './rejection.ts';
+import { TikiRejection } from '../tiki/rejection.ts';
 
 /**
  * The emulator's Tiki payment platform: orders, their statuses, and the user's side of the payment screen.
