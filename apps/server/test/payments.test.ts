@@ -371,6 +371,47 @@ describe('the IPN receiver', () => {
     expect(fulfil.delivered).toEqual([]);
   });
 
+  it('keeps an order as it was while Tiki answers a status this code does not know, and moves on once it is known', async () => {
+    const { fulfil, order, read } = await shop();
+    const mine = ((await order()).body as { order: Order }).order;
+    // Tiki adds a status: every answer about an order says "refunded" until this code learns it.
+    const inner = stack.recorder.tikiFetch;
+    stack.recorder.tikiFetch = async (input, init) => {
+      const response = await inner(input, init);
+      const text = (await response.text()).replace(/"status":"[a-z_]+"/g, '"status":"refunded"');
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    stack.emulator.pay(mine.tikiOrderId ?? '', 'success');
+    await stack.emulator.ipnSettled();
+    // Recorded and acknowledged: Tiki's retries would not teach the server the status.
+    expect(stack.emulator.ipnMessages()[0]).toMatchObject({
+      state: 'delivered',
+      attempts: [{ status: 200 }],
+    });
+    expect((await read(mine.id)).order).toMatchObject({ status: 'draft', fulfilledAt: null });
+    expect(fulfil.delivered).toEqual([]);
+    expect(
+      stack.recorder.logLines.some(
+        (line) => line.includes('"actual":"refunded"') && line.includes('does not know; recorded'),
+      ),
+    ).toBe(true);
+    stack.clock.advance(60_000);
+    await stack.server.sweep();
+    expect((await read(mine.id)).order.status).toBe('draft');
+    expect(
+      stack.recorder.logLines.some(
+        (line) => line.includes('"status":"refunded"') && line.includes('stays as it was'),
+      ),
+    ).toBe(true);
+
+    // Known again (a new release knows it, or Tiki answers one we know): the sweep delivers the paid order.
+    stack.recorder.tikiFetch = inner;
+    stack.clock.advance(60_000);
+    await stack.server.sweep();
+    expect((await read(mine.id)).order.status).toBe('completed');
+    expect(fulfil.delivered).toEqual([mine.id]);
+  });
+
   it('refuses a malformed body (400) and an order that is not ours (404), so Tiki stops retrying them', async () => {
     await shop();
     const notJson = 'not json';

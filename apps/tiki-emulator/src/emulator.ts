@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TikiBaseUrls } from '@tini-starter/tiki-platform/client';
 import { type Clock, systemClock } from '@tini-starter/tiki-platform/clock';
-import { ORDER_AMOUNT_LIMIT_VND, type TikiOrder } from '@tini-starter/tiki-platform/payments';
+import { type KnownTikiOrder, ORDER_AMOUNT_LIMIT_VND } from '@tini-starter/tiki-platform/payments';
 import express, { type Express } from 'express';
 import { createConsentPlanBoard } from './controls/consent-plan.ts';
 import { CONTROL_BASE_PATH, controlRoutes } from './controls/control-routes.ts';
@@ -125,9 +125,9 @@ export interface Emulator {
    * The user on Tiki's payment screen (my.makePayment): success, cancel, abandon (canceled 4 h later), or COD,
    * which needs `paymentMethod: 'cod'` (the app asked for it).
    */
-  pay(orderId: string, outcome: PaymentOutcome, paymentMethod?: string): TikiOrder;
+  pay(orderId: string, outcome: PaymentOutcome, paymentMethod?: string): KnownTikiOrder;
   /** The seller ships a processing order: on_delivery. */
-  ship(orderId: string): TikiOrder;
+  ship(orderId: string): KnownTikiOrder;
   /** Every order, with the emulator's bookkeeping (items, history), oldest first. */
   orders(): EmulatorOrder[];
   /**

@@ -1,12 +1,13 @@
 // zod/mini keeps the mini app's bundle small (Tiki's package budget); the server uses the same schemas.
-import * as z from 'zod/mini';
 
-// Which statuses are final or paid is Tiki's fact: @tini-starter/tiki-platform/order-status (no zod).
+// Tiki's statuses, and which are final or paid, are Tiki's facts (tiki-platform's order-status, no zod).
+import { ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import * as z from 'zod/mini';
 
 /**
  * Payments between the mini app and our server. Prices are VND integers and come from the server's catalogue
- * only: a cart names products and quantities, never a price. `status` uses Tiki's names (draft,
- * waiting_for_payment, online_paid, processing, completed, canceled, ...); a status Tiki adds passes through.
+ * only: a cart names products and quantities, never a price. `status` is one of Tiki's statuses
+ * (ORDER_STATUSES); the server never answers one it does not know.
  */
 
 const Vnd = z.number().check(z.int(), z.nonnegative());
@@ -65,7 +66,7 @@ export type CancelReason = (typeof CANCEL_REASONS)[number];
 export const OrderSchema = z.object({
   /** Our order id. */
   id: z.string().check(z.minLength(1)),
-  status: z.string().check(z.minLength(1)),
+  status: z.enum(ORDER_STATUSES),
   grandTotal: Vnd,
   items: z.array(OrderItemSchema),
   /** Tiki's order id, what `my.makePayment({ orderId })` takes: a string of digits (it exceeds 2^53). */

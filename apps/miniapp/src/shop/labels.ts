@@ -8,9 +8,10 @@ export function formatVnd(amount: number): string {
 }
 
 import type { CancelReason, Order } from '@tini-starter/api-contract/payments';
+import type { OrderStatus } from '@tini-starter/tiki-platform/order-status';
 
-/** Tiki's status names as the buyer reads them; a status Tiki adds shows its name. */
-const STATUS_LABELS: Record<string, string> = {
+/** Tiki's statuses as the buyer reads them: the compiler asks for a label for each one. */
+const STATUS_LABELS: Record<OrderStatus, string> = {
   draft: 'Chờ thanh toán',
   waiting_for_payment: 'Đang chờ thanh toán',
   waiting_for_verification: 'Đang xác minh thanh toán',
@@ -21,10 +22,8 @@ const STATUS_LABELS: Record<string, string> = {
   canceled: 'Đã hủy',
 };
 
-export function statusLabel(status: string): string {
-  // typeof, not `??`: a name such as "toString" must not find Object's prototype.
-  const label: unknown = STATUS_LABELS[status];
-  return typeof label === 'string' ? label : status;
+export function statusLabel(status: OrderStatus): string {
+  return STATUS_LABELS[status];
 }
 
 /** Why an order was canceled, as the buyer reads it (what happens to their money included). */

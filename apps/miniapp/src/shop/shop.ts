@@ -7,7 +7,11 @@
  */
 
 import type { Order, Product } from '@tini-starter/api-contract/payments';
-import { FINAL_ORDER_STATUSES, PAID_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import {
+  FINAL_ORDER_STATUSES,
+  type OrderStatus,
+  PAID_ORDER_STATUSES,
+} from '@tini-starter/tiki-platform/order-status';
 import type { ApiClient } from '../api/client.ts';
 import type { Auth } from '../auth/auth.ts';
 import { makePayment, PaymentError } from '../platform/payment.ts';
@@ -43,7 +47,7 @@ export function newCheckoutKey(): string {
   return `checkout-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-const settled = (status: string) =>
+const settled = (status: OrderStatus) =>
   FINAL_ORDER_STATUSES.includes(status) || PAID_ORDER_STATUSES.includes(status);
 
 export function createShop(deps: {

@@ -13,10 +13,12 @@
  * unused at Tiki, and if it was used, Tiki answers invalid_code on the retry. Once a grant arrived the code is
  * spent: if /oauth/me then fails, the code is settled 'failed' and a retry is refused here.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { TikiApiError } from '@tini-starter/tiki-platform/errors';
+import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
 import type { Logger } from 'pino';
 import { ApiError } from '../http/api-error.ts';
 import type { AuthCodeRecord, Store, UserRecord } from '../store/store.ts';
@@ -108,7 +110,7 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       // Only invalid_code says the code itself is dead. Any other failure before a grant (Tiki unreachable,
       // slow, 5xx, or refusing *our* request: signature, timestamp, client id) leaves a code Tiki has not
       // consumed, or one it will refuse on the retry: release it rather than burn the user's consent.
-      if (err instanceof TikiApiError && err.reason === 'invalid_code') {
+      if (err instanceof TikiApiError && err.reason === TIKI_ERROR_REASONS.invalidCode) {
         await store.settleAuthCode(codeHash, owner, { state: 'rejected', userId: null, now: clock.now() });
       } else {
         await store.releaseAuthCode(codeHash, owner);

@@ -11,6 +11,7 @@
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTransient } from '@tini-starter/tiki-platform/errors';
+import { hasKnownStatus, orderStatusName } from '@tini-starter/tiki-platform/order-status';
 import type { IpnMessage, TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.ts';
@@ -26,6 +27,8 @@ export type IpnOutcome =
   | { kind: 'older' }
   /** Tiki refused our re-read of the order: recorded; the sweep reads it again later. */
   | { kind: 'reread_refused' }
+  /** Tiki's re-read answered a status this code does not know: recorded; ours stays as it was. */
+  | { kind: 'unknown_status' }
   /** Not an order of ours, or Tiki ties it to another of our orders: refused, so that Tiki stops sending it. */
   | { kind: 'unknown_order' };
 
@@ -83,12 +86,18 @@ export function createIpnReceiver(o: {
         log.warn({ ...ids, orderId: order.id }, 'IPN names an order Tiki ties to another reference: refused');
         return { kind: 'unknown_order' };
       }
-      if (tikiOrder.status !== message.order.status) {
+      const claimed = orderStatusName(message.order.status);
+      const actual = orderStatusName(tikiOrder.status);
+      if (!hasKnownStatus(tikiOrder)) {
         log.warn(
-          { ...ids, claimed: message.order.status, actual: tikiOrder.status },
-          'IPN status differs from Tiki’s: Tiki’s applied',
+          { ...ids, orderId: order.id, actual },
+          'IPN: Tiki answered an order status this server does not know; recorded, the order stays as it was',
         );
+        await store.recordIpnMessage({ ...record, now: clock.now() });
+        return { kind: 'unknown_status' };
       }
+      if (actual !== claimed)
+        log.warn({ ...ids, claimed, actual }, 'IPN status differs from Tiki’s: Tiki’s applied');
       const applied = await o.lifecycle.applyIpn(order, tikiOrder, record, caller);
       if (applied === null) {
         log.warn({ ...ids, orderId: order.id }, 'IPN for an order deleted meanwhile: refused');

@@ -17,8 +17,14 @@ import { randomBytes } from 'node:crypto';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTransient } from '@tini-starter/tiki-platform/errors';
-import { isCashOnDelivery, isFinalOrderStatus, isPaidOnline } from '@tini-starter/tiki-platform/order-status';
-import type { TikiOrder } from '@tini-starter/tiki-platform/payments';
+import {
+  hasKnownStatus,
+  isCashOnDelivery,
+  isFinalOrderStatus,
+  isPaidOnline,
+  orderStatusName,
+} from '@tini-starter/tiki-platform/order-status';
+import type { KnownTikiOrder, TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
 import type { CancelReason, IpnMessageRecord, OrderRecord, TikiStatusUpdate } from '../store/orders.ts';
 import type { Store } from '../store/store.ts';
@@ -62,7 +68,8 @@ export interface OrderLifecycle {
    */
   applyIpn(
     order: OrderRecord,
-    tikiOrder: TikiOrder,
+    /** Re-read, with a status this code knows (the receiver records an IPN about any other and stops). */
+    tikiOrder: KnownTikiOrder,
     message: Omit<IpnMessageRecord, 'now'>,
     caller: Caller,
   ): Promise<{ order: OrderRecord; duplicate: boolean } | null>;
@@ -100,13 +107,21 @@ const CANCEL_COMMENTS: Record<CancelReason, string> = {
 export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
   const { store, tiki, clock } = o;
 
-  const update = (tikiOrder: TikiOrder, messageAt: number | null): TikiStatusUpdate => ({
+  const update = (tikiOrder: KnownTikiOrder, messageAt: number | null): TikiStatusUpdate => ({
     tikiOrderId: tikiOrder.id,
     status: tikiOrder.status,
     paidOnline: isPaidOnline(tikiOrder),
     messageAt,
     now: clock.now(),
   });
+
+  /** A status Tiki added: ours stays as it was, and the line says which status to add to ORDER_STATUSES. */
+  function warnUnknownStatus(order: OrderRecord, tikiOrder: TikiOrder, caller: Caller): void {
+    caller.log.warn(
+      { orderId: order.id, status: orderStatusName(tikiOrder.status) },
+      'Tiki answered an order status this server does not know; the order stays as it was',
+    );
+  }
 
   /** Runs the hook under a claim it renews; resolves the order after, and whether this call delivered it. */
   async function fulfilOnce(
@@ -193,6 +208,10 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         { orderId: order.tikiOrderId, comment: 'Đã giao hàng (fulfilled)' },
         { requestId: caller.requestId },
       );
+      if (!hasKnownStatus(completed)) {
+        warnUnknownStatus(order, completed, caller);
+        return order;
+      }
       const after = (await store.applyTikiStatus(order.id, update(completed, null))) ?? order;
       caller.log.info({ orderId: order.id, status: after.status }, 'order completed at Tiki');
       return after;
@@ -219,6 +238,12 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         await store.releaseClaim(order.id, owner);
         throw error;
       }
+      if (!hasKnownStatus(now)) {
+        // Paid or not cannot be told: nothing is sent, the decision stays, and the sweep reads it again.
+        warnUnknownStatus(order, now, caller);
+        await store.releaseClaim(order.id, owner);
+        return { kind: 'canceling', order };
+      }
       if (isPaidOnline(now) || now.status === 'completed') {
         // Paid before the cancel was sent: the payment wins, and the order is delivered.
         await store.withdrawCancel(order.id, owner);
@@ -237,6 +262,11 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       { orderId: order.tikiOrderId, comment: CANCEL_COMMENTS[reason] },
       { requestId: caller.requestId },
     );
+    if (!hasKnownStatus(canceled)) {
+      warnUnknownStatus(order, canceled, caller);
+      await store.releaseClaim(order.id, owner);
+      return { kind: 'canceling', order };
+    }
     const applied = (await store.applyTikiStatus(order.id, update(canceled, null))) ?? order;
     await store.releaseClaim(order.id, owner);
     caller.log.info({ orderId: order.id, reason, status: applied.status }, 'order canceled at Tiki');
@@ -289,7 +319,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
   }
 
   /** After Tiki's word is stored: cash on delivery waits for delivery or is refused, the rest advances. */
-  async function then(order: OrderRecord, tikiOrder: TikiOrder, caller: Caller): Promise<OrderRecord> {
+  async function then(order: OrderRecord, tikiOrder: KnownTikiOrder, caller: Caller): Promise<OrderRecord> {
     const cod = isCashOnDelivery(tikiOrder) && order.fulfilledAt === null && order.cancelReason === null;
     if (cod && o.sellsCashOnDelivery) return order;
     if (cod) {
@@ -308,6 +338,10 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
 
   return {
     async apply(order, tikiOrder, caller) {
+      if (!hasKnownStatus(tikiOrder)) {
+        warnUnknownStatus(order, tikiOrder, caller);
+        return order;
+      }
       const applied = (await store.applyTikiStatus(order.id, update(tikiOrder, null))) ?? order;
       return then(applied, tikiOrder, caller);
     },
@@ -333,6 +367,10 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     async markDelivered(order, caller) {
       if (order.tikiOrderId === null) return null;
       const tikiOrder = await tiki.getOrder(order.tikiOrderId, { requestId: caller.requestId });
+      if (!hasKnownStatus(tikiOrder)) {
+        warnUnknownStatus(order, tikiOrder, caller);
+        return null;
+      }
       if (!o.sellsCashOnDelivery || !isCashOnDelivery(tikiOrder) || tikiOrder.status !== 'on_delivery')
         return null;
       await store.applyTikiStatus(order.id, update(tikiOrder, null));

@@ -9,11 +9,11 @@ import type { CreateOrderRequest } from '@tini-starter/api-contract/payments';
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTransient, TikiApiError } from '@tini-starter/tiki-platform/errors';
-import { isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
+import { hasKnownStatus, isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
 import { TIKI_PAYMENT_REASONS, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
 import { ApiError } from '../http/api-error.ts';
-import type { OrderRecord } from '../store/orders.ts';
+import { INITIAL_ORDER_STATUS, type OrderRecord } from '../store/orders.ts';
 import { StorageUnavailableError, type Store, type UserRecord } from '../store/store.ts';
 import { tikiFailureToApiError } from '../tiki/failures.ts';
 import { productById } from './catalogue.ts';
@@ -244,7 +244,8 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
       const attach = () =>
         store.attachTikiOrder(order.id, {
           tikiOrderId: tikiOrder.id,
-          status: tikiOrder.status,
+          // A new order is a draft; a status this code does not know is read again by the lifecycle.
+          status: hasKnownStatus(tikiOrder) ? tikiOrder.status : INITIAL_ORDER_STATUS,
           now: clock.now(),
         });
       try {

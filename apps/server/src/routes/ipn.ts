@@ -104,6 +104,9 @@ export function ipnRoute(o: {
       case 'reread_refused':
         res.json({ ok: true, ignored: 'tiki_refused_reread' });
         return;
+      case 'unknown_status':
+        res.json({ ok: true, ignored: 'unknown_status' });
+        return;
     }
   });
   return routes;

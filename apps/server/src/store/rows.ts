@@ -3,7 +3,7 @@
  * names and the same representations (times as integer milliseconds, sealed tokens as bytes, lists as JSON text),
  * so one mapping serves both.
  */
-import { FINAL_ORDER_STATUSES } from '@tini-starter/tiki-platform/order-status';
+import { FINAL_ORDER_STATUSES, type OrderStatus } from '@tini-starter/tiki-platform/order-status';
 import type { CancelReason, IdempotencyKeyPolicy, OrderRecord } from './orders.ts';
 import type {
   AuthCodeRecord,
@@ -97,7 +97,8 @@ export interface OrderRow {
   id: string;
   user_id: string;
   state: 'creating' | 'created';
-  status: string;
+  /** Only this code writes it, with a status it knows. */
+  status: OrderStatus;
   grand_total: number;
   items: string;
   tiki_order_id: string | null;

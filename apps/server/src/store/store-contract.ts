@@ -445,23 +445,28 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         const tikiOrderId = id === 'ord_1' ? TIKI_ID : `${TIKI_ID.slice(0, -2)}${id.slice(-2)}`;
         await store.attachTikiOrder(id, { tikiOrderId, status: 'draft', now: 1_500 });
         if (o.paidAt !== undefined) {
-          const tiki = { tikiOrderId, status: 'online_paid', paidOnline: true, messageAt: null };
+          const tiki = { tikiOrderId, status: 'online_paid' as const, paidOnline: true, messageAt: null };
           await store.applyTikiStatus(id, { ...tiki, now: o.paidAt });
         }
       }
 
       it('records an IPN and what it applied in one write, and applies nothing for a message seen before', async () => {
         await created();
-        const tiki = { tikiOrderId: TIKI_ID, status: 'online_paid', paidOnline: true, messageAt: 3_000 };
+        const tiki = {
+          tikiOrderId: TIKI_ID,
+          status: 'online_paid' as const,
+          paidOnline: true,
+          messageAt: 3_000,
+        };
         const message = { messageId: '141939182305017886', orderId: 'ord_1', createdAt: 3_000, now: 4_000 };
         const first = await store.applyIpnMessage('ord_1', { ...tiki, now: 4_000 }, message);
         expect(first).toMatchObject({ duplicate: false, order: { status: 'online_paid', paidAt: 4_000 } });
         expect(await store.hasIpnMessage(message.messageId)).toBe(true);
-        const canceled = { ...tiki, status: 'canceled', paidOnline: false, now: 5_000 };
+        const canceled = { ...tiki, status: 'canceled' as const, paidOnline: false, now: 5_000 };
         const again = await store.applyIpnMessage('ord_1', canceled, { ...message, now: 5_000 });
         expect(again).toMatchObject({ duplicate: true, order: { status: 'online_paid' } });
         // A final order records a new message and is written no more.
-        const completed = { ...tiki, status: 'completed', now: 6_000 };
+        const completed = { ...tiki, status: 'completed' as const, now: 6_000 };
         await store.applyTikiStatus('ord_1', completed);
         const late = await store.applyIpnMessage(
           'ord_1',
@@ -480,7 +485,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
       it('marks an order Tiki canceled on its own with the reason `tiki`, keeping a reason we gave first', async () => {
         await created();
         await created({ id: 'ord_22' });
-        const tiki = { status: 'canceled', paidOnline: false, messageAt: null, now: 3_000 };
+        const tiki = { status: 'canceled' as const, paidOnline: false, messageAt: null, now: 3_000 };
         const byTiki = await store.applyTikiStatus('ord_1', { ...tiki, tikiOrderId: TIKI_ID });
         expect(byTiki).toMatchObject({ status: 'canceled', cancelReason: 'tiki' });
         const claim = { owner: 'a', now: 2_000, claimMs: 100 };
@@ -568,7 +573,7 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         expect(await store.claimCancel('ord_22', { ...claim('c', 10), reason: 'buyer' })).toMatchObject({
           cancelReason: 'buyer',
         });
-        const paid = { status: 'online_paid', paidOnline: true, messageAt: null, now: 20 };
+        const paid = { status: 'online_paid' as const, paidOnline: true, messageAt: null, now: 20 };
         await store.applyTikiStatus('ord_22', { ...paid, tikiOrderId: `${TIKI_ID.slice(0, -2)}22` });
         expect(await store.claimFulfilment('ord_22', claim('f', 20))).toBe(false);
         expect(await store.claimCancel('ord_22', { ...claim('d', 30), reason: 'unpaid' })).toBeNull();
@@ -597,7 +602,12 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
         });
         await store.releaseClaim('ord_1', 'b');
         expect(await store.claimCancel('ord_1', claim('c', 130))).not.toBeNull();
-        const canceled = { tikiOrderId: TIKI_ID, status: 'canceled', paidOnline: false, messageAt: null };
+        const canceled = {
+          tikiOrderId: TIKI_ID,
+          status: 'canceled' as const,
+          paidOnline: false,
+          messageAt: null,
+        };
         await store.applyTikiStatus('ord_1', { ...canceled, now: 140 });
         expect(await store.claimCancel('ord_1', claim('c', 150))).toBeNull();
       });

@@ -7,6 +7,7 @@
 
 import type { ErrorCode } from '@tini-starter/api-contract/errors';
 import { isTransient, TikiApiError, TikiTimeoutError } from '@tini-starter/tiki-platform/errors';
+import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
 import { ApiError } from '../http/api-error.ts';
 
 const because = (code: ErrorCode, message: string, cause: unknown) =>
@@ -26,11 +27,11 @@ export function tikiFailureToApiError(err: unknown): ApiError | null {
   }
   if (!(err instanceof TikiApiError)) return null;
   switch (err.reason) {
-    case 'invalid_code':
+    case TIKI_ERROR_REASONS.invalidCode:
       return because('invalid_auth_code', 'The auth code is invalid, expired or already used', err);
-    case 'invalid_token':
+    case TIKI_ERROR_REASONS.invalidToken:
       return because('tiki_reauth_required', 'Tiki no longer accepts this user’s consent; ask again', err);
-    case 'scope_missing':
+    case TIKI_ERROR_REASONS.scopeMissing:
       return because('scope_missing', 'The user did not grant the scope this needs', err);
   }
   if (err.status === 403) return because('scope_missing', 'The user did not grant the scope this needs', err);

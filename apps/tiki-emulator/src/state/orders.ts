@@ -4,9 +4,9 @@ import {
   ABANDONED_PAYMENT_CANCEL_MS,
   type CreateOrderItem,
   type CreateOrderRequest,
+  type KnownTikiOrder,
   LIST_ORDERS_MAX,
   TIKI_PAYMENT_REASONS,
-  type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
 import { TikiRejection } from '../tiki/rejection.ts';
 
@@ -38,7 +38,7 @@ export type PaymentOutcome = 'success' | 'cancel' | 'abandon' | 'cod';
 /** `my.makePayment`'s `paymentMethod`: 'cod' for cash on delivery; anything else (or none) pays online. */
 export const CASH_ON_DELIVERY = 'cod';
 
-export interface EmulatorOrder extends TikiOrder {
+export interface EmulatorOrder extends KnownTikiOrder {
   clientId: string;
   customerId: string;
   items: (CreateOrderItem & { sku?: string })[];
@@ -55,12 +55,16 @@ export interface EmulatorOrder extends TikiOrder {
 }
 
 export interface OrderBook {
-  create(clientId: string, request: CreateOrderRequest): TikiOrder;
-  createMultiSku(clientId: string, request: MultiSkuOrderRequest, sellerId: number | undefined): TikiOrder;
-  get(clientId: string, orderId: string): TikiOrder;
-  list(clientId: string, orderIds: readonly string[]): TikiOrder[];
-  complete(clientId: string, orderId: string, comment: string): TikiOrder;
-  cancel(clientId: string, orderId: string, comment: string): TikiOrder;
+  create(clientId: string, request: CreateOrderRequest): KnownTikiOrder;
+  createMultiSku(
+    clientId: string,
+    request: MultiSkuOrderRequest,
+    sellerId: number | undefined,
+  ): KnownTikiOrder;
+  get(clientId: string, orderId: string): KnownTikiOrder;
+  list(clientId: string, orderIds: readonly string[]): KnownTikiOrder[];
+  complete(clientId: string, orderId: string, comment: string): KnownTikiOrder;
+  cancel(clientId: string, orderId: string, comment: string): KnownTikiOrder;
   /** The user on the payment screen my.makePayment opened with `paymentMethod`; the order as it is afterwards. */
   pay(orderId: string, outcome: PaymentOutcome, paymentMethod?: string): EmulatorOrder;
   /** The seller hands a processing order to the carrier: on_delivery (Tiki documents no call for it). */
@@ -99,11 +103,11 @@ export interface OrderBookDeps {
   amountLimit(clientId: string): number;
   sellers: readonly Seller[];
   /** Called when the user's side changed an order to a status Tiki notifies (online_paid, canceled). */
-  notify(order: TikiOrder, clientId: string): void;
+  notify(order: KnownTikiOrder, clientId: string): void;
 }
 
 /** The wire view of an order: what `data.order` carries, nothing of the emulator's bookkeeping. */
-export function wireOrder(order: EmulatorOrder): TikiOrder {
+export function wireOrder(order: EmulatorOrder): KnownTikiOrder {
   return {
     id: order.id,
     status: order.status,
@@ -156,7 +160,7 @@ export function createOrderBook(deps: OrderBookDeps): OrderBook {
     clientId: string,
     request: Omit<CreateOrderRequest, 'items'>,
     items: EmulatorOrder['items'],
-  ): TikiOrder {
+  ): KnownTikiOrder {
     requireCustomer(request.customer_id);
     const shippingFee = request.shipping_fee ?? 0;
     // Assumption: grand_total = sum of price x quantity, plus shipping_fee, and the cap counts shipping.

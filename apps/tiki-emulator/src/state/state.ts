@@ -1,4 +1,5 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import { TikiRejection } from '../tiki/rejection.ts';
 import { generateAuthCode, generateToken, maskCredential } from './tokens.ts';
@@ -228,7 +229,8 @@ export function createState(o: {
 
   function issueAuthCode(input: IssueAuthCodeInput): AuthCodeAnswer {
     const app = apps.get(input.clientId);
-    if (app === undefined) throw new TikiRejection('invalid_client', `unknown client id "${input.clientId}"`);
+    if (app === undefined)
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidClient, `unknown client id "${input.clientId}"`);
     const customerId = input.customerId ?? DEFAULT_CUSTOMER_ID;
     requireCustomer(customerId);
     const denied = new Set(input.deny ?? []);
@@ -305,19 +307,21 @@ export function createState(o: {
 
   function exchangeCode(clientId: string, code: string): Grant {
     const record = codes.get(code);
-    if (record === undefined) throw new TikiRejection('invalid_code', 'invalid auth code: unknown code');
+    if (record === undefined)
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidCode, 'invalid auth code: unknown code');
     if (record.clientId !== clientId) {
-      throw new TikiRejection('invalid_code', 'invalid auth code: issued to another app');
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidCode, 'invalid auth code: issued to another app');
     }
     if (record.usedAt !== null) {
       revokeFamily(record.familyId, 'auth code reused');
       throw new TikiRejection(
-        'invalid_code',
+        TIKI_ERROR_REASONS.invalidCode,
         'invalid auth code: already used; every token issued from it is now revoked',
       );
     }
     const now = clock.now();
-    if (now >= record.expiresAt) throw new TikiRejection('invalid_code', 'invalid auth code: expired');
+    if (now >= record.expiresAt)
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidCode, 'invalid auth code: expired');
     const family: TokenFamily = {
       id: nextFamilyId++,
       code,
@@ -339,23 +343,30 @@ export function createState(o: {
     const record = refreshTokens.get(refreshToken);
     const family = record === undefined ? undefined : families.get(record.familyId);
     if (record === undefined || family === undefined) {
-      throw new TikiRejection('invalid_token', 'invalid refresh token: unknown token');
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidToken, 'invalid refresh token: unknown token');
     }
     if (family.clientId !== clientId) {
-      throw new TikiRejection('invalid_token', 'invalid refresh token: issued to another app');
+      throw new TikiRejection(
+        TIKI_ERROR_REASONS.invalidToken,
+        'invalid refresh token: issued to another app',
+      );
     }
     if (family.revokedAt !== null) {
-      throw new TikiRejection('invalid_token', `invalid refresh token: revoked (${family.revokedBecause})`);
+      throw new TikiRejection(
+        TIKI_ERROR_REASONS.invalidToken,
+        `invalid refresh token: revoked (${family.revokedBecause})`,
+      );
     }
     if (record.rotatedAt !== null) {
       revokeFamily(family.id, 'rotated refresh token reused');
       throw new TikiRejection(
-        'invalid_token',
+        TIKI_ERROR_REASONS.invalidToken,
         'invalid refresh token: already used; every token of its family is now revoked',
       );
     }
     const now = clock.now();
-    if (now >= record.expiresAt) throw new TikiRejection('invalid_token', 'invalid refresh token: expired');
+    if (now >= record.expiresAt)
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidToken, 'invalid refresh token: expired');
     record.rotatedAt = now;
     const grant = issueTokens(family, now);
     // Only a family granted `offline` ever held a refresh token, so its next grant has one too.
@@ -376,9 +387,10 @@ export function createState(o: {
 
   function tokenInfo(clientId: string, accessToken: string): TokenInfo {
     const live = liveAccess(accessToken);
-    if ('problem' in live) throw new TikiRejection('invalid_token', `invalid access token: ${live.problem}`);
+    if ('problem' in live)
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidToken, `invalid access token: ${live.problem}`);
     if (live.family.clientId !== clientId) {
-      throw new TikiRejection('invalid_token', 'invalid access token: issued to another app');
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidToken, 'invalid access token: issued to another app');
     }
     return { customer: { ...customerOf(live.family.customerId) }, scopes: [...live.family.scopes] };
   }
@@ -386,16 +398,20 @@ export function createState(o: {
   function bearer(accessToken: string | undefined, requiredScope: string): TokenInfo {
     if (accessToken === undefined) {
       throw new TikiRejection(
-        'invalid_token',
+        TIKI_ERROR_REASONS.invalidToken,
         'missing access token: send Authorization: Bearer <token>',
         401,
       );
     }
     const live = liveAccess(accessToken);
     if ('problem' in live)
-      throw new TikiRejection('invalid_token', `invalid access token: ${live.problem}`, 401);
+      throw new TikiRejection(TIKI_ERROR_REASONS.invalidToken, `invalid access token: ${live.problem}`, 401);
     if (!live.family.scopes.includes(requiredScope)) {
-      throw new TikiRejection('scope_missing', `the access token lacks the scope "${requiredScope}"`, 403);
+      throw new TikiRejection(
+        TIKI_ERROR_REASONS.scopeMissing,
+        `the access token lacks the scope "${requiredScope}"`,
+        403,
+      );
     }
     return { customer: { ...customerOf(live.family.customerId) }, scopes: [...live.family.scopes] };
   }

@@ -1,4 +1,5 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
 import { explainGraphqlInput } from '@tini-starter/tiki-platform/sign';
 import { verifyGraphqlInput } from '@tini-starter/tiki-platform/verify';
 import type { Router } from 'express';
@@ -61,7 +62,10 @@ export function graphqlRoutes(deps: GraphqlRouteDeps): Router {
     context.clientId = clip(input.client_id);
     const app = state.getApp(input.client_id);
     if (app === undefined) {
-      throw new TikiRejection('invalid_client', `unknown client id ${JSON.stringify(clip(input.client_id))}`);
+      throw new TikiRejection(
+        TIKI_ERROR_REASONS.invalidClient,
+        `unknown client id ${JSON.stringify(clip(input.client_id))}`,
+      );
     }
     const fields: Record<string, string | number> = { ...credential, client_id: input.client_id };
     if (input.timestamp !== undefined && input.timestamp !== null) fields.timestamp = input.timestamp;

@@ -4,7 +4,7 @@ import {
   IPN_ANSWER_TIMEOUT_MS,
   IPN_RETRY_DELAYS_MS,
   type IpnMessage,
-  type TikiOrder,
+  type KnownTikiOrder,
 } from '@tini-starter/tiki-platform/payments';
 import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import type { RequestLog } from '../controls/request-log.ts';
@@ -63,7 +63,7 @@ export interface IpnSenderDeps {
 
 export interface IpnSender {
   /** Queues a notification of `order`'s current status and attempts it at once. */
-  notify(order: TikiOrder, clientId: string): IpnRecord | null;
+  notify(order: KnownTikiOrder, clientId: string): IpnRecord | null;
   /** Attempts every delivery whose retry is due on the clock. */
   runDue(): void;
   /** Sends one message again now (same message_id), outside the schedule. */

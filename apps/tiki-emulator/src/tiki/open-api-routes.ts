@@ -1,4 +1,4 @@
-import { type CustomerProfile, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
+import { type CustomerProfile, TIKI_ERROR_REASONS, TIKI_PATHS } from '@tini-starter/tiki-platform/schemas';
 import { TIKI_SCOPES } from '@tini-starter/tiki-platform/scopes';
 import type { Request, Router } from 'express';
 import { type FaultedRouteDeps, faultedRoute, type Outcome } from '../controls/faulted-route.ts';
@@ -33,7 +33,11 @@ function bearerToken(req: Request): string | undefined {
   if (header === undefined || header.trim() === '') return undefined;
   const match = /^Bearer +([^\s]+)\s*$/i.exec(header);
   if (match?.[1] === undefined) {
-    throw new TikiRejection('invalid_token', 'the Authorization header must be "Bearer <access token>"', 401);
+    throw new TikiRejection(
+      TIKI_ERROR_REASONS.invalidToken,
+      'the Authorization header must be "Bearer <access token>"',
+      401,
+    );
   }
   return match[1];
 }

@@ -1,11 +1,11 @@
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import {
   CreateOrderRequestSchema,
+  type KnownTikiOrder,
   LIST_ORDERS_MAX,
   OrderActionRequestSchema,
   OrderItemMetadataSchema,
   TIKI_PAYMENT_PATHS,
-  type TikiOrder,
 } from '@tini-starter/tiki-platform/payments';
 import type { Request, Router } from 'express';
 import * as z from 'zod';
@@ -49,7 +49,10 @@ function rejected(rejection: TikiRejection): Outcome {
   return { status: rejection.status, body: envelopeOf(rejection) };
 }
 
-const order = (value: TikiOrder): Outcome => ({ status: 200, body: { data: { order: value }, error: null } });
+const order = (value: KnownTikiOrder): Outcome => ({
+  status: 200,
+  body: { data: { order: value }, error: null },
+});
 
 function queryValue(req: Request, name: string): string {
   const value = req.query[name];

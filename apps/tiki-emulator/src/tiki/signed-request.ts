@@ -1,5 +1,5 @@
 import { buildPayload } from '@tini-starter/tiki-platform/payload';
-import { TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
+import { TIKI_ERROR_REASONS, TIKI_HEADERS } from '@tini-starter/tiki-platform/schemas';
 import { type Verdict, verifySignature } from '@tini-starter/tiki-platform/verify';
 import type { Request } from 'express';
 import { clip, rawBodyOf, requireJsonContentType } from '../http/json-body.ts';
@@ -16,12 +16,15 @@ export function requireApp(
 ): EmulatorApp {
   const clientId = req.get(TIKI_HEADERS.clientId);
   if (clientId === undefined || clientId === '') {
-    throw new TikiRejection('invalid_client', 'missing header X-Tiniapp-Client-Id');
+    throw new TikiRejection(TIKI_ERROR_REASONS.invalidClient, 'missing header X-Tiniapp-Client-Id');
   }
   context.clientId = clip(clientId);
   const app = getApp(clientId);
   if (app === undefined) {
-    throw new TikiRejection('invalid_client', `unknown client id ${JSON.stringify(clip(clientId))}`);
+    throw new TikiRejection(
+      TIKI_ERROR_REASONS.invalidClient,
+      `unknown client id ${JSON.stringify(clip(clientId))}`,
+    );
   }
   return app;
 }
@@ -66,7 +69,7 @@ export function signatureRejection(
   expectedPayload: string | undefined,
 ): TikiRejection {
   return new TikiRejection(
-    'invalid_signature',
+    TIKI_ERROR_REASONS.invalidSignature,
     `invalid signature (${verdict.reason}): ${verdict.message}`,
     400,
     expectedPayload,

@@ -1,3 +1,5 @@
+import { TIKI_ERROR_REASONS } from '../facts/schemas.ts';
+
 /**
  * What can go wrong when talking to Tiki, as classes to narrow with `instanceof`. Messages name the cause and
  * never contain tokens, auth codes, secrets or signatures: they end up in logs.
@@ -99,5 +101,5 @@ export function isTransient(error: unknown): boolean {
 
 /** Is the token itself dead? Tiki refused the access or refresh token (`invalid_token`): only consent helps. */
 export function isTokenRefused(error: unknown): boolean {
-  return error instanceof TikiApiError && error.reason === 'invalid_token';
+  return error instanceof TikiApiError && error.reason === TIKI_ERROR_REASONS.invalidToken;
 }

@@ -1,4 +1,4 @@
-import { type CustomerProfile, CustomerProfileSchema } from '../facts/schemas.ts';
+import { type CustomerProfile, CustomerProfileSchema, TIKI_ERROR_REASONS } from '../facts/schemas.ts';
 import { TikiApiError, TikiResponseError } from './errors.ts';
 import type { RawResponse } from './http-transport.ts';
 import { type CallContext, parseJson, unusableResponse } from './read-envelope.ts';
@@ -22,8 +22,12 @@ export function readProfile(raw: RawResponse, call: CallContext): CustomerProfil
   }
   if (raw.status >= 500) throw unusableResponse(raw, call, 'is an Open API server error');
   const fallback =
-    raw.status === 401 ? 'invalid_token' : raw.status === 403 ? 'scope_missing' : `http_${raw.status}`;
-  const reason = raw.status === 401 ? 'invalid_token' : (reasonInBody(raw.text) ?? fallback);
+    raw.status === 401
+      ? TIKI_ERROR_REASONS.invalidToken
+      : raw.status === 403
+        ? TIKI_ERROR_REASONS.scopeMissing
+        : `http_${raw.status}`;
+  const reason = raw.status === 401 ? TIKI_ERROR_REASONS.invalidToken : (reasonInBody(raw.text) ?? fallback);
   return throwRefusal(raw, call, reason);
 }
 

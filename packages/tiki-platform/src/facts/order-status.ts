@@ -16,9 +16,38 @@ export const ORDER_STATUSES = [
   'canceled',
   'completed',
 ] as const;
-export type KnownOrderStatus = (typeof ORDER_STATUSES)[number];
-/** A status Tiki adds later passes through as text. */
-export type OrderStatus = KnownOrderStatus | (string & {});
+/** One of the statuses above: a typo does not compile. */
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * A status Tiki answered that this code does not know (Tiki added one). It is never one of ours: whoever reads
+ * Tiki's order must decide what to do with it (the server keeps what it knew and logs the name), and adding the
+ * name to ORDER_STATUSES is the fix.
+ */
+export interface UnknownOrderStatus {
+  readonly unknown: string;
+}
+
+export function isOrderStatus(text: string): text is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(text);
+}
+
+/** Tiki's status text as this code reads it. */
+export function readOrderStatus(text: string): OrderStatus | UnknownOrderStatus {
+  return isOrderStatus(text) ? text : { unknown: text };
+}
+
+/** Narrows an order read from Tiki to one whose status this code knows. */
+export function hasKnownStatus<T extends { status: OrderStatus | UnknownOrderStatus }>(
+  order: T,
+): order is T & { status: OrderStatus } {
+  return typeof order.status === 'string';
+}
+
+/** The name to log or show: the status, or the unknown text Tiki sent. */
+export function orderStatusName(status: OrderStatus | UnknownOrderStatus): string {
+  return typeof status === 'string' ? status : status.unknown;
+}
 
 export const FINAL_ORDER_STATUSES: readonly OrderStatus[] = ['completed', 'canceled'];
 

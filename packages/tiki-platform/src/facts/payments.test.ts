@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isCashOnDelivery, isFinalOrderStatus, isPaidOnline, ORDER_STATUSES } from './order-status.ts';
+import {
+  hasKnownStatus,
+  isCashOnDelivery,
+  isFinalOrderStatus,
+  isPaidOnline,
+  ORDER_STATUSES,
+  type OrderStatus,
+  orderStatusName,
+} from './order-status.ts';
 import {
   IPN_RETRY_DELAYS_MS,
   IpnMessageSchema,
@@ -69,21 +77,30 @@ describe('payment wire shapes', () => {
     });
   });
 
+  it('reads a status Tiki added as unknown, never as one of ours', () => {
+    const read = TikiOrderSchema.parse({ id: '141857488587784201', status: 'refunded', grand_total: 1 });
+    expect(read.status).toEqual({ unknown: 'refunded' });
+    expect(hasKnownStatus(read)).toBe(false);
+    expect(orderStatusName(read.status)).toBe('refunded');
+    const paid = TikiOrderSchema.parse({ id: '141857488587784201', status: 'online_paid', grand_total: 1 });
+    expect(hasKnownStatus(paid) && paid.status).toBe('online_paid');
+  });
+
   it('knows the final statuses and Tiki’s retry schedule', () => {
     expect(ORDER_STATUSES.filter(isFinalOrderStatus)).toEqual(['canceled', 'completed']);
-    expect(isFinalOrderStatus('refunded')).toBe(false);
+    expect(ORDER_STATUSES).not.toContain('refunded');
     expect(IPN_RETRY_DELAYS_MS.map((ms) => ms / 60_000)).toEqual([1, 5, 30, 60, 360, 720, 1440]);
   });
 
   it('tells an order paid online from cash on delivery, which has collected nothing yet', () => {
-    const order = (status: string, tiki_order_code = '') => ({ status, tiki_order_code });
+    const order = (status: OrderStatus, tiki_order_code = '') => ({ status, tiki_order_code });
     expect(isPaidOnline(order('online_paid'))).toBe(true);
     expect(isPaidOnline(order('processing', 'TN1001059779'))).toBe(true);
     expect(isPaidOnline(order('processing'))).toBe(false);
     expect(isCashOnDelivery(order('processing'))).toBe(true);
     expect(isCashOnDelivery(order('on_delivery'))).toBe(true);
     expect(isCashOnDelivery(order('processing', 'TN1001059779'))).toBe(false);
-    for (const status of ['draft', 'waiting_for_payment', 'waiting_for_verification', 'canceled']) {
+    for (const status of ['draft', 'waiting_for_payment', 'waiting_for_verification', 'canceled'] as const) {
       expect([isPaidOnline(order(status)), isCashOnDelivery(order(status))]).toEqual([false, false]);
     }
   });

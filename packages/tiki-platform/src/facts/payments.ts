@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type OrderStatus, readOrderStatus } from './order-status.ts';
 
 /**
  * Tiki's payment platform, from its docs (tikivn/tiki-miniapp-docs, docs/backend-api/payment/ and docs/api/open/):
@@ -54,7 +55,8 @@ const VndSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
  */
 export const TikiOrderSchema = z.looseObject({
   id: TikiIdSchema,
-  status: z.string().min(1),
+  /** Read with readOrderStatus: a status this code does not know is an UnknownOrderStatus, never passed as one. */
+  status: z.string().min(1).transform(readOrderStatus),
   grand_total: VndSchema,
   tiki_order_id: z.string().default(''),
   tiki_order_code: z.string().default(''),
@@ -62,6 +64,8 @@ export const TikiOrderSchema = z.looseObject({
   reference_id: z.string().default(''),
 });
 export type TikiOrder = z.output<typeof TikiOrderSchema>;
+/** An order whose status this code knows: what the emulator answers, and what the server applies. */
+export type KnownTikiOrder = TikiOrder & { status: OrderStatus };
 
 export const OrderItemMetadataSchema = z.object({
   sections: z.array(

@@ -28,9 +28,23 @@ export const TIKI_GRAPHQL_FIELDS = {
 } as const;
 
 /**
- * Documented reasons: 'invalid_code', 'invalid_token', 'invalid_signature'; others are passed through. The
- * payment docs show refusals with `"reason": ""` and a `metadata` object: both are valid refusals.
+ * Tiki's reasons for refusing an auth or Open API call, named once for the client, the server and the emulator.
+ * Other reasons pass through as text, and the payment docs show refusals with `"reason": ""`: both are valid.
  */
+export const TIKI_ERROR_REASONS = {
+  /** Documented ("invalid auth code"): unknown, expired or used; also a code issued to another app. */
+  invalidCode: 'invalid_code',
+  /** Documented ("invalid refresh token" / "invalid access token"). */
+  invalidToken: 'invalid_token',
+  /** Documented ("invalid signature"). */
+  invalidSignature: 'invalid_signature',
+  /** Assumed: a missing or unknown client id. Tiki documents no reason for it. */
+  invalidClient: 'invalid_client',
+  /** Assumed: the Open API's refusal of a token without the scope the call needs (a 403; no body documented). */
+  scopeMissing: 'scope_missing',
+} as const;
+export type TikiErrorReason = (typeof TIKI_ERROR_REASONS)[keyof typeof TIKI_ERROR_REASONS];
+
 /**
  * Tiki's error (docs/backend-api/payment/error-code.md): `code` (the HTTP status) and `message` required,
  * `reason` optional (an envelope without one is read by its HTTP status: a 4xx refuses, a 5xx fails), and

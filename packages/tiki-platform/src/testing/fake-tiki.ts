@@ -12,7 +12,7 @@ import {
 import type { Clock } from '../client/clock.ts';
 import { TIKI_GRAPHQL_SDL } from '../facts/graphql-schema.ts';
 import { TIKI_PAYMENT_PATHS } from '../facts/payments.ts';
-import { TIKI_HEADERS, TIKI_PATHS } from '../facts/schemas.ts';
+import { TIKI_ERROR_REASONS, TIKI_HEADERS, TIKI_PATHS } from '../facts/schemas.ts';
 import { type Verdict, verifyGraphqlInput, verifySignature } from '../signing/verify.ts';
 
 /**
@@ -88,7 +88,7 @@ export const tikiError = (reason: string, message: string, code = 400) => ({
   error: { code, reason, message },
 });
 
-const INVALID_SIGNATURE = tikiError('invalid_signature', 'invalid signature');
+const INVALID_SIGNATURE = tikiError(TIKI_ERROR_REASONS.invalidSignature, 'invalid signature');
 
 function defaultHandlers(): Record<Route, Handler> {
   return {
