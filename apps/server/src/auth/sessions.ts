@@ -19,11 +19,10 @@ export interface Sessions {
   mint(userId: string): { token: string; expiresAt: number; record: SessionRecord };
   open(userId: string): Promise<{ token: string; expiresAt: number }>;
   /**
-   * The live session for a bearer token, with its user and granted scopes; throws (or rejects with) ApiError
-   * unauthenticated otherwise. Synchronous when the store can read synchronously and nothing needs writing (no
-   * expiry to delete, no last-seen to touch): most requests, with no promise at all.
+   * The live session for a bearer token, with its user and granted scopes; rejects with ApiError
+   * unauthenticated otherwise.
    */
-  authenticate(token: string | undefined, o?: SessionReadOptions): SessionWithUser | Promise<SessionWithUser>;
+  authenticate(token: string | undefined, o?: SessionReadOptions): Promise<SessionWithUser>;
   close(session: SessionRecord): Promise<void>;
 }
 
@@ -42,23 +41,6 @@ export function createSessions(o: {
     const record = { tokenHash: hashSecret(token), userId, createdAt: now, lastSeenAt: now, expiresAt };
     return { token, expiresAt, record };
   };
-  /** What a session read means now: the session, or a write to make first (touch, delete) and then the answer. */
-  const settle = (
-    tokenHash: string,
-    session: SessionWithUser | null,
-  ): SessionWithUser | Promise<SessionWithUser> => {
-    if (!session) throw new ApiError('unauthenticated', 'The session is unknown or has ended');
-    const now = clock.now();
-    if (now >= session.expiresAt || now - session.lastSeenAt >= o.idleTimeoutMs) {
-      return store.deleteSession(tokenHash).then(() => {
-        throw new ApiError('unauthenticated', 'The session has expired');
-      });
-    }
-    if (now - session.lastSeenAt >= touchIntervalMs) {
-      return store.touchSession(tokenHash, now).then(() => session);
-    }
-    return session;
-  };
 
   return {
     mint,
@@ -69,16 +51,20 @@ export function createSessions(o: {
       return { token, expiresAt };
     },
 
-    authenticate(token, read) {
+    async authenticate(token, read) {
       if (token === undefined)
         throw new ApiError('unauthenticated', 'Send the session token as "Authorization: Bearer <token>"');
       if (!TOKEN_SHAPE.test(token)) throw new ApiError('unauthenticated', 'The session token is not valid');
       const tokenHash = hashSecret(token);
-      const found = store.findSessionNow?.(tokenHash, read);
-      if (found === undefined) {
-        return store.findSession(tokenHash, read).then((session) => settle(tokenHash, session));
+      const session = await store.findSession(tokenHash, read);
+      if (!session) throw new ApiError('unauthenticated', 'The session is unknown or has ended');
+      const now = clock.now();
+      if (now >= session.expiresAt || now - session.lastSeenAt >= o.idleTimeoutMs) {
+        await store.deleteSession(tokenHash);
+        throw new ApiError('unauthenticated', 'The session has expired');
       }
-      return settle(tokenHash, found);
+      if (now - session.lastSeenAt >= touchIntervalMs) await store.touchSession(tokenHash, now);
+      return session;
     },
 
     async close(session) {

@@ -8,17 +8,8 @@ import { bearerToken } from './bearer.ts';
  * user's sealed Tiki tokens, for a route that calls Tiki), in res.locals.session.
  */
 export function authenticate(sessions: Sessions, read?: SessionReadOptions): RequestHandler {
-  return (req, res, next) => {
-    // A refusal thrown here reaches the error handler through Express; one from a promise through next(err).
-    const session = sessions.authenticate(bearerToken(req.headers.authorization), read);
-    if (session instanceof Promise) {
-      session.then((found) => {
-        res.locals.session = found;
-        next();
-      }, next);
-      return;
-    }
-    res.locals.session = session;
+  return async (req, res, next) => {
+    res.locals.session = await sessions.authenticate(bearerToken(req.headers.authorization), read);
     next();
   };
 }

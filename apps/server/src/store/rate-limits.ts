@@ -13,12 +13,6 @@ export interface RateLimitHits {
 export interface RateLimitStore {
   /** Counts one hit for `key`; returns the hits in its current window and when that window ends. */
   hitRateLimit(key: string, windowMs: number, now: number): Promise<RateLimitHits>;
-  /**
-   * The same hit without a promise, for a store that can write synchronously (SQLite): the per-user limit counts
-   * every request that calls Tiki. Undefined when it cannot count now (the database is busy): then use
-   * hitRateLimit, which waits for the lock.
-   */
-  hitRateLimitNow?(key: string, windowMs: number, now: number): RateLimitHits | undefined;
   /** Takes one hit back (a request the limit should not count after all, such as a successful login). */
   unhitRateLimit(key: string, now: number): Promise<void>;
   resetRateLimit(key: string): Promise<void>;

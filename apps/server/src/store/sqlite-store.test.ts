@@ -46,30 +46,6 @@ describe('the SQLite store’s own', () => {
     expect(mode(`${file}-shm`)).toBe(0o600);
   });
 
-  it('reads a session synchronously (findSessionNow) exactly as findSession does', async () => {
-    await store.upsertUser({ id: 'u1', tikiCustomerId: 1, name: 'Ti Ni', now: 0 });
-    await store.createSession({ tokenHash: 'h1', userId: 'u1', createdAt: 0, lastSeenAt: 0, expiresAt: 10 });
-    expect(store.findSessionNow?.('h1')).toEqual(await store.findSession('h1'));
-    expect(store.findSessionNow?.('h1')).toMatchObject({ userId: 'u1', user: { name: 'Ti Ni' } });
-    expect(store.findSessionNow?.('nope')).toBeNull();
-  });
-
-  it('counts a request limit synchronously (hitRateLimitNow) in the same windows as hitRateLimit', async () => {
-    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toEqual({ hits: 1, resetAt: 1000 });
-    expect(await store.hitRateLimit('tiki-routes:u1', 1000, 500)).toEqual({ hits: 2, resetAt: 1000 });
-    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 600)).toEqual({ hits: 3, resetAt: 1000 });
-    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 1000)).toEqual({ hits: 1, resetAt: 2000 });
-  });
-
-  it('says it cannot count now (undefined) while another process holds the write lock, and counts nothing', async () => {
-    const other = new Database(file);
-    other.exec('BEGIN IMMEDIATE');
-    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toBeUndefined();
-    other.exec('ROLLBACK');
-    other.close();
-    expect(store.hitRateLimitNow?.('tiki-routes:u1', 1000, 0)).toEqual({ hits: 1, resetAt: 1000 });
-  });
-
   it('refuses a database written by a newer server', async () => {
     await store.close();
     const db = new Database(file);

@@ -284,15 +284,6 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       const row = (o?.withTokens ? q.findSessionWithTokens : q.findSession).get(tokenHash);
       return row ? toSessionWithUser(row) : null;
     },
-    findSessionNow(tokenHash, o) {
-      try {
-        const row = (o?.withTokens ? q.findSessionWithTokens : q.findSession).get(tokenHash);
-        return row ? toSessionWithUser(row) : null;
-      } catch (err) {
-        if (isBusy(err)) return undefined;
-        throw err;
-      }
-    },
     async touchSession(tokenHash, now) {
       q.touchSession.run(now, tokenHash, now);
     },
@@ -356,14 +347,6 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     async hitRateLimit(key, windowMs, now) {
       return hitLimit(key, windowMs, now);
     },
-    hitRateLimitNow(key, windowMs, now) {
-      try {
-        return hitLimit(key, windowMs, now);
-      } catch (err) {
-        if (isBusy(err)) return undefined;
-        throw err;
-      }
-    },
     async unhitRateLimit(key, now) {
       q.unhitLimit.run(key, now);
     },
@@ -395,8 +378,8 @@ function isBusy(err: unknown): boolean {
  * SQLITE_BUSY has written nothing, and a transaction that gets it has rolled back), up to a deadline in real
  * time, then StorageUnavailableError. The first attempt runs at once: the common case costs one `.catch`.
  */
-/** close() must not wait; the ...Now methods are synchronous by contract (they say when they cannot answer). */
-const NOT_RETRIED = new Set(['close', 'findSessionNow', 'hitRateLimitNow']);
+/** close() must not wait. */
+const NOT_RETRIED = new Set(['close']);
 
 function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDeadlineMs: number): T {
   const wrapped: Record<string, unknown> = {};

@@ -105,12 +105,6 @@ export interface Store extends OrderStore, RateLimitStore {
 
   createSession(s: SessionRecord): Promise<void>;
   findSession(tokenHash: string, o?: SessionReadOptions): Promise<SessionWithUser | null>;
-  /**
-   * The same read without a promise, for a store that can answer synchronously (SQLite): every authenticated
-   * request makes it, and three chained promises around a synchronous read cost more than the read. Undefined
-   * when it cannot answer now (the database is busy): then use findSession.
-   */
-  findSessionNow?(tokenHash: string, o?: SessionReadOptions): SessionWithUser | null | undefined;
   touchSession(tokenHash: string, now: number): Promise<void>;
   /** Deletes the session and, when it was the user's last one, the user's Tiki tokens (one transaction). */
   deleteSession(tokenHash: string): Promise<void>;
