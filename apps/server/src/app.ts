@@ -25,7 +25,6 @@ import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
-import { pickedFieldsLogger } from './logger.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
 import { createIpnReceiver, type IpnReceiver } from './payments/ipn.ts';
 import { createOrderLifecycle, type OrderLifecycle } from './payments/lifecycle.ts';
@@ -100,7 +99,7 @@ export function createPayments(deps: AppDeps): Payments {
     creatingStaleMs: config.tiki.timeoutMs + 3 * config.storage.busyTimeoutMs + CREATING_MARGIN_MS,
     storageWaitMs: config.storage.busyTimeoutMs,
   });
-  const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, auditLog: pickedFieldsLogger(logger) });
+  const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, logger });
   const sweep = createOrderSweep({
     store,
     tiki,
@@ -132,10 +131,8 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
     // A refresh is one call (never retried) with one deadline: the lease outlives it with room to spare.
     leaseMs: config.tiki.timeoutMs + 5000,
   });
-  // The lines whose every field is picked where they are written: login's and the IPN's (see pickedFieldsLogger).
-  const auditLog = pickedFieldsLogger(logger);
   const login = createLogin({
-    auditLog,
+    logger,
     store,
     tiki,
     keeper,
@@ -177,7 +174,7 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
       clock,
       clientId: config.tiki.clientId,
       clientSecret: config.tiki.clientSecret,
-      auditLog,
+      logger,
     }),
     // After the API: it is mounted at the root, so every API request would otherwise walk its routes first.
     healthRoutes(store),

@@ -72,4 +72,34 @@ describe('the logger', () => {
       msg: 'something happened',
     });
   });
+
+  it('redacts at any depth, in errors and child loggers alike, and leaves fields that only look alike', () => {
+    const { lines, logger } = capture();
+    const err = Object.assign(new Error('Tiki refused'), { access_token: 'AT-in-error', status: 401 });
+    logger.child({ reqId: 'r-2' }).warn(
+      {
+        err,
+        deep: { a: { b: { c: { refreshToken: 'RT-deep' } } } },
+        list: [{ signature: 'SIG-in-list' }],
+        quoted: { secret: 'he said "x-tiniapp-signature": \\ no' },
+        password: 12345,
+        tokenHash: 'not-a-secret',
+        scopes: ['user_profile'],
+      },
+      'refused',
+    );
+    const line = lines[0] as string;
+    for (const secret of ['AT-in-error', 'RT-deep', 'SIG-in-list', 'he said', '12345']) {
+      expect(line).not.toContain(secret);
+    }
+    expect(JSON.parse(line)).toMatchObject({
+      reqId: 'r-2',
+      err: { message: 'Tiki refused', status: 401, access_token: '[redacted]' },
+      deep: { a: { b: { c: { refreshToken: '[redacted]' } } } },
+      quoted: { secret: '[redacted]' },
+      password: '[redacted]',
+      tokenHash: 'not-a-secret',
+      scopes: ['user_profile'],
+    });
+  });
 });

@@ -48,11 +48,8 @@ interface Exchanged {
 }
 
 export interface LoginOptions {
-  /**
-   * Where the line that records a login goes: a logger for picked fields (pickedFieldsLogger), since the line's
-   * fields (request id, user id, scopes) are picked here; the caller's logger redacts every line in full.
-   */
-  auditLog: Logger;
+  /** Where the line that records a login goes (with the request id, user id and scopes). */
+  logger: Logger;
   store: Store;
   tiki: TikiClient;
   keeper: TikiTokenKeeper;
@@ -133,7 +130,7 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
         ...(caller.countedAttempt ? { takeBackAttempt: caller.countedAttempt } : {}),
         now: clock.now(),
       });
-      o.auditLog.info({ reqId: requestId, userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
+      o.logger.info({ reqId: requestId, userId: user.id, scopes: info.scopes }, 'tiki auth code exchanged');
       const takeSession = (taker: Caller) => {
         if (taker !== caller) return null;
         const taken = session;

@@ -2,15 +2,12 @@
  * One log line per request, a request id on every line (X-Request-Id in and out), and only what is safe:
  * method, path without query, status, timing. Headers and bodies are never serialized.
  *
- * The request line goes through a logger that redacts only under `err` (see pickedFieldsLogger): its other
- * fields are picked here and cannot hold a secret. `req.log`, which routes use for everything else they log,
- * is the fully redacting logger with the request id bound.
+ * `req.log`, which routes use for everything else they log, is the logger with the request id bound.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pickedFieldsLogger } from '../logger.ts';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -30,8 +27,8 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Installs the request logging on an app: the middleware (first, so that it sees every request), and `req.log`
  * as one lazy getter on the app's request prototype. Nothing is defined per request: a per-request property
- * definition (a closure and a new hidden class each time) cost `/api/me` about 35 µs of CPU and doubled its
- * young-generation GC (issue 14's measurements).
+ * definition (a closure and a new hidden class each time) showed in the bench's `GET /api/me` row and doubled
+ * its young-generation GC.
  */
 export function installRequestLogging(app: Express, logger: Logger): void {
   Object.defineProperty(app.request, 'log', {
@@ -53,7 +50,7 @@ export function installRequestLogging(app: Express, logger: Logger): void {
 const REQUEST_LOG = Symbol('request log');
 
 function requestLogging(logger: Logger): RequestHandler {
-  const accessLog = pickedFieldsLogger(logger);
+  const accessLog = logger;
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();

@@ -42,10 +42,10 @@ export function createIpnReceiver(o: {
   tiki: TikiClient;
   lifecycle: OrderLifecycle;
   clock: Clock;
-  /** For the IPN's own lines (see pickedFieldsLogger): every field is picked where the line is written. */
-  auditLog: Logger;
+  /** For the IPN's own lines (ids, statuses, what was done). */
+  logger: Logger;
 }): IpnReceiver {
-  const { store, clock, auditLog: log } = o;
+  const { store, clock, logger: log } = o;
 
   return {
     async receive(message, caller) {

@@ -8,9 +8,6 @@
  * - Tiki's docs say nothing of how a retry is signed (a fresh timestamp, or the first one), so a stale timestamp
  *   alone does not refuse an IPN: the message is only a hint, and re-reading the order from Tiki (a signed GET we
  *   make ourselves) makes a replayed one harmless. A stale timestamp is logged.
- * - Its own lines hold only fields picked here (ids, a reason), so they go through `auditLog`, which redacts
- *   under `err` only. What the lifecycle and a fork's fulfilment hook log goes through the request's fully
- *   redacting logger.
  */
 import { ROUTES } from '@tini-starter/api-contract/auth';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
@@ -40,7 +37,7 @@ export function ipnRoute(o: {
   clock: Clock;
   clientId: string;
   clientSecret: string;
-  auditLog: Logger;
+  logger: Logger;
 }): ContractRouter {
   const routes = contractRouter([ROUTES.tikiIpn]);
   const rawBody = express.raw({ type: () => true, limit: IPN_BODY_LIMIT_BYTES, inflate: false });
@@ -50,7 +47,7 @@ export function ipnRoute(o: {
     const timestamp = header(req, TIKI_HEADERS.timestamp);
     const reqId = req.id;
     if (header(req, TIKI_HEADERS.clientId) !== o.clientId) {
-      o.auditLog.warn({ reqId }, 'IPN refused: X-Tiniapp-Client-Id is not our client id');
+      o.logger.warn({ reqId }, 'IPN refused: X-Tiniapp-Client-Id is not our client id');
       throw new ApiError('invalid_signature', 'Not signed for this app');
     }
     const verdict = verifySignature({
@@ -64,12 +61,12 @@ export function ipnRoute(o: {
       windowMs: Number.MAX_SAFE_INTEGER,
     });
     if (!verdict.ok) {
-      o.auditLog.warn({ reqId, reason: verdict.reason }, 'IPN refused: the signature does not verify');
+      o.logger.warn({ reqId, reason: verdict.reason }, 'IPN refused: the signature does not verify');
       throw new ApiError('invalid_signature', 'The X-Tiniapp-* signature does not verify');
     }
     const age = o.clock.now() - Number(timestamp);
     if (Math.abs(age) > STALE_AFTER_MS)
-      o.auditLog.info({ reqId, ageMs: age }, 'IPN signed long ago: accepted, Tiki is re-read');
+      o.logger.info({ reqId, ageMs: age }, 'IPN signed long ago: accepted, Tiki is re-read');
 
     let parsed: ReturnType<typeof IpnMessageSchema.safeParse>;
     try {
