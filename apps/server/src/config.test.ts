@@ -86,7 +86,7 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/^PORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TRANSPORT: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_TIMEOUT_MS: /m);
-    expect(problems.join('\n')).toMatch(/^TIKI_READ_RETRIES: /m); // at most twice, as issue 4 says
+    expect(problems.join('\n')).toMatch(/^TIKI_READ_RETRIES: /m); // at most twice
     // A limit below what the contract allows would refuse valid logins with 413.
     expect(problems.join('\n')).toMatch(/^AUTH_BODY_LIMIT_BYTES: /m);
     expect(problems.join('\n')).toMatch(/^TIKI_CLIENT_SECRET: /m);

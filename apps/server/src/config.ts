@@ -117,7 +117,7 @@ const EnvSchema = z.object({
   TIKI_OPEN_API_BASE_URL: httpUrl.optional(),
   TIKI_TRANSPORT: z.enum(['rest', 'graphql']).default('rest'),
   TIKI_TIMEOUT_MS: integer(100, 60_000).default(5000),
-  // Issue 4: idempotent reads are retried at most twice.
+  // Idempotent reads are retried at most twice: a third try rarely helps and holds the request past its deadline.
   TIKI_READ_RETRIES: integer(0, 2).default(2),
   TIKI_REFRESH_MARGIN_MS: integer(0, 30 * MINUTE).default(2 * MINUTE),
   // Seconds, not minutes: a profile rarely changes, and 30 s turns a user's bursts (reloads, several screens,

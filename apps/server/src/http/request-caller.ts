@@ -6,9 +6,8 @@
  * dictionary, with an accessor pair allocated in the old generation, and that pair points at the getter's
  * closure and so at the whole request. After the request ended, the dead pair kept all of it reachable through
  * every young-generation collection until the next full one. The login's Map of running exchanges did the same
- * (auth/login.ts); with both fixed, each young collection under the bench's login load copies 3.4 MB instead of
- * 4.8 MB (`--trace-gc-nvp`, 4,000 logins) and a login costs 1,055 instead of 1,190 µs of CPU (alternating A/B
- * of the two builds, 12 rounds).
+ * (auth/login.ts); with both fixed, each young collection under the bench's login load copies less
+ * (`--trace-gc-nvp`), which the bench's login row shows.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
