@@ -4,7 +4,7 @@
 #   postgresql  the PostgreSQL suites of the server and the bench: each run starts a throwaway cluster from its
 #               programs (apps/server/src/testing/postgres.ts), as the package's unprivileged `postgres` account
 #               when the tests run as root. The package's own cluster is not used.
-#   linux-perf  the bench's on-CPU profiles (bench/src/perf-profile.ts), whose test records a real process.
+# (The bench's on-CPU profiles need Debian's linux-perf; `pnpm bench` checks for it, `pnpm test` does not.)
 # Nothing is downloaded outside the package manager (playwright's own browser download fails on these machines).
 # Already installed: it does nothing. Not Debian, or not root and no sudo: it names what to install and fails.
 set -euo pipefail
@@ -20,7 +20,6 @@ has_postgres() {
   [ "$(id -u)" -ne 0 ] || id postgres >/dev/null 2>&1
 }
 has_postgres || missing+=(postgresql)
-command -v perf >/dev/null || missing+=(linux-perf)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 fail() {

@@ -1,5 +1,5 @@
 /**
- * The fault run of issue 6: the real server process (`apps/server/src/main.ts`) against the real emulator,
+ * The fault run: the real server process (`apps/server/src/main.ts`) against the real emulator,
  * with the emulator's fault switches, SIGTERM and kill -9. It covers what the server's own tests
  * (apps/server/test) do not: kill -9 and a restart on the same file, 50 requests in flight at SIGTERM with the
  * 10 s bound, the deadline measured as a bound, and refresh resets under a burst. (A burst of 5xx on reads,

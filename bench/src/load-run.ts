@@ -1,5 +1,5 @@
 /**
- * The load run of issue 6: 100 connections for 30 s against /api/me and /api/profile for 200 users whose
+ * The load run: 100 connections for 30 s against /api/me and /api/profile for 200 users whose
  * Tiki access tokens expire in the middle of the run, with one server process or two sharing the SQLite file,
  * or three sharing one PostgreSQL database.
  *

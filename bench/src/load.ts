@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:load`: the load run with one server process, then with two sharing the SQLite file, then three
  * sharing one PostgreSQL database (a throwaway cluster, or TEST_DATABASE_URL's server). Prints the counts as a
- * Markdown table; exits 1 when any promise of issue 6 is broken. LOAD_SECONDS (default 30).
+ * Markdown table; exits 1 when any promise it checks is broken. LOAD_SECONDS (default 30).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

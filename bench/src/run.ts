@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: every row of issue 6, side by side, one Markdown table printed and written to
+ * `pnpm bench`: every row, side by side, one Markdown table printed and written to
  * bench/results.md. BENCH_ROUNDS (default 7), BENCH_SECONDS per HTTP run (default 3), BENCH_LOGINS per
  * login run (default 1000) trade time for precision. BENCH_ONLY=signing|http|memory runs one part and prints
  * it with its profiles, without touching results.md.

@@ -2,8 +2,8 @@
  * The floor of `GET /api/me`: every piece of work the route must do, and nothing else: what every request does
  * (floor-common.mjs: request id, one pino line, helmet, no-store), the bearer token, its sha256, one prepared
  * SQLite JOIN for the session, its user and granted scopes, last-seen touched at most once a minute. Same
- * database file as the server under measurement, same JSON answer. It is what issue 14's ladder called the top
- * rung: the bench prints it beside the server so each run shows the floor.
+ * database file as the server under measurement, same JSON answer. It is the floor of the route: the
+ * bench prints it beside the server so each run shows it.
  */
 import { createHash } from 'node:crypto';
 import { floorApp, requireFromServer } from './floor-common.mjs';
