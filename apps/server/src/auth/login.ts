@@ -20,9 +20,9 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { TikiApiError } from '@tini-starter/tiki-platform/errors';
 import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
 import type { Logger } from 'pino';
-import { ApiError } from '../http/api-error.ts';
 import type { AuthCodeRecord, Store, UserRecord } from '../store/store.ts';
 import type { TikiTokenKeeper } from '../tiki/token-keeper.ts';
+import { AuthError } from './errors.ts';
 import { hashSecret } from './secrets.ts';
 import type { Sessions } from './sessions.ts';
 
@@ -75,7 +75,7 @@ const TAKEOVER_SLACK_MS = 2000;
  */
 export const CODE_MEMORY_MS = 7 * 24 * 3600_000;
 
-const alreadyUsed = () => new ApiError('invalid_auth_code', 'This auth code was already used; get a new one');
+const alreadyUsed = () => new AuthError('code_refused', 'This auth code was already used; get a new one');
 
 /** Who asks: the request's logger, and its id, which goes to Tiki with every call made for it. */
 export interface Caller {
@@ -182,8 +182,8 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
     let record: AuthCodeRecord | null = first;
     for (let poll = 0; ; poll++) {
       if (record === null) {
-        throw new ApiError(
-          'upstream_unavailable',
+        throw new AuthError(
+          'exchange_unfinished',
           'Tiki did not complete the exchange of this code; try again',
         );
       }
@@ -206,8 +206,8 @@ export function createLogin(o: LoginOptions): (authCode: string, caller: Caller)
       }
       if (poll === 0) log.debug('auth code is being exchanged by another instance; waiting for its outcome');
       if (poll >= maxPolls) {
-        throw new ApiError(
-          'upstream_unavailable',
+        throw new AuthError(
+          'exchange_unfinished',
           'The exchange of this code did not finish in time; try again',
         );
       }

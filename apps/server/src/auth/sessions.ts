@@ -3,8 +3,8 @@
  * dies at logout, after `idleTimeoutMs` without use, or `maxAgeMs` after login, whichever comes first.
  */
 import type { Clock } from '@tini-starter/tiki-platform/clock';
-import { ApiError } from '../http/api-error.ts';
 import type { SessionReadOptions, SessionRecord, SessionWithUser, Store } from '../store/store.ts';
+import { AuthError } from './errors.ts';
 import { generateSessionToken, hashSecret } from './secrets.ts';
 
 /**
@@ -19,8 +19,8 @@ export interface Sessions {
   mint(userId: string): { token: string; expiresAt: number; record: SessionRecord };
   open(userId: string): Promise<{ token: string; expiresAt: number }>;
   /**
-   * The live session for a bearer token, with its user and granted scopes; rejects with ApiError
-   * unauthenticated otherwise.
+   * The live session for a bearer token, with its user and granted scopes; rejects with AuthError
+   * no_session otherwise.
    */
   authenticate(token: string | undefined, o?: SessionReadOptions): Promise<SessionWithUser>;
   close(session: SessionRecord): Promise<void>;
@@ -53,15 +53,15 @@ export function createSessions(o: {
 
     async authenticate(token, read) {
       if (token === undefined)
-        throw new ApiError('unauthenticated', 'Send the session token as "Authorization: Bearer <token>"');
-      if (!TOKEN_SHAPE.test(token)) throw new ApiError('unauthenticated', 'The session token is not valid');
+        throw new AuthError('no_session', 'Send the session token as "Authorization: Bearer <token>"');
+      if (!TOKEN_SHAPE.test(token)) throw new AuthError('no_session', 'The session token is not valid');
       const tokenHash = hashSecret(token);
       const session = await store.findSession(tokenHash, read);
-      if (!session) throw new ApiError('unauthenticated', 'The session is unknown or has ended');
+      if (!session) throw new AuthError('no_session', 'The session is unknown or has ended');
       const now = clock.now();
       if (now >= session.expiresAt || now - session.lastSeenAt >= o.idleTimeoutMs) {
         await store.deleteSession(tokenHash);
-        throw new ApiError('unauthenticated', 'The session has expired');
+        throw new AuthError('no_session', 'The session has expired');
       }
       if (now - session.lastSeenAt >= touchIntervalMs) await store.touchSession(tokenHash, now);
       return session;

@@ -1,12 +1,16 @@
 /**
  * The one place that turns anything thrown into `{ error: { code, message, details? } }` with the contract's
- * status. Internal errors are logged in full and answered with no stack, path or cause.
+ * status: the domain's own errors (auth, payments, Tiki access), Tiki's failures, the store's, body-parser's.
+ * Internal errors are logged in full and answered with no stack, path or cause.
  */
-import type { ErrorBody } from '@tini-starter/api-contract/errors';
+import type { ErrorBody, ErrorCode } from '@tini-starter/api-contract/errors';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AuthError, type AuthRefusal } from '../auth/errors.ts';
+import { OrderError, type OrderRefusal } from '../payments/errors.ts';
 import { StorageUnavailableError } from '../store/store.ts';
-import { tikiFailureToApiError } from '../tiki/failures.ts';
+import { TikiAccessError, type TikiAccessRefusal } from '../tiki/errors.ts';
 import { ApiError } from './api-error.ts';
+import { tikiFailureToApiError } from './tiki-failures.ts';
 
 /** body-parser's error types (`err.type`) and what they mean to the mini app. */
 function bodyParserError(err: unknown): ApiError | null {
@@ -36,8 +40,43 @@ function clientBodyError(err: unknown): ApiError | null {
   return new ApiError('invalid_request', 'The request body could not be read');
 }
 
+/** Each refusal of the domain, as the contract names it (the compiler asks for every new kind). */
+const AUTH_CODES: Record<AuthRefusal, ErrorCode> = {
+  code_refused: 'invalid_auth_code',
+  no_session: 'unauthenticated',
+  exchange_unfinished: 'upstream_unavailable',
+};
+const ORDER_CODES: Record<OrderRefusal, ErrorCode> = {
+  not_found: 'not_found',
+  unknown_product: 'unknown_product',
+  duplicate_product: 'invalid_request',
+  amount_limit_exceeded: 'order_amount_limit_exceeded',
+  key_reused: 'idempotency_key_reused',
+  in_progress: 'order_in_progress',
+  not_cancelable: 'order_not_cancelable',
+  tiki_refused: 'tiki_order_refused',
+  not_stored: 'storage_unavailable',
+  bad_cursor: 'invalid_request',
+};
+const TIKI_ACCESS_CODES: Record<TikiAccessRefusal, ErrorCode> = {
+  consent_required: 'tiki_reauth_required',
+  scope_missing: 'scope_missing',
+  refresh_still_running: 'upstream_unavailable',
+};
+
+function domainError(err: unknown): ApiError | null {
+  const as = (code: ErrorCode, e: Error, details?: unknown) =>
+    new ApiError(code, e.message, details, { cause: e });
+  if (err instanceof AuthError) return as(AUTH_CODES[err.kind], err);
+  if (err instanceof OrderError) return as(ORDER_CODES[err.kind], err, err.details);
+  if (err instanceof TikiAccessError) return as(TIKI_ACCESS_CODES[err.kind], err);
+  return null;
+}
+
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  const domain = domainError(err);
+  if (domain !== null) return domain;
   if (err instanceof StorageUnavailableError) {
     return new ApiError(
       'storage_unavailable',

@@ -12,11 +12,10 @@ import { isTransient, TikiApiError } from '@tini-starter/tiki-platform/errors';
 import { hasKnownStatus, isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
 import { TIKI_PAYMENT_REASONS, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
-import { ApiError } from '../http/api-error.ts';
 import { INITIAL_ORDER_STATUS, type OrderRecord } from '../store/orders.ts';
 import { StorageUnavailableError, type Store, type UserRecord } from '../store/store.ts';
-import { tikiFailureToApiError } from '../tiki/failures.ts';
 import { productById } from './catalogue.ts';
+import { OrderError } from './errors.ts';
 import type { OrderLifecycle } from './lifecycle.ts';
 
 export interface OrderServiceOptions {
@@ -83,8 +82,8 @@ const ATTACH_RETRIES = 4;
 /** Tiki refused to create the order: the cap is the user's to fix, the rest is the shop's (or Tiki's). */
 function createFailure(error: unknown): unknown {
   if (error instanceof TikiApiError && error.reason === TIKI_PAYMENT_REASONS.amountLimitExceeded) {
-    return new ApiError(
-      'order_amount_limit_exceeded',
+    return new OrderError(
+      'amount_limit_exceeded',
       'Tiki refused the order: its total is above the limit',
       undefined,
       {
@@ -98,16 +97,14 @@ function createFailure(error: unknown): unknown {
     (Object.values(TIKI_PAYMENT_REASONS).includes(error.reason as never) ||
       (error.reason === '' && error.status >= 400 && error.status < 500));
   if (refused) {
-    return new ApiError(
-      'tiki_order_refused',
+    return new OrderError(
+      'tiki_refused',
       `Tiki refused the order (${error.reason || `HTTP ${error.status}`})`,
       undefined,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  return tikiFailureToApiError(error) ?? error;
+  return error;
 }
 
 export function createOrderService(o: OrderServiceOptions): OrderService {
@@ -117,7 +114,7 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     const order = await store.getOrder(orderId);
     // Another user's order is as unknown as a missing one.
     if (order === null || order.userId !== userId || order.state !== 'created') {
-      throw new ApiError('not_found', 'No such order');
+      throw new OrderError('not_found', 'No such order');
     }
     return order;
   }
@@ -173,11 +170,13 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
       const items = cart.items.map(({ productId, quantity }) => {
         const product = productById(productId);
         if (product === undefined) {
-          throw new ApiError('unknown_product', `No product "${productId}" in the catalogue`, { productId });
+          throw new OrderError('unknown_product', `No product "${productId}" in the catalogue`, {
+            productId,
+          });
         }
         if (seen.has(productId)) {
-          throw new ApiError(
-            'invalid_request',
+          throw new OrderError(
+            'duplicate_product',
             `Product "${productId}" appears twice; give one line its quantity`,
           );
         }
@@ -186,8 +185,8 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
       });
       const grandTotal = items.reduce((sum, item) => sum + item.price * item.quantity, 0);
       if (grandTotal > o.amountLimitVnd) {
-        throw new ApiError(
-          'order_amount_limit_exceeded',
+        throw new OrderError(
+          'amount_limit_exceeded',
           `The total ${grandTotal} VND is above Tiki's limit of ${o.amountLimitVnd} VND for one order`,
           { grandTotal, limit: o.amountLimitVnd },
         );
@@ -208,15 +207,12 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
       if (!result.created) {
         const { existing } = result;
         if (existing.requestHash !== requestHash) {
-          throw new ApiError(
-            'idempotency_key_reused',
-            'This Idempotency-Key was used for another cart; use a new key',
-          );
+          throw new OrderError('key_reused', 'This Idempotency-Key was used for another cart; use a new key');
         }
         if (existing.state === 'creating') {
           const seconds = Math.ceil((existing.createdAt + o.creatingStaleMs - clock.now()) / 1000);
-          throw new ApiError(
-            'order_in_progress',
+          throw new OrderError(
+            'in_progress',
             `The order with this Idempotency-Key is still being created; ask again within ${Math.max(seconds, 1)} s`,
           );
         }
@@ -254,8 +250,8 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
         if (!(error instanceof StorageUnavailableError)) throw error;
         // Tiki holds a draft only its id can reach (Tiki has no lookup by reference_id): keep trying to store it.
         keepAttaching(attach, { orderId: order.id, tikiOrderId: tikiOrder.id }, caller);
-        throw new ApiError(
-          'storage_unavailable',
+        throw new OrderError(
+          'not_stored',
           'Tiki created the order but our database did not store it in time; ask again with the same Idempotency-Key',
           undefined,
           { cause: error },
@@ -280,17 +276,11 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
     async cancel(userId, orderId, caller) {
       const order = await owned(userId, orderId);
       if (order.status === 'canceled') return order;
-      if (order.tikiOrderId === null)
-        throw new ApiError('order_in_progress', 'The order is still being created');
-      let outcome: Awaited<ReturnType<OrderLifecycle['cancel']>>;
-      try {
-        outcome = await o.lifecycle.cancel(order, 'buyer', caller);
-      } catch (error) {
-        throw tikiFailureToApiError(error) ?? error;
-      }
+      if (order.tikiOrderId === null) throw new OrderError('in_progress', 'The order is still being created');
+      const outcome = await o.lifecycle.cancel(order, 'buyer', caller);
       if (outcome.kind === 'refused') {
-        throw new ApiError(
-          'order_not_cancelable',
+        throw new OrderError(
+          'not_cancelable',
           `The order is ${outcome.order.status}${outcome.order.paidAt === null ? '' : ' and paid'}; it can no longer be canceled`,
         );
       }
@@ -305,7 +295,7 @@ function readCursor(cursor: string): { createdAt: number; id: string } {
   const createdAt = Number(text.slice(0, dot));
   const id = text.slice(dot + 1);
   if (dot < 1 || !Number.isSafeInteger(createdAt) || !id.startsWith('ord_')) {
-    throw new ApiError('invalid_request', 'The cursor is not one this server gave');
+    throw new OrderError('bad_cursor', 'The cursor is not one this server gave');
   }
   return { createdAt, id };
 }

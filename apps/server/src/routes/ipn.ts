@@ -20,7 +20,6 @@ import { ApiError } from '../http/api-error.ts';
 import { type ContractRouter, contractRouter } from '../http/contract-route.ts';
 import { RequestCaller } from '../http/request-caller.ts';
 import type { IpnReceiver } from '../payments/ipn.ts';
-import { tikiFailureToApiError } from '../tiki/failures.ts';
 
 /** Older than this, an IPN's signature timestamp is logged as stale (and still accepted, see above). */
 const STALE_AFTER_MS = 5 * 60_000;
@@ -80,12 +79,8 @@ export function ipnRoute(o: {
     const caller = new RequestCaller(req, {
       bindings: { messageId: message.message_id, tikiOrderId: message.order.id },
     });
-    let outcome: Awaited<ReturnType<IpnReceiver['receive']>>;
-    try {
-      outcome = await o.receiver.receive(message, caller);
-    } catch (error) {
-      throw tikiFailureToApiError(error) ?? error;
-    }
+    // A failure (Tiki's re-read got no answer, the store is down) is answered 503 by the error handler: Tiki retries.
+    const outcome = await o.receiver.receive(message, caller);
     switch (outcome.kind) {
       case 'unknown_order':
         throw new ApiError('not_found', 'No such order');

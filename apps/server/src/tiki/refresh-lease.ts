@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import type { Logger } from 'pino';
-import { ApiError } from '../http/api-error.ts';
 import type { Store, StoredTikiTokens } from '../store/store.ts';
+import { TikiAccessError } from './errors.ts';
 
 /** How often a process waiting for another process's refresh looks at the store (real time). */
 const LEASE_POLL_MS = 25;
@@ -19,13 +19,6 @@ export type LeaseOutcome =
   | { kind: 'advanced'; tokens: StoredTikiTokens }
   /** The user has no Tiki tokens any more. */
   | { kind: 'gone' };
-
-/** Another instance held the lease for longer than a refresh can take: worth trying later. */
-export class RefreshStillRunningError extends ApiError {
-  constructor() {
-    super('upstream_unavailable', 'Another instance is still refreshing the Tiki token');
-  }
-}
 
 export interface RefreshLeases {
   /** Waits until the lease over `seenGeneration` is ours, a newer generation exists, or the tokens are gone. */
@@ -51,7 +44,12 @@ export function createRefreshLeases(o: { store: Store; clock: Clock; leaseMs: nu
         if (lease.kind !== 'busy') return lease;
         if (poll === 0)
           log.debug({ userId }, 'waiting for another instance to finish refreshing the tiki token');
-        if (poll >= maxPolls) throw new RefreshStillRunningError();
+        if (poll >= maxPolls) {
+          throw new TikiAccessError(
+            'refresh_still_running',
+            'Another instance is still refreshing the Tiki token',
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
       }
     },

@@ -29,14 +29,14 @@ import type { TikiClient, TikiGrant } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { isTokenRefused, isTransient } from '@tini-starter/tiki-platform/errors';
 import type { Logger } from 'pino';
-import { ApiError } from '../http/api-error.ts';
 import {
   type SealedTikiTokens,
   StorageUnavailableError,
   type Store,
   type StoredTikiTokens,
 } from '../store/store.ts';
-import { createRefreshLeases, RefreshStillRunningError } from './refresh-lease.ts';
+import { TikiAccessError } from './errors.ts';
+import { createRefreshLeases } from './refresh-lease.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
   type OpenedTikiTokens,
@@ -90,14 +90,16 @@ export interface TikiTokenKeeper {
  */
 const EARLY_REFRESH_BACKOFF_MS = 30_000;
 
-const reauthRequired = (message: string) => new ApiError('tiki_reauth_required', message);
+const reauthRequired = (message: string) => new TikiAccessError('consent_required', message);
 const noConsentStored = () =>
   reauthRequired('No Tiki consent is stored for this user; ask for consent again');
 
 /** Tiki unreachable, slow or failing, another instance's refresh outlasting our wait, or our database busy. */
 function isWorthTryingLater(err: unknown): boolean {
   return (
-    isTransient(err) || err instanceof RefreshStillRunningError || err instanceof StorageUnavailableError
+    isTransient(err) ||
+    (err instanceof TikiAccessError && err.kind === 'refresh_still_running') ||
+    err instanceof StorageUnavailableError
   );
 }
 
@@ -260,7 +262,10 @@ export function createTikiTokenKeeper(o: TikiTokenKeeperOptions): TikiTokenKeepe
       const log = options.log ?? (() => o.logger);
       const stored = await current(userId, options.stored);
       if (options.requireScope !== undefined && !stored.scopes.includes(options.requireScope)) {
-        throw new ApiError('scope_missing', `The user did not grant the scope "${options.requireScope}"`);
+        throw new TikiAccessError(
+          'scope_missing',
+          `The user did not grant the scope "${options.requireScope}"`,
+        );
       }
       let tokens: Pick<OpenedTikiTokens, 'accessToken' | 'accessExpiresAt' | 'generation'> = stored;
       let refreshed = false;

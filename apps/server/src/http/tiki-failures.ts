@@ -8,7 +8,7 @@
 import type { ErrorCode } from '@tini-starter/api-contract/errors';
 import { isTransient, TikiApiError, TikiTimeoutError } from '@tini-starter/tiki-platform/errors';
 import { TIKI_ERROR_REASONS } from '@tini-starter/tiki-platform/schemas';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from './api-error.ts';
 
 const because = (code: ErrorCode, message: string, cause: unknown) =>
   new ApiError(code, message, undefined, { cause });
