@@ -129,10 +129,10 @@ async function main(): Promise<void> {
       'The machine has 2 cores: the load generator, the server and (for profile and login) the emulator share ' +
         'them, on both sides of each ratio.',
       "Server CPU per request: the server process's user + system time during each run (`/proc/<pid>/stat`) over " +
-        'its 2xx answers, median over rounds; steadier than a ratio on shared cores. Rows with a budget (issue ' +
-        '14: `/api/me` at most the bare route + 55 µs, `/api/profile` 230 µs, login 650 µs) are met only when the ' +
+        'its 2xx answers, median over rounds; steadier than a ratio on shared cores. Rows with a budget (' +
+        '`/api/me` at most the bare route + 55 µs, `/api/profile` 230 µs, login 650 µs) are met only when the ' +
         'ratio and the budget both are.',
-      'The floor row runs `processes/floor-me.mjs`: plain JavaScript doing every piece of work `/api/me` must do ' +
+      'The floor row runs `processes/floor-me.ts`: doing every piece of work `/api/me` must do ' +
         '(helmet, routers, no-store, bearer, sha256, one prepared SQLite JOIN on the same database, touch once a ' +
         'minute, a request id, one pino line) and nothing else, beside the server in the same run. The server and ' +
         "the floors create their HTTP servers with requests and responses born with the Express app's prototypes " +

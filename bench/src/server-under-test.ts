@@ -1,8 +1,8 @@
 /**
  * The server as a process, as production runs it: the esbuild bundle of `apps/server/src/main.ts` (what
  * `pnpm build` makes and `pnpm start` runs, with the same `--enable-source-maps`) in its own Node process,
- * configured only through its environment, ready when `GET /readyz` answers 200. The bench, the load run and
- * the fault run all start it this way, so what they measure is the real process. The emulator and the bare
+ * configured only through its environment, ready when `GET /readyz` answers 200. The bench and the load run
+ * start it this way, so what they measure is the real process. The emulator and the bare
  * Express baseline run their sources through tsx: they are the yardsticks, not the product.
  */
 
@@ -56,8 +56,8 @@ export function builtServer(): Promise<URL> {
 
 const EMULATOR_ENTRY = new URL('./processes/emulator.ts', import.meta.url);
 const BARE_EXPRESS_ENTRY = new URL('./processes/bare-express.ts', import.meta.url);
-const FLOOR_ENTRY = new URL('./processes/floor-me.mjs', import.meta.url);
-const FLOOR_TIKI_ENTRY = new URL('./processes/floor-tiki.mjs', import.meta.url);
+const FLOOR_ENTRY = new URL('./processes/floor-me.ts', import.meta.url);
+const FLOOR_TIKI_ENTRY = new URL('./processes/floor-tiki.ts', import.meta.url);
 
 export interface ServerUnderTestOptions {
   emulatorOrigin: string;
@@ -142,7 +142,7 @@ export async function startBareExpress(body: unknown, logFile: string): Promise<
   });
 }
 
-/** The floor of `GET /api/me` (processes/floor-me.mjs) on the server's database file. */
+/** The floor of `GET /api/me` (processes/floor-me.ts) on the server's database file. */
 export async function startFloor(databaseFile: string, logFile: string): Promise<Child> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -154,7 +154,7 @@ export async function startFloor(databaseFile: string, logFile: string): Promise
 }
 
 /**
- * The floors of login and `/api/profile` (processes/floor-tiki.mjs) on the server's emulator, with a SQLite file
+ * The floors of login and `/api/profile` (processes/floor-tiki.ts) on the server's emulator, with a SQLite file
  * of its own that the server's migrations create (its sealed tokens must not replace those the server reads).
  */
 export async function startFloorTiki(o: {

@@ -326,7 +326,7 @@ export async function measureHttpRows(
         { subject: 'server', baseline: 'bare Express', budget: ME_BUDGET },
       ),
       ratioRow(
-        'reference: the floor of `GET /api/me` (all the work it needs, no application code; processes/floor-me.mjs)',
+        'reference: the floor of `GET /api/me` (all the work it needs, no application code; processes/floor-me.ts)',
         'the same bare Express 5 route',
         0.62,
         meFloor,
@@ -340,7 +340,7 @@ export async function measureHttpRows(
         { subject: 'server', budget: PROFILE_BUDGET },
       ),
       ratioRow(
-        'reference: the floor of `GET /api/profile` (all the work it needs, no application code; processes/floor-tiki.mjs)',
+        'reference: the floor of `GET /api/profile` (all the work it needs, no application code; processes/floor-tiki.ts)',
         "the same profile route of the emulator's",
         0.4,
         profileFloor,
@@ -354,7 +354,7 @@ export async function measureHttpRows(
         { subject: 'server', budget: LOGIN_BUDGET },
       ),
       ratioRow(
-        'reference: the floor of `POST /api/auth/login` (all the work it needs, no application code; processes/floor-tiki.mjs)',
+        'reference: the floor of `POST /api/auth/login` (all the work it needs, no application code; processes/floor-tiki.ts)',
         "the same exchange of the emulator's",
         0.28,
         loginFloor,
