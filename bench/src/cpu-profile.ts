@@ -37,20 +37,6 @@ export function shortenUrl(url: string): string {
 }
 
 /**
- * A stretch of the profile, in the profile's own clock: microseconds of CLOCK_MONOTONIC, the clock of
- * `process.hrtime` in any process of this machine, so a bench can cut out the child's start-up.
- */
-export interface ProfileWindow {
-  fromUs: number;
-  toUs: number;
-}
-
-/** `process.hrtime` in microseconds: comparable with the timestamps of any profile taken on this machine. */
-export function monotonicMicros(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
-
-/**
  * Where a stretch of CPU time was spent: a JavaScript function at a location, or a native frame (no url).
  * The same shape for V8's profiles and for perf's samples (perf-profile.ts), so both are summarized alike.
  */
@@ -74,18 +60,15 @@ export interface SelfTime {
 }
 
 /**
- * The self time of every frame in a V8 profile, optionally only inside a window. A sample's duration is the
- * gap to the next sample; V8 puts that gap in the next delta.
+ * The self time of every frame in a V8 profile. A sample's duration is the gap to the next sample; V8 puts that
+ * gap in the next delta.
  */
-export function selfTimesOf(profile: CpuProfile, window?: ProfileWindow): SelfTime[] {
+export function selfTimesOf(profile: CpuProfile): SelfTime[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const usById = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  let at = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
-    at += deltas[i] ?? 0;
-    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const id = samples[i] as number;
     usById.set(id, (usById.get(id) ?? 0) + Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0));
   }

@@ -1,25 +1,11 @@
-/**
- * The HTTP rows: `GET /api/me`, its p99/p50, `GET /api/profile`, `POST /api/auth/login`, `POST /api/tiki/ipn`, each side by side
- * with its baseline. Setup, the same for every subject and baseline: each server is its own Node process
- * (tsx), started the same way; autocannon runs in the bench process with 50 connections. On 2 cores the load
- * generator and the server share the machine; that cost is the same on both sides of every ratio.
- */
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Child } from '../child.ts';
 import { accountCpu } from '../cpu-accounting.ts';
-import {
-  atSource,
-  type CpuProfile,
-  monotonicMicros,
-  type ProfileWindow,
-  renderDiagnosis,
-  selfTimesOf,
-} from '../cpu-profile.ts';
+import { atSource, renderDiagnosis } from '../cpu-profile.ts';
 import { type FireResult, fire, requireAllOk, type Shot } from '../load-generator.ts';
 import { renderTable } from '../markdown.ts';
 import { ipnShots, paidOrder, tikiGetOrderShot } from '../payments.ts';
-import { perfNodeFlags, perfUnavailable, recordOnCpu } from '../perf-profile.ts';
+import { perfNodeFlags, recordOnCpu } from '../perf-profile.ts';
 import { formatCount, meetsTarget, type RowResult } from '../row.ts';
 import { startBareExpress, startFloor, startFloorTiki, startServerUnderTest } from '../server-under-test.ts';
 import { runInterleaved, runSideBySide, summarizeRatio } from '../side-by-side.ts';
@@ -482,59 +468,36 @@ async function loggingAb(
 
 /**
  * A second server process on the same database (sessions and tokens are shared) takes the subject's load once,
- * profiled on CPU time by perf (perf-profile.ts). Where perf is missing, V8's sampler (`--cpu-prof`) stands in,
- * and the diagnosis says that its shares are of wall-clock time.
+ * profiled on CPU time by perf (perf-profile.ts; `pnpm bench` checks perf is there before it starts).
  */
 async function profileServerUnder(
   o: HttpRowsOptions,
   database: { databaseFile: string; databaseUrl?: string },
   load: (origin: string) => Promise<FireResult>,
 ): Promise<string> {
-  const missingPerf = await perfUnavailable();
-  const dir = join(o.workDir, `cpu-profile-${Date.now()}`);
   const profiled = await startServerUnderTest({
     emulatorOrigin: o.emulator.origin,
     ...database,
     logFile: join(o.workDir, 'server-profiled.log'),
-    nodeFlags: missingPerf ? ['--cpu-prof', '--cpu-prof-dir', dir] : perfNodeFlags(o.workDir),
+    nodeFlags: perfNodeFlags(o.workDir),
   });
-  if (!missingPerf) {
-    try {
-      // A fresh process spends its first run compiling (a fifth of its CPU time): the measured server had
-      // warmed up before its rounds, so the profile is of a second run.
-      await load(profiled.origin);
-      const times = await recordOnCpu(profiled.pid, o.workDir, async () => {
-        await load(profiled.origin);
-      });
-      return [
-        "On-CPU profile of a server process (same database) under one run of the subject's load, after one " +
-          "unrecorded run to warm it up: perf's `cpu-clock` samples of every thread of the process, so the " +
-          'shares are of CPU time, whatever else ran on the cores. Time in V8 builtins, Node bindings and libc ' +
-          'is charged to the JavaScript function that called them; frames of the bundle are put back at their ' +
-          'source by its map.',
-        '',
-        renderDiagnosis(atSource(times)),
-      ].join('\n');
-    } finally {
-      await profiled.stop('SIGTERM');
-    }
-  }
-  let window: ProfileWindow | undefined;
   try {
-    const fromUs = monotonicMicros();
+    // A fresh process spends its first run compiling (a fifth of its CPU time): the measured server had
+    // warmed up before its rounds, so the profile is of a second run.
     await load(profiled.origin);
-    window = { fromUs, toUs: monotonicMicros() };
+    const times = await recordOnCpu(profiled.pid, o.workDir, async () => {
+      await load(profiled.origin);
+    });
+    return [
+      "On-CPU profile of a server process (same database) under one run of the subject's load, after one " +
+        "unrecorded run to warm it up: perf's `cpu-clock` samples of every thread of the process, so the " +
+        'shares are of CPU time, whatever else ran on the cores. Time in V8 builtins, Node bindings and libc ' +
+        'is charged to the JavaScript function that called them; frames of the bundle are put back at their ' +
+        'source by its map.',
+      '',
+      renderDiagnosis(atSource(times)),
+    ].join('\n');
   } finally {
     await profiled.stop('SIGTERM');
   }
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return 'No CPU profile was written (the server did not exit cleanly on SIGTERM).';
-  const profile = JSON.parse(await readFile(join(dir, files[0] as string), 'utf8')) as CpuProfile;
-  return [
-    `V8's profile of a server process (\`node --cpu-prof\`, same database) under one run of the subject's load, ` +
-      `only the samples taken while the load ran. ${missingPerf}, so this sampler runs on wall-clock time: on ` +
-      'shared cores, time the server spent descheduled is charged to the frame it stopped in.',
-    '',
-    renderDiagnosis(atSource(selfTimesOf(profile, window))),
-  ].join('\n');
 }
