@@ -85,6 +85,8 @@ export function serverEnv(o: ServerUnderTestOptions, port: number): Record<strin
     PORT: String(port),
     LOG_LEVEL: 'info',
     LOG_PRETTY: 'false',
+    // Several servers run at once: none takes the metrics port.
+    METRICS_PORT: '0',
     TIKI_REST_BASE_URL: `${o.emulatorOrigin}/tiniapp-open-api`,
     TIKI_GRAPHQL_URL: `${o.emulatorOrigin}/tiniapp/api/graphql/query`,
     TIKI_OPEN_API_BASE_URL: o.emulatorOrigin,

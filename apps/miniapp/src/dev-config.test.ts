@@ -52,6 +52,7 @@ describe('one development configuration', () => {
     const shared = {
       TIKI_EMULATOR_PORT: String(await freePort()),
       PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
       TIKI_CLIENT_ID: 'fork-app',
       TIKI_CLIENT_SECRET: 'fork-secret-for-development-only-0123456789',
     };

@@ -23,8 +23,10 @@ import { createLogin } from './auth/login.ts';
 import { createSessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
+import { measureRequests } from './http/measure-requests.ts';
 import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
 import { createIpnReceiver, type IpnReceiver } from './payments/ipn.ts';
 import { createOrderLifecycle, type OrderLifecycle } from './payments/lifecycle.ts';
@@ -53,6 +55,8 @@ export interface AppDeps {
    * canceled). Yes: mark each COD order delivered with `payments.lifecycle.markDelivered`, which completes it.
    */
   sellsCashOnDelivery?: boolean;
+  /** Where the server counts what an operator watches (server.ts serves it on its own port). */
+  metrics?: Metrics;
 }
 
 /** A user's order is re-read from Tiki at most this often while the mini app polls it. */
@@ -148,6 +152,7 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
   app.set('trust proxy', config.http.trustProxyHops);
   app.set('etag', false);
   installRequestLogging(app, logger);
+  app.use(measureRequests(deps.metrics ?? createMetrics()));
   app.use(helmet());
   app.use('/api', noStore);
   // Counted in the store: every process sharing the database counts the same requests.

@@ -148,6 +148,9 @@ const EnvSchema = z.object({
   TOKEN_ENCRYPTION_KEY_ID: keyId.optional(),
 
   SHUTDOWN_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  // Prometheus metrics on a listener of their own, never the public port; 0 turns them off.
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  METRICS_PORT: integer(0, 65_535).default(9464),
 
   // The order sweep (payments/sweep.ts): how often each instance re-reads open orders from Tiki (0 = never: for
   // tests that run it by hand; refused in production, where lost IPNs would leave orders unfinished).
@@ -188,6 +191,8 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   storage: StorageConfig;
+  /** Where Prometheus scrapes `GET /metrics`; port 0: no metrics listener. */
+  metrics: { host: string; port: number };
   encryption: { keys: ReadonlyMap<string, Buffer>; activeKeyId: string };
   orders: {
     /** How often the sweep runs (jittered); 0: never. */
@@ -352,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     storage: storageConfig(e),
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     encryption: { keys, activeKeyId: activeKeyId as string },
     orders: {
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,

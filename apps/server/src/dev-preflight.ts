@@ -15,6 +15,14 @@ try {
     port: config.port,
     variables: { port: 'PORT', host: 'HOST' },
   });
+  if (config.metrics.port > 0) {
+    await exitIfPortBusy({
+      what: 'server metrics',
+      host: config.metrics.host,
+      port: config.metrics.port,
+      variables: { port: 'METRICS_PORT', host: 'METRICS_HOST' },
+    });
+  }
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`server: ${err.message}`);

@@ -35,6 +35,7 @@ const { logger } = server;
 logger.info(
   {
     url: server.url,
+    metrics: server.metricsUrl === null ? 'off' : `${server.metricsUrl}/metrics`,
     env: config.env,
     transport: config.tiki.transport,
     tikiRestBaseUrl: config.tiki.restBaseUrl,

@@ -10,6 +10,8 @@ import { createApp, createPayments, type Payments } from './app.ts';
 import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
+import { listenMetrics, type MetricsListener } from './metrics/listener.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import type { Fulfil } from './payments/fulfilment.ts';
 import type { SweepRun } from './payments/sweep.ts';
 import { openStore } from './store/open-store.ts';
@@ -32,6 +34,8 @@ export interface ServerOverrides {
 export interface RunningServer {
   /** e.g. 'http://127.0.0.1:3000' */
   url: string;
+  /** Where Prometheus scrapes `GET /metrics` (e.g. 'http://127.0.0.1:9464'); null with METRICS_PORT=0. */
+  metricsUrl: string | null;
   config: Config;
   store: Store;
   logger: Logger;
@@ -58,8 +62,10 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
       logger.warn({ err }, 'a database connection failed; the pool opens a new one'),
   });
   const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const metrics = createMetrics();
   const deps = {
     config,
+    metrics,
     store,
     tiki,
     logger,
@@ -70,15 +76,28 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
   const payments = createPayments(deps);
   const app = createApp(deps, payments);
   let listening: Awaited<ReturnType<typeof listen>>;
+  let metricsListener: MetricsListener | null = null;
   try {
     listening = await listen(app, { host: config.host, port: config.port });
   } catch (err) {
     await store.close();
     throw err;
   }
+  if (config.metrics.port > 0) {
+    try {
+      metricsListener = await listenMetrics(metrics.registry, config.metrics);
+    } catch (err) {
+      await listening.stop(0);
+      await store.close();
+      throw new Error(
+        `the metrics port ${config.metrics.host}:${config.metrics.port} is not free (METRICS_PORT moves it, 0 turns metrics off): ${String(err)}`,
+      );
+    }
+  }
   if (config.orders.sweepIntervalMs > 0) payments.sweep.start();
   return {
     url: listening.url,
+    metricsUrl: metricsListener?.url ?? null,
     config,
     store,
     logger,
@@ -90,6 +109,7 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
         listening.stop(config.http.shutdownTimeoutMs),
         payments.sweep.stop(),
       ]);
+      await metricsListener?.close();
       await store.close();
       return stopped;
     },

@@ -10,7 +10,8 @@ const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 async function preflight(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev-preflight.ts'], {
     cwd: SERVER_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // No metrics port unless a case names one: 9464 may be another pnpm dev's.
+    env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -34,6 +35,21 @@ describe('pnpm dev’s port check', () => {
       expect(code).toBe(1);
       expect(output).toBe(
         `server: 127.0.0.1:${port} is already in use (another pnpm dev?); stop it or set PORT to a free port\n`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
+  it('exits 1 naming METRICS_PORT when the metrics port is taken', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      const { code, output } = await preflight({ PORT: '0', METRICS_PORT: String(port) });
+      expect(code).toBe(1);
+      expect(output).toBe(
+        `server metrics: 127.0.0.1:${port} is already in use (another pnpm dev?); stop it or set METRICS_PORT to a free port\n`,
       );
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));

@@ -44,6 +44,7 @@ function productionEnv(env: Record<string, string>): Record<string, string> {
     NODE_ENV: 'development',
     PORT: '0',
     LOG_PRETTY: 'false',
+    METRICS_PORT: '0',
     TIKI_REST_BASE_URL: `${origin}/tiniapp-open-api`,
     TIKI_GRAPHQL_URL: `${origin}/tiniapp/api/graphql/query`,
     TIKI_OPEN_API_BASE_URL: origin,

@@ -29,8 +29,13 @@ export function contractRouter(routes: readonly ContractRoute[]): ContractRouter
     on(route, ...handlers) {
       if (!routes.includes(route)) throw new TypeError(`server: ${route.path} is not a route of this router`);
       const path = route.path.slice(mountPath.length);
-      if (route.method === 'GET') router.get(path, ...handlers);
-      else router.post(path, ...handlers);
+      // The contract's template ('/api/orders/:id'), never the path asked for: what metrics label a request by.
+      const template: RequestHandler = (_req, res, next) => {
+        res.locals.route = route.path;
+        next();
+      };
+      if (route.method === 'GET') router.get(path, template, ...handlers);
+      else router.post(path, template, ...handlers);
     },
   };
 }

@@ -101,6 +101,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     return;
   }
   const apiError = toApiError(err);
+  res.locals.errorCode = apiError.code;
   if (apiError.status >= 500) {
     // The request's log line (http/request-logging.ts) carries this error.
     res.err = apiError.code === 'internal' ? (err as Error) : apiError;

@@ -22,7 +22,8 @@ export async function spawnServer(
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: SERVER_ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_PRETTY: 'false', ...env },
+    // No metrics listener unless the test asks for one: several processes run at once.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_PRETTY: 'false', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

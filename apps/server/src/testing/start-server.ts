@@ -40,6 +40,8 @@ export interface StartServerOptions {
 
 export interface StartedServer {
   url: string;
+  /** Where `GET /metrics` answers, when the test set METRICS_PORT; else null. */
+  metricsUrl: string | null;
   config: Config;
   store: Store;
   dbFile: string;
@@ -66,6 +68,8 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
     TIKI_PROFILE_CACHE_TTL_MS: '0',
     // Likewise the sweep's timer: a test runs the sweep itself (sweep()) when it means to.
     ORDER_SWEEP_INTERVAL_MS: '0',
+    // No metrics listener unless a test asks for one (METRICS_PORT): suites run side by side.
+    METRICS_PORT: '0',
     ...o.env,
   });
   const server = await runServer(config, {
@@ -77,6 +81,7 @@ export async function startServer(o: StartServerOptions): Promise<StartedServer>
   });
   return {
     url: server.url,
+    metricsUrl: server.metricsUrl,
     config,
     store: server.store,
     dbFile,
