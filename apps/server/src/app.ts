@@ -23,7 +23,7 @@ import { createLogin } from './auth/login.ts';
 import { createSessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
-import { measureRequests } from './http/measure-requests.ts';
+import { measureAnswers } from './http/measure-requests.ts';
 import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -151,8 +151,7 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
   // A hop count, never `true`: only that many proxies in front of us may set X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxyHops);
   app.set('etag', false);
-  installRequestLogging(app, logger);
-  app.use(measureRequests(deps.metrics ?? createMetrics()));
+  installRequestLogging(app, logger, measureAnswers(deps.metrics ?? createMetrics()));
   app.use(helmet());
   app.use('/api', noStore);
   // Counted in the store: every process sharing the database counts the same requests.
