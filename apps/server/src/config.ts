@@ -175,7 +175,7 @@ export interface Config {
   port: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
   /** The Tiki client's settings (documented on TikiClientOptions), and when to refresh ahead of expiry. */
-  tiki: Required<Omit<TikiClientOptions, 'fetch' | 'clock' | 'retryBaseDelayMs'>> & {
+  tiki: Required<Omit<TikiClientOptions, 'fetch' | 'clock' | 'retryBaseDelayMs' | 'onAttempt'>> & {
     /** Refresh the access token when it expires within this margin. */
     refreshMarginMs: number;
     /** How long a user's Open API profile is reused (0: never). */

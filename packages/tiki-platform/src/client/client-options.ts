@@ -1,3 +1,4 @@
+import type { OnAttempt } from './attempts.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { describeValue, misuse, requireNonEmptyString, requireRecord } from './guards.ts';
@@ -28,13 +29,21 @@ export interface TikiClientOptions {
   readRetries?: number;
   /** Base of the full-jitter exponential backoff between read attempts, up to 60 s. Default 200 ms. */
   retryBaseDelayMs?: number;
+  /**
+   * Told of every HTTP attempt (route, outcome, time) after it ended: where a server counts its calls to Tiki.
+   * It runs inside the call, so it must not throw; the client logs nothing and counts nothing by itself.
+   */
+  onAttempt?: OnAttempt;
 }
 
 /** Tiki's three base URLs: all that differs between the emulator, sandbox and production (with the key pair). */
 export type TikiBaseUrls = Pick<TikiClientOptions, 'restBaseUrl' | 'graphqlUrl' | 'openApiBaseUrl'>;
 
 /** The options with every default filled in, and the transport they chose: what the calls read. */
-export type ResolvedOptions = Required<Omit<TikiClientOptions, 'fetch'>> & { http: HttpTransport };
+export type ResolvedOptions = Required<Omit<TikiClientOptions, 'fetch' | 'onAttempt'>> & {
+  http: HttpTransport;
+  onAttempt: OnAttempt | null;
+};
 
 function requireHttpUrl(name: string, value: unknown): string {
   const text = requireNonEmptyString(name, value);
@@ -77,6 +86,8 @@ export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
     throw misuse(`transport must be 'rest' or 'graphql', got ${JSON.stringify(o.transport)}`);
   }
   if (o.fetch !== undefined && typeof o.fetch !== 'function') throw misuse('fetch must be a function');
+  if (o.onAttempt !== undefined && typeof o.onAttempt !== 'function')
+    throw misuse('onAttempt must be a function');
   if (o.clock !== undefined && typeof o.clock?.now !== 'function')
     throw misuse('clock must have a now() method');
   return {
@@ -87,6 +98,7 @@ export function resolveOptions(o: TikiClientOptions): ResolvedOptions {
     openApiBaseUrl: requireHttpUrl('openApiBaseUrl', o.openApiBaseUrl),
     transport: o.transport,
     http: o.fetch ? fetchTransport(o.fetch) : undiciTransport(),
+    onAttempt: o.onAttempt ?? null,
     clock: o.clock ?? systemClock,
     timeoutMs: requireNumberBetween('timeoutMs', o.timeoutMs, 1, MAX_TIMER_MS, false),
     readRetries: requireNumberBetween('readRetries', o.readRetries ?? 2, 0, 10, true),

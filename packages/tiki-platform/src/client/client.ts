@@ -11,11 +11,13 @@ import {
 import {
   type CustomerProfileSchema,
   RefreshGrantSchema,
+  TIKI_GRAPHQL_FIELDS,
   TIKI_PATHS,
   TokenGrantSchema,
   TokenInfoSchema,
 } from '../facts/schemas.ts';
 import { canonicalPathAndQuery } from '../signing/sign.ts';
+import { observed } from './attempts.ts';
 import { resolveOptions, type TikiClientOptions } from './client-options.ts';
 import { grantFromTokens, type TikiGrant, type TikiTokenInfo, tokenInfoFrom } from './grant.ts';
 import { callGraphql } from './graphql-call.ts';
@@ -26,6 +28,7 @@ import { getSigned, postSigned } from './rest-call.ts';
 import { withRetries } from './retry.ts';
 import { describeIssues } from './zod-issues.ts';
 
+export type { OnAttempt, TikiAttempt } from './attempts.ts';
 export type { TikiBaseUrls, TikiClientOptions } from './client-options.ts';
 export type { TikiGrant, TikiTokenInfo } from './grant.ts';
 export type TikiCustomerProfile = z.infer<typeof CustomerProfileSchema>;
@@ -115,17 +118,20 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
     options: CallOptions | undefined,
   ) => {
     const what = `Tiki ${operation === 'exchange' ? 'exchangeAuthCode' : 'refreshToken'} (GraphQL)`;
-    const token = await callGraphql({
-      operation,
-      credential: { name, value },
-      clientId: o.clientId,
-      clientSecret: o.clientSecret,
-      timestampMs: now(),
-      graphqlUrl: o.graphqlUrl,
-      http: o.http,
-      timeoutMs: o.timeoutMs,
-      call: callOf(what, value, options),
-    });
+    const field = TIKI_GRAPHQL_FIELDS[operation];
+    const token = await observed(o.onAttempt, `graphql ${field}`, () =>
+      callGraphql({
+        operation,
+        credential: { name, value },
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        timestampMs: now(),
+        graphqlUrl: o.graphqlUrl,
+        http: o.http,
+        timeoutMs: o.timeoutMs,
+        call: callOf(what, value, options),
+      }),
+    );
     return grantFromTokens(token);
   };
 
@@ -170,16 +176,18 @@ export function createTikiClient(options: TikiClientOptions): TikiClient {
     async getCustomerProfile(accessToken, options) {
       requireNonEmptyString('accessToken', accessToken);
       const call = callOf('Tiki getCustomerProfile', accessToken, options);
-      return reads(async () => {
-        const raw = await o.http({
-          url: `${o.openApiBaseUrl}${TIKI_PATHS.profile}`,
-          method: 'GET',
-          headers: { ...call.headers, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-          timeoutMs: o.timeoutMs,
-          what: call.what,
-        });
-        return readProfile(raw, call);
-      });
+      return reads(() =>
+        observed(o.onAttempt, `GET ${TIKI_PATHS.profile}`, async () => {
+          const raw = await o.http({
+            url: `${o.openApiBaseUrl}${TIKI_PATHS.profile}`,
+            method: 'GET',
+            headers: { ...call.headers, authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+            timeoutMs: o.timeoutMs,
+            what: call.what,
+          });
+          return readProfile(raw, call);
+        }),
+      );
     },
 
     async createOrder(order, options) {

@@ -103,3 +103,39 @@ export function isTransient(error: unknown): boolean {
 export function isTokenRefused(error: unknown): boolean {
   return error instanceof TikiApiError && error.reason === TIKI_ERROR_REASONS.invalidToken;
 }
+
+/**
+ * What came of one attempt, for an operator's counts (a server's metrics): few values, so that they can label a
+ * series. `refused` is Tiki saying no (4xx, or an error envelope); `server_error` a 5xx; `rate_limited` a 429;
+ * `timeout`, `network` and `unreadable` as the classes above; `error` anything else (a bug, not Tiki).
+ */
+export type TikiAttemptOutcome =
+  | 'ok'
+  | 'refused'
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'unreadable'
+  | 'error';
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set(Object.values(TIKI_ERROR_REASONS));
+
+/**
+ * A failed attempt's outcome, and for a refusal its reason: one of TIKI_ERROR_REASONS, or `other` (a reason
+ * Tiki did not document, or none), so that a label never takes a value from the wire unchecked.
+ */
+export function attemptOutcomeOf(error: unknown): { outcome: TikiAttemptOutcome; reason: string } {
+  if (error instanceof TikiApiError) {
+    if (error.status === 429) return { outcome: 'rate_limited', reason: '' };
+    if (error.status >= 500) return { outcome: 'server_error', reason: '' };
+    return { outcome: 'refused', reason: KNOWN_REASONS.has(error.reason) ? error.reason : 'other' };
+  }
+  if (error instanceof TikiTimeoutError) return { outcome: 'timeout', reason: '' };
+  if (error instanceof TikiNetworkError) return { outcome: 'network', reason: '' };
+  if (error instanceof TikiResponseError) {
+    // An answer we cannot read that came with a 5xx is the platform failing, as isTransient reads it.
+    return { outcome: error.status >= 500 ? 'server_error' : 'unreadable', reason: '' };
+  }
+  return { outcome: 'error', reason: '' };
+}

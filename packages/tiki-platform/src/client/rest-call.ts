@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import { TIKI_HEADERS } from '../facts/schemas.ts';
 import { signatureOf } from '../signing/payload.ts';
+import { observed } from './attempts.ts';
 import type { ResolvedOptions } from './client-options.ts';
 import { type CallContext, readEnvelope } from './read-envelope.ts';
 
@@ -9,6 +10,13 @@ import { type CallContext, readEnvelope } from './read-envelope.ts';
  * sent. The timestamp is read from the clock for this attempt, so a retried read is signed afresh.
  */
 export async function postSigned<T extends z.ZodType>(
+  o: ResolvedOptions,
+  i: { path: string; body: Record<string, unknown>; dataSchema: T; call: CallContext },
+): Promise<z.infer<T>> {
+  return observed(o.onAttempt, `POST ${i.path}`, () => postOnce(o, i));
+}
+
+async function postOnce<T extends z.ZodType>(
   o: ResolvedOptions,
   i: { path: string; body: Record<string, unknown>; dataSchema: T; call: CallContext },
 ): Promise<z.infer<T>> {
@@ -40,6 +48,14 @@ export async function postSigned<T extends z.ZodType>(
  * canonical (canonicalPathAndQuery: values encoded as encodeURIComponent does). Signed afresh per attempt.
  */
 export async function getSigned<T extends z.ZodType>(
+  o: ResolvedOptions,
+  i: { pathAndQuery: string; dataSchema: T; call: CallContext },
+): Promise<z.infer<T>> {
+  const path = i.pathAndQuery.split('?')[0] as string;
+  return observed(o.onAttempt, `GET ${path}`, () => getOnce(o, i));
+}
+
+async function getOnce<T extends z.ZodType>(
   o: ResolvedOptions,
   i: { pathAndQuery: string; dataSchema: T; call: CallContext },
 ): Promise<z.infer<T>> {
