@@ -4,6 +4,9 @@
 #   postgresql  the PostgreSQL suites of the server and the bench: each run starts a throwaway cluster from its
 #               programs (apps/server/src/testing/postgres.ts), as the package's unprivileged `postgres` account
 #               when the tests run as root. The package's own cluster is not used.
+#   prometheus  the alert rules' checks (`promtool check rules`, `promtool test rules`) and the real scrape
+#               (apps/server/test/prometheus-scrape.test.ts), each on a throwaway config and data folder. The
+#               package's own service is not used.
 # (The bench's on-CPU profiles need Debian's linux-perf; `pnpm bench` checks for it, `pnpm test` does not.)
 # Nothing is downloaded outside the package manager (playwright's own browser download fails on these machines).
 # Already installed: it does nothing. Not Debian, or not root and no sudo: it names what to install and fails.
@@ -20,6 +23,7 @@ has_postgres() {
   [ "$(id -u)" -ne 0 ] || id postgres >/dev/null 2>&1
 }
 has_postgres || missing+=(postgresql)
+{ command -v promtool >/dev/null && command -v prometheus >/dev/null; } || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 fail() {

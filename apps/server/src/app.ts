@@ -26,7 +26,7 @@ import { errorHandler, notFound } from './http/error-handler.ts';
 import { measureAnswers } from './http/measure-requests.ts';
 import { noStore } from './http/no-store.ts';
 import { installRequestLogging } from './http/request-logging.ts';
-import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { type Metrics, NO_METRICS } from './metrics/metrics.ts';
 import { type Fulfil, fulfilDigitalGoods } from './payments/fulfilment.ts';
 import { createIpnReceiver, type IpnReceiver } from './payments/ipn.ts';
 import { createOrderLifecycle, type OrderLifecycle } from './payments/lifecycle.ts';
@@ -55,7 +55,10 @@ export interface AppDeps {
    * canceled). Yes: mark each COD order delivered with `payments.lifecycle.markDelivered`, which completes it.
    */
   sellsCashOnDelivery?: boolean;
-  /** Where the server counts what an operator watches (server.ts serves it on its own port). */
+  /**
+   * Where the server counts what an operator watches (server.ts serves it on its own port). Default: nothing
+   * is counted. The Tiki client's attempts and the store's events are counted where those are made (server.ts).
+   */
   metrics?: Metrics;
 }
 
@@ -80,10 +83,12 @@ export interface Payments {
 /** Orders from the cart to their end, built once per process: the routes use them, server.ts runs the sweep. */
 export function createPayments(deps: AppDeps): Payments {
   const { config, store, tiki, clock, logger } = deps;
+  const metrics = deps.metrics ?? NO_METRICS;
   const lifecycle = createOrderLifecycle({
     store,
     tiki,
     clock,
+    metrics,
     fulfil: deps.fulfil ?? fulfilDigitalGoods,
     claimMs: config.orders.claimMs,
     maxFulfilAttempts: config.orders.maxFulfilAttempts,
@@ -96,6 +101,7 @@ export function createPayments(deps: AppDeps): Payments {
     tiki,
     clock,
     lifecycle,
+    metrics,
     statusCheckIntervalMs: ORDER_STATUS_CHECK_INTERVAL_MS,
     amountLimitVnd: config.orders.amountLimitVnd,
     idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
@@ -103,13 +109,14 @@ export function createPayments(deps: AppDeps): Payments {
     creatingStaleMs: config.tiki.timeoutMs + 3 * config.storage.busyTimeoutMs + CREATING_MARGIN_MS,
     storageWaitMs: config.storage.busyTimeoutMs,
   });
-  const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, logger });
+  const ipn = createIpnReceiver({ store, tiki, lifecycle, clock, logger, metrics });
   const sweep = createOrderSweep({
     store,
     tiki,
     lifecycle,
     clock,
     logger,
+    metrics,
     intervalMs: config.orders.sweepIntervalMs,
     draftTtlMs: config.orders.draftTtlMs,
   });
@@ -151,11 +158,13 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
   // A hop count, never `true`: only that many proxies in front of us may set X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxyHops);
   app.set('etag', false);
-  installRequestLogging(app, logger, measureAnswers(deps.metrics ?? createMetrics()));
+  const metrics = deps.metrics ?? NO_METRICS;
+  // Without metrics, the request log alone times each answer.
+  installRequestLogging(app, logger, metrics === NO_METRICS ? undefined : measureAnswers(metrics));
   app.use(helmet());
   app.use('/api', noStore);
   // Counted in the store: every process sharing the database counts the same requests.
-  const limits = { store, clock };
+  const limits = { store, clock, refused: (limiter: string) => metrics.rateLimited(limiter) };
   const profiles = createProfileCache({ ttlMs: config.tiki.profileCacheTtlMs, clock });
   const routers = [
     authRoutes({

@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import { listen } from './http/listen.ts';
 import { createLogger } from './logger.ts';
 import { listenMetrics, type MetricsListener } from './metrics/listener.ts';
-import { createMetrics } from './metrics/metrics.ts';
+import { createMetrics, NO_METRICS } from './metrics/metrics.ts';
 import type { Fulfil } from './payments/fulfilment.ts';
 import type { SweepRun } from './payments/sweep.ts';
 import { openStore } from './store/open-store.ts';
@@ -57,12 +57,20 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     pretty: config.log.pretty,
     ...(o.logDestination ? { destination: o.logDestination } : {}),
   });
+  // METRICS_PORT=0: nothing is counted, rather than counted for nobody.
+  const metrics = config.metrics.port > 0 ? createMetrics({ now: () => clock.now() }) : NO_METRICS;
+  const measured = metrics === NO_METRICS ? {} : { events: metrics };
   const store = await openStore(config.storage, {
     onConnectionError: (err) =>
       logger.warn({ err }, 'a database connection failed; the pool opens a new one'),
+    ...measured,
   });
-  const tiki = createTikiClientFromConfig(config, { clock, ...(o.fetch ? { fetch: o.fetch } : {}) });
-  const metrics = createMetrics();
+  metrics.watchPool(() => store.poolStats());
+  const tiki = createTikiClientFromConfig(config, {
+    clock,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(metrics === NO_METRICS ? {} : { onAttempt: (attempt) => metrics.tikiAttempt(attempt) }),
+  });
   const deps = {
     config,
     metrics,
@@ -83,7 +91,7 @@ export async function runServer(config: Config, o: ServerOverrides = {}): Promis
     await store.close();
     throw err;
   }
-  if (config.metrics.port > 0) {
+  if (metrics.registry !== null) {
     try {
       metricsListener = await listenMetrics(metrics.registry, config.metrics);
     } catch (err) {

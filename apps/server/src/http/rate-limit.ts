@@ -22,6 +22,8 @@ import { sessionOf } from './authenticate.ts';
 export interface SharedLimits {
   store: RateLimitStore;
   clock: Clock;
+  /** Told of each request a limiter refuses, by the limiter's name. */
+  refused?: (limiter: string) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export function limitRequests(o: {
       res.once('finish', () => takeBackSuccess(res, state));
     }
     if (hit.hits > o.max) {
+      o.shared.refused?.(o.name);
       res.setHeader('Retry-After', String(resetSeconds));
       next(new ApiError('rate_limited', o.message));
       return;

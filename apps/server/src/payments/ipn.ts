@@ -15,6 +15,7 @@ import { hasKnownStatus, orderStatusName } from '@tini-starter/tiki-platform/ord
 import type { IpnMessage, TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { OrderRecord } from '../store/orders.ts';
 import type { Store } from '../store/store.ts';
 import type { OrderLifecycle } from './lifecycle.ts';
@@ -44,6 +45,8 @@ export function createIpnReceiver(o: {
   clock: Clock;
   /** For the IPN's own lines (ids, statuses, what was done). */
   logger: Logger;
+  /** Where the delay from Tiki's message_created_at to applied is measured. */
+  metrics: Metrics;
 }): IpnReceiver {
   const { store, clock, logger: log } = o;
 
@@ -108,6 +111,7 @@ export function createIpnReceiver(o: {
         return { kind: 'duplicate' };
       }
       log.info({ ...ids, orderId: order.id, status: applied.order.status }, 'IPN applied');
+      o.metrics.ipnApplied((clock.now() - messageAt) / 1000);
       return { kind: 'applied', order: applied.order };
     },
   };

@@ -26,6 +26,7 @@ import {
 } from '@tini-starter/tiki-platform/order-status';
 import type { KnownTikiOrder, TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { CancelReason, IpnMessageRecord, OrderRecord, TikiStatusUpdate } from '../store/orders.ts';
 import type { Store } from '../store/store.ts';
 import type { Fulfil } from './fulfilment.ts';
@@ -35,6 +36,8 @@ export interface LifecycleOptions {
   tiki: TikiClient;
   clock: Clock;
   fulfil: Fulfil;
+  /** Where fulfilments are counted (started, succeeded, failed, given up). */
+  metrics: Metrics;
   /** How long a claim on an order lasts; a running fulfilment renews it every third of it. */
   claimMs: number;
   /** Fulfilment attempts before the order is canceled at Tiki (which refunds it). */
@@ -134,6 +137,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       // Delivered already, not due yet, or another request or process is on it right now.
       return { order: await reread(), delivered: false };
     }
+    o.metrics.fulfilment('started');
     const lost = new AbortController();
     const renewal = setInterval(
       () => {
@@ -163,6 +167,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       );
       return { order: await reread(), delivered: false };
     }
+    o.metrics.fulfilment('succeeded');
     return { order: await reread(), delivered: true };
   }
 
@@ -179,6 +184,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       caller.log.error({ orderId: order.id, err: error }, 'the fulfilment failed after losing its claim');
       return (await store.getOrder(order.id)) ?? order;
     }
+    o.metrics.fulfilment(after.cancelReason === 'fulfilment_failed' ? 'given_up' : 'failed');
     if (after.cancelReason !== 'fulfilment_failed') {
       caller.log.warn(
         { orderId: order.id, attempt: after.fulfilAttempts, retryAt, err: error },

@@ -12,6 +12,7 @@ import { isTransient, TikiApiError } from '@tini-starter/tiki-platform/errors';
 import { hasKnownStatus, isFinalOrderStatus } from '@tini-starter/tiki-platform/order-status';
 import { TIKI_PAYMENT_REASONS, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Caller } from '../auth/login.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { INITIAL_ORDER_STATUS, type OrderRecord } from '../store/orders.ts';
 import { StorageUnavailableError, type Store, type UserRecord } from '../store/store.ts';
 import { productById } from './catalogue.ts';
@@ -23,6 +24,7 @@ export interface OrderServiceOptions {
   tiki: TikiClient;
   clock: Clock;
   lifecycle: OrderLifecycle;
+  metrics: Metrics;
   /** A user's order is re-read from Tiki at most once per this interval (reads poll while payment is pending). */
   statusCheckIntervalMs: number;
   /** The largest order Tiki takes from this app, VND (ORDER_AMOUNT_LIMIT_VND): checked before calling Tiki. */
@@ -237,6 +239,7 @@ export function createOrderService(o: OrderServiceOptions): OrderService {
         throw createFailure(error);
       }
       caller.log.info({ orderId: order.id, tikiOrderId: tikiOrder.id, grandTotal }, 'order created at Tiki');
+      o.metrics.orderCreated();
       const attach = () =>
         store.attachTikiOrder(order.id, {
           tikiOrderId: tikiOrder.id,

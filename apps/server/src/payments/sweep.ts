@@ -16,6 +16,7 @@ import type { Clock } from '@tini-starter/tiki-platform/clock';
 import { LIST_ORDERS_MAX, type TikiOrder } from '@tini-starter/tiki-platform/payments';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/login.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { OrderRecord } from '../store/orders.ts';
 import type { Store } from '../store/store.ts';
 import type { OrderLifecycle } from './lifecycle.ts';
@@ -26,6 +27,8 @@ export interface SweepOptions {
   lifecycle: OrderLifecycle;
   clock: Clock;
   logger: Logger;
+  /** Where runs, orders re-read and the oldest paid order not yet fulfilled are told. */
+  metrics: Metrics;
   intervalMs: number;
   /** A draft nobody paid is canceled at Tiki this long after it was created. */
   draftTtlMs: number;
@@ -109,7 +112,18 @@ export function createOrderSweep(o: SweepOptions): OrderSweep {
       if (orders.length < LIST_ORDERS_MAX) break;
     }
     if (run.reread + run.unlisted > 0 || run.tikiUnavailable) log.info(run, 'sweep done');
+    o.metrics.sweepRun(run);
+    await tellOldestUnfulfilled(log);
     return run;
+  }
+
+  /** The gauge of money taken and nothing delivered: a store that cannot say keeps the last answer (it grows). */
+  async function tellOldestUnfulfilled(log: Logger): Promise<void> {
+    try {
+      o.metrics.oldestUnfulfilledPaidAt(await store.oldestUnfulfilledPaidAt());
+    } catch (err) {
+      log.warn({ err }, 'sweep: could not read the oldest paid order not yet fulfilled');
+    }
   }
 
   /** Applies Tiki's word; true when the order was a draft past its TTL, canceled now. */
@@ -129,7 +143,10 @@ export function createOrderSweep(o: SweepOptions): OrderSweep {
     const waitMs = Math.round(o.intervalMs * (1 - JITTER + 2 * JITTER * Math.random()));
     timer = setTimeout(() => {
       running = runOnce()
-        .catch((err: unknown) => o.logger.error({ err }, 'sweep failed; next run'))
+        .catch((err: unknown) => {
+          o.metrics.sweepRun(null);
+          o.logger.error({ err }, 'sweep failed; next run');
+        })
         .finally(() => {
           running = undefined;
           schedule();

@@ -81,6 +81,8 @@ export function ipnRoute(o: {
     });
     // A failure (Tiki's re-read got no answer, the store is down) is answered 503 by the error handler: Tiki retries.
     const outcome = await o.receiver.receive(message, caller);
+    // What the metrics count this answer as (http/measure-requests.ts).
+    res.locals.ipnOutcome = outcome.kind;
     switch (outcome.kind) {
       case 'unknown_order':
         throw new ApiError('not_found', 'No such order');

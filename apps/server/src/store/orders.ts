@@ -183,6 +183,11 @@ export interface OrderStore {
   withdrawCancel(id: string, owner: string): Promise<boolean>;
   /** Frees `owner`'s claim, whatever it was for. */
   releaseClaim(id: string, owner: string): Promise<void>;
+  /**
+   * When the oldest order that is paid, not yet fulfilled and not final was paid (ms), or null when there is
+   * none: money taken and nothing delivered yet (the metrics' gauge, read once per sweep run).
+   */
+  oldestUnfulfilledPaidAt(): Promise<number | null>;
   /** Records an IPN message as applied; false if it already was. */
   recordIpnMessage(m: IpnMessageRecord): Promise<boolean>;
   hasIpnMessage(messageId: string): Promise<boolean>;

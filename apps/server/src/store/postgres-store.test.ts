@@ -7,7 +7,7 @@ import { migratePostgres, openPostgresStore } from './postgres-store.ts';
 import { StorageUnavailableError, type Store } from './store.ts';
 import { describeStoreContract } from './store-contract.ts';
 
-describeStoreContract('PostgreSQL', async () => openPostgresStore(await testDatabase()));
+describeStoreContract('PostgreSQL', async (events) => openPostgresStore(await testDatabase(), { events }));
 
 async function query<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });

@@ -11,6 +11,7 @@
  * connection lost mid-call. The pool replaces broken connections on the next call, so service resumes by
  * itself when the database is back.
  */
+import type { OrderStatus } from '@tini-starter/tiki-platform/order-status';
 import pg from 'pg';
 import { type MigratedVersions, pendingMigrations } from './migrate.ts';
 import { INITIAL_ORDER_STATUS, type NewOrder, type TikiStatusUpdate } from './orders.ts';
@@ -36,6 +37,7 @@ import {
   type SessionRecord,
   StorageUnavailableError,
   type Store,
+  type StoreEvents,
 } from './store.ts';
 
 export interface PostgresStoreOptions {
@@ -50,6 +52,8 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** An idle connection failed (the database restarted or dropped it); the pool replaces it. */
   onConnectionError?: (err: Error) => void;
+  /** Told of the status changes this store writes (the metrics); default nobody. */
+  events?: Pick<StoreEvents, 'orderStatusChanged'>;
 }
 
 /** /readyz waits at most this long for the database before it says the instance is not ready. */
@@ -147,8 +151,7 @@ export async function openPostgresStore(url: string, o: PostgresStoreOptions = {
     keepAlive: true,
   });
   pool.on('error', (err) => o.onConnectionError?.(err));
-  const store = postgresStore(pool);
-  return store;
+  return postgresStore(pool, { max: o.poolMax ?? 10, events: o.events ?? null });
 }
 
 /** The SQLSTATE classes that mean "not now" rather than "wrong": connection, resources, operator, system. */
@@ -215,6 +218,13 @@ const APPLY_STATUS_SET = `tiki_order_id = COALESCE(tiki_order_id, $1),
          THEN COALESCE(cancel_reason, 'tiki') ELSE cancel_reason END,
        last_message_at = GREATEST(last_message_at, $4::bigint),
        updated_at = $5`;
+
+/**
+ * The order's status before applyStatus writes it ($6: the id), read under the row lock: a concurrent write
+ * commits first, and this reads its status, so a change two instances both apply is counted by one.
+ */
+const STATUS_BEFORE = `(SELECT id AS before_id, status AS before_status FROM orders WHERE id = $6 FOR UPDATE) AS b`;
+type StatusWritten = OrderRow & { before_status: OrderStatus | null };
 
 const S = {
   ping: sql('ping', 'SELECT pg_is_in_recovery() AS in_recovery'),
@@ -414,7 +424,8 @@ const S = {
   // A final order (completed, canceled) is never written again; Tiki's word is applied otherwise.
   applyStatus: sql(
     'applyStatus',
-    `UPDATE orders SET ${APPLY_STATUS_SET} WHERE id = $6 AND status NOT IN (${FINAL}) RETURNING ${ORDER_COLUMNS}`,
+    `UPDATE orders SET ${APPLY_STATUS_SET} FROM ${STATUS_BEFORE}
+     WHERE id = $6 AND before_id = id AND status NOT IN (${FINAL}) RETURNING before_status, ${ORDER_COLUMNS}`,
   ),
   // One statement, one transaction: the message is recorded and the status applied, or neither (a duplicate).
   // `recorded` tells a duplicate from a final order, which records the message and writes nothing else.
@@ -424,9 +435,9 @@ const S = {
        INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES ($7, $8, $9, $5)
        ON CONFLICT (message_id) DO NOTHING RETURNING 1
      ), u AS (
-       UPDATE orders SET ${APPLY_STATUS_SET}
-       WHERE id = $6 AND status NOT IN (${FINAL}) AND EXISTS (SELECT 1 FROM m)
-       RETURNING ${ORDER_COLUMNS}
+       UPDATE orders SET ${APPLY_STATUS_SET} FROM ${STATUS_BEFORE}
+       WHERE id = $6 AND before_id = id AND status NOT IN (${FINAL}) AND EXISTS (SELECT 1 FROM m)
+       RETURNING before_status, ${ORDER_COLUMNS}
      )
      SELECT EXISTS (SELECT 1 FROM m) AS recorded, u.* FROM (SELECT 1) AS one LEFT JOIN u ON true`,
   ),
@@ -504,6 +515,12 @@ const S = {
     `INSERT INTO ipn_messages (message_id, order_id, created_at, applied_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (message_id) DO NOTHING`,
   ),
+  // The open orders' partial index (orders_open) holds every row this reads.
+  oldestPaid: sql(
+    'oldestPaid',
+    `SELECT MIN(paid_at) AS paid_at FROM orders
+     WHERE status NOT IN (${FINAL}) AND paid_at IS NOT NULL AND fulfilled_at IS NULL`,
+  ),
   hasMessage: sql('hasMessage', 'SELECT 1 AS found FROM ipn_messages WHERE message_id = $1'),
   pruneCreating: sql('pruneCreating', "DELETE FROM orders WHERE state = 'creating' AND created_at < $1"),
 } as const;
@@ -534,7 +551,10 @@ type SavedLoginRow = {
   u_updated_at: UserRow['updated_at'];
 } & (TokensRow | { [K in keyof TokensRow]: null });
 
-function postgresStore(pool: pg.Pool): Store {
+function postgresStore(
+  pool: pg.Pool,
+  o: { max: number; events: Pick<StoreEvents, 'orderStatusChanged'> | null },
+): Store {
   /** One transaction on one connection; any failure destroys the connection, and the database rolls it back. */
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -565,6 +585,12 @@ function postgresStore(pool: pg.Pool): Store {
     t.now,
     id,
   ];
+  /** A row applyStatus or applyIpnMessage wrote, with the status it had under the row lock before. */
+  const toldOfChange = (row: (OrderRow & { before_status: OrderStatus | null }) | undefined) => {
+    if (row?.before_status != null && row.before_status !== row.status) {
+      o.events?.orderStatusChanged(row.before_status, row.status);
+    }
+  };
   const orderOrNull = (result: pg.QueryResult<OrderRow>) => {
     const row = first(result);
     return row === undefined ? null : toOrder(row);
@@ -605,6 +631,12 @@ function postgresStore(pool: pg.Pool): Store {
       closed = true;
       await pool.end();
     },
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: o.max,
+    }),
 
     async upsertUser(u) {
       return toUser(
@@ -811,12 +843,16 @@ function postgresStore(pool: pg.Pool): Store {
       return result.rows.map(toOrder);
     },
     async applyTikiStatus(id, tiki) {
-      const applied = orderOrNull(await run<OrderRow>(pool, S.applyStatus, statusValues(id, tiki)));
-      return applied ?? orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
+      const written = first(await run<StatusWritten>(pool, S.applyStatus, statusValues(id, tiki)));
+      toldOfChange(written);
+      return written === undefined
+        ? orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]))
+        : toOrder(written);
     },
     async applyIpnMessage(id, tiki, m) {
       const values = [...statusValues(id, tiki), m.messageId, m.orderId, m.createdAt];
-      const row = first(await run<OrderRow & { recorded: boolean }>(pool, S.applyIpnMessage, values));
+      const row = first(await run<StatusWritten & { recorded: boolean }>(pool, S.applyIpnMessage, values));
+      toldOfChange(row);
       if (row?.id != null) return { order: toOrder(row), duplicate: false };
       const order = orderOrNull(await run<OrderRow>(pool, S.getOrder, [id]));
       return order === null ? null : { order, duplicate: !row?.recorded };
@@ -852,6 +888,10 @@ function postgresStore(pool: pg.Pool): Store {
     },
     async releaseClaim(id, owner) {
       await run(pool, S.releaseClaim, [id, owner]);
+    },
+    async oldestUnfulfilledPaidAt() {
+      const row = first(await run<{ paid_at: number | null }>(pool, S.oldestPaid, []));
+      return row?.paid_at ?? null;
     },
     async recordIpnMessage(m) {
       return changed(await run(pool, S.recordMessage, [m.messageId, m.orderId, m.createdAt, m.now]));

@@ -1,4 +1,5 @@
 /** The SQLite statements of the order store (see orders.ts); sqlite-store.ts wraps them like every method. */
+import type { OrderStatus } from '@tini-starter/tiki-platform/order-status';
 import type Database from 'better-sqlite3';
 import {
   type IdempotencyKeyPolicy,
@@ -8,11 +9,15 @@ import {
   type TikiStatusUpdate,
 } from './orders.ts';
 import { FINAL_STATUSES_SQL as FINAL, keyIsFree, type OrderRow, toOrder } from './rows.ts';
+import type { StoreEvents } from './store.ts';
 
 /** A claim that is nobody's, or whose owner let it expire. */
 const CLAIM_FREE = '(claim_owner IS NULL OR claim_expires_at <= @now)';
 
-export function sqliteOrderStore(db: Database.Database): OrderStore & {
+export function sqliteOrderStore(
+  db: Database.Database,
+  events: Pick<StoreEvents, 'orderStatusChanged'> | null,
+): OrderStore & {
   pruneCreating(before: number): number;
 } {
   const q = {
@@ -69,6 +74,12 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
            ELSE MAX(COALESCE(last_message_at, @messageAt), @messageAt) END,
          updated_at = @now
        WHERE id = @id AND status NOT IN (${FINAL}) RETURNING *`,
+    ),
+    statusOf: db.prepare<[string], { status: OrderStatus }>('SELECT status FROM orders WHERE id = ?'),
+    oldestPaid: db.prepare<[], { paid_at: number | null }>(
+      // The open orders' partial index (orders_open) holds every row this reads.
+      `SELECT MIN(paid_at) AS paid_at FROM orders
+       WHERE status NOT IN (${FINAL}) AND paid_at IS NOT NULL AND fulfilled_at IS NULL`,
     ),
     claimCheck: db.prepare<[number, string, number]>(
       'UPDATE orders SET checked_at = ? WHERE id = ? AND (checked_at IS NULL OR checked_at <= ?)',
@@ -167,17 +178,30 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
   });
 
   const orNull = (row: OrderRow | undefined) => (row === undefined ? null : toOrder(row));
-  const apply = (id: string, tiki: TikiStatusUpdate) =>
-    orNull(q.apply.get({ ...tiki, paidOnline: tiki.paidOnline ? 1 : 0, id }) ?? q.get.get(id));
+  /** Inside a transaction: the status before, read under the write lock, tells whether this write changed it. */
+  const apply = (id: string, tiki: TikiStatusUpdate) => {
+    const before = events === null ? undefined : q.statusOf.get(id)?.status;
+    const written = q.apply.get({ ...tiki, paidOnline: tiki.paidOnline ? 1 : 0, id });
+    const change = before !== undefined && written !== undefined && written.status !== before;
+    return {
+      order: orNull(written ?? q.get.get(id)),
+      change: change ? { from: before, to: tiki.status } : null,
+    };
+  };
+  const applyStatus = db.transaction(apply);
+  /** After the commit: a transaction rolled back told nobody. */
+  const told = (change: { from: OrderStatus; to: OrderStatus } | null) => {
+    if (change !== null) events?.orderStatusChanged(change.from, change.to);
+  };
 
   const applyIpnMessage = db.transaction(
     (id: string, tiki: TikiStatusUpdate, m: Parameters<OrderStore['applyIpnMessage']>[2]) => {
       if (q.recordMessage.run(m.messageId, m.orderId, m.createdAt, m.now).changes === 0) {
         const order = orNull(q.get.get(id));
-        return order === null ? null : { order, duplicate: true };
+        return { result: order === null ? null : { order, duplicate: true }, change: null };
       }
-      const order = apply(id, tiki);
-      return order === null ? null : { order, duplicate: false };
+      const { order, change } = apply(id, tiki);
+      return { result: order === null ? null : { order, duplicate: false }, change };
     },
   );
 
@@ -211,10 +235,18 @@ export function sqliteOrderStore(db: Database.Database): OrderStore & {
       return rows.map(toOrder);
     },
     async applyTikiStatus(id, tiki) {
-      return apply(id, tiki);
+      if (events === null) return apply(id, tiki).order;
+      const { order, change } = applyStatus.immediate(id, tiki);
+      told(change);
+      return order;
     },
     async applyIpnMessage(id, tiki, message) {
-      return applyIpnMessage.immediate(id, tiki, message);
+      const { result, change } = applyIpnMessage.immediate(id, tiki, message);
+      told(change);
+      return result;
+    },
+    async oldestUnfulfilledPaidAt() {
+      return q.oldestPaid.get()?.paid_at ?? null;
     },
     async claimStatusCheck(id, now, minIntervalMs) {
       return q.claimCheck.run(now, id, now - minIntervalMs).changes > 0;

@@ -56,8 +56,8 @@ describe('the SQLite store’s own', () => {
   });
 });
 
-describeStoreContract('SQLite', () => {
+describeStoreContract('SQLite', (events) => {
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-contract-'));
   dirs.push(dir);
-  return openSqliteStore(join(dir, 'server.sqlite'));
+  return openSqliteStore(join(dir, 'server.sqlite'), { events: { ...events, storeWaited() {} } });
 });

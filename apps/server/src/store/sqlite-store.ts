@@ -29,6 +29,7 @@ import {
   StorageUnavailableError,
   type Store,
   type StoredTikiTokens,
+  type StoreEvents,
 } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -37,6 +38,8 @@ export interface SqliteStoreOptions {
    * never blocks the event loop: SQLite answers busy at once and the attempt is repeated after a timer.
    */
   busyTimeoutMs?: number;
+  /** Told of status changes and of waits for another process's lock (the metrics); default nobody. */
+  events?: Pick<StoreEvents, 'orderStatusChanged' | 'storeWaited'>;
 }
 
 /** Opens the file (created 0600 in a 0700 folder) and applies the missing migrations; the caller closes it. */
@@ -251,7 +254,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
     },
   );
 
-  const { pruneCreating, ...orders } = sqliteOrderStore(db);
+  const { pruneCreating, ...orders } = sqliteOrderStore(db, o.events ?? null);
 
   let closed = false;
   const store: Store & { readonly file: string } = {
@@ -268,6 +271,7 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       closed = true;
       db.close();
     },
+    poolStats: () => null,
 
     async upsertUser(u) {
       return toUser(q.upsertUser.get(u.id, u.tikiCustomerId, u.name, u.now, u.now) as UserRow);
@@ -362,7 +366,11 @@ export function openSqliteStore(file: string, o: SqliteStoreOptions = {}): Store
       return { sessions, codes, tikiTokens, orders: pruneCreating(i.codesBefore), rateLimits };
     },
   };
-  return retryWhileBusy(store, busyTimeoutMs, Math.min(busyTimeoutMs, READINESS_WAIT_MS));
+  return retryWhileBusy(store, {
+    deadlineMs: busyTimeoutMs,
+    pingDeadlineMs: Math.min(busyTimeoutMs, READINESS_WAIT_MS),
+    waited: o.events ? () => o.events?.storeWaited() : () => {},
+  });
 }
 
 /** /readyz waits at most this long for the write lock before it says the store is not ready. */
@@ -378,10 +386,13 @@ function isBusy(err: unknown): boolean {
  * SQLITE_BUSY has written nothing, and a transaction that gets it has rolled back), up to a deadline in real
  * time, then StorageUnavailableError. The first attempt runs at once: the common case costs one `.catch`.
  */
-/** close() must not wait. */
-const NOT_RETRIED = new Set(['close']);
+/** close() must not wait; poolStats() is synchronous. */
+const NOT_RETRIED = new Set(['close', 'poolStats']);
 
-function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDeadlineMs: number): T {
+function retryWhileBusy<T extends object>(
+  target: T,
+  o: { deadlineMs: number; pingDeadlineMs: number; waited: () => void },
+): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function' || NOT_RETRIED.has(name)) {
@@ -389,10 +400,11 @@ function retryWhileBusy<T extends object>(target: T, deadlineMs: number, pingDea
       continue;
     }
     const method = value as (...args: unknown[]) => Promise<unknown>;
-    const deadline = name === 'ping' ? pingDeadlineMs : deadlineMs;
+    const deadline = name === 'ping' ? o.pingDeadlineMs : o.deadlineMs;
     wrapped[name] = (...args: unknown[]) =>
       method(...args).catch((err: unknown) => {
         if (!isBusy(err)) throw err;
+        o.waited();
         return retryLater(() => method(...args), deadline);
       });
   }

@@ -6,13 +6,19 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewOrder } from './orders.ts';
-import type { SealedTikiTokens, Store } from './store.ts';
+import type { SealedTikiTokens, Store, StoreEvents } from './store.ts';
 
-export function describeStoreContract(name: string, open: () => Store | Promise<Store>): void {
+/** Opens a fresh store that tells `events` of its status changes. */
+export type OpenStore = (events: Pick<StoreEvents, 'orderStatusChanged'>) => Store | Promise<Store>;
+
+export function describeStoreContract(name: string, open: OpenStore): void {
   describe(`the Store contract: ${name}`, () => {
     let store: Store;
+    /** The status changes the store told of, as `from>to`. */
+    let changes: string[];
     beforeEach(async () => {
-      store = await open();
+      changes = [];
+      store = await open({ orderStatusChanged: (from, to) => changes.push(`${from}>${to}`) });
     });
     afterEach(async () => {
       await store.close();
@@ -449,6 +455,49 @@ export function describeStoreContract(name: string, open: () => Store | Promise<
           await store.applyTikiStatus(id, { ...tiki, now: o.paidAt });
         }
       }
+
+      it('tells each status change it writes once, from the status it replaced; nothing for one that changed nothing', async () => {
+        await created();
+        const tiki = { tikiOrderId: TIKI_ID, paidOnline: false, messageAt: null };
+        await store.applyTikiStatus('ord_1', { ...tiki, status: 'waiting_for_payment', now: 2_000 });
+        await store.applyTikiStatus('ord_1', { ...tiki, status: 'waiting_for_payment', now: 2_100 });
+        const paid = {
+          ...tiki,
+          status: 'online_paid' as const,
+          paidOnline: true,
+          messageAt: 3_000,
+          now: 3_000,
+        };
+        const message = { messageId: '141939182305017886', orderId: 'ord_1', createdAt: 3_000, now: 3_000 };
+        await store.applyIpnMessage('ord_1', paid, message);
+        await store.applyIpnMessage('ord_1', paid, message);
+        // Two callers applying the same answer at once (an IPN and the buyer's read): one change.
+        const completed = { ...paid, status: 'completed' as const, now: 4_000 };
+        await Promise.all([
+          store.applyTikiStatus('ord_1', completed),
+          store.applyTikiStatus('ord_1', completed),
+        ]);
+        await store.applyTikiStatus('ord_1', { ...completed, status: 'canceled', now: 5_000 });
+        expect(changes).toEqual([
+          'draft>waiting_for_payment',
+          'waiting_for_payment>online_paid',
+          'online_paid>completed',
+        ]);
+      });
+
+      it('says when the oldest order paid and not yet delivered was paid, until it is delivered or ends', async () => {
+        expect(await store.oldestUnfulfilledPaidAt()).toBeNull();
+        await created({ id: 'ord_1', paidAt: 2_000 });
+        await created({ id: 'ord_2', paidAt: 3_000 });
+        await created({ id: 'ord_3' });
+        expect(await store.oldestUnfulfilledPaidAt()).toBe(2_000);
+        expect(await store.claimFulfilment('ord_1', { owner: 'a', now: 3_500, claimMs: 100 })).toBe(true);
+        expect(await store.finishFulfilment('ord_1', 'a', 3_600)).toBe(true);
+        expect(await store.oldestUnfulfilledPaidAt()).toBe(3_000);
+        const canceled = { tikiOrderId: `${TIKI_ID.slice(0, -2)}_2`, paidOnline: true, messageAt: null };
+        await store.applyTikiStatus('ord_2', { ...canceled, status: 'canceled', now: 4_000 });
+        expect(await store.oldestUnfulfilledPaidAt()).toBeNull();
+      });
 
       it('records an IPN and what it applied in one write, and applies nothing for a message seen before', async () => {
         await created();

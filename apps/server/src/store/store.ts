@@ -4,6 +4,7 @@
  * The store never sees a plaintext Tiki token: it stores sealed blobs (see token-vault.ts).
  */
 
+import type { OrderStatus } from '@tini-starter/tiki-platform/order-status';
 import type { OrderStore } from './orders.ts';
 import type { RateLimitStore } from './rate-limits.ts';
 
@@ -15,6 +16,27 @@ import type { RateLimitStore } from './rate-limits.ts';
  */
 export class StorageUnavailableError extends Error {
   override readonly name = 'StorageUnavailableError';
+}
+
+/**
+ * What a store tells of its own work, for the metrics (metrics.ts implements it): said after the fact, never
+ * throwing, and only about writes this store made (a status two instances both apply is changed by one).
+ */
+export interface StoreEvents {
+  /** An order's status was written from one of Tiki's statuses to another. */
+  orderStatusChanged(from: OrderStatus, to: OrderStatus): void;
+  /** An operation waited: SQLite locked by another process, or no free PostgreSQL connection when it began. */
+  storeWaited(): void;
+  /** An operation failed with StorageUnavailableError. */
+  storeUnavailable(): void;
+}
+
+/** A connection pool as its driver counts it (PostgreSQL): open, idle, requests waiting for one, and its size. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface UserRecord {
@@ -99,6 +121,8 @@ export interface Store extends OrderStore, RateLimitStore {
   /** Throws unless the store answers and could take a write now (what /readyz reports). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool now, or null for a store without one (SQLite). Synchronous: read at each scrape. */
+  poolStats(): PoolStats | null;
 
   upsertUser(i: { id: string; tikiCustomerId: number; name: string; now: number }): Promise<UserRecord>;
   getUser(id: string): Promise<UserRecord | null>;
