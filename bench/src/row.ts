@@ -2,8 +2,8 @@
 export interface Target {
   comparison: 'at-least' | 'at-most';
   value: number;
-  /** How the measured number reads: a ratio ('x') or megabytes ('MB'). */
-  unit: 'x' | 'MB';
+  /** How the measured number reads: a ratio ('x'), megabytes ('MB') or microseconds of CPU per request ('µs'). */
+  unit: 'x' | 'MB' | 'µs';
 }
 
 export interface RowResult {
@@ -55,11 +55,13 @@ export function formatCpu(cpu: CpuPerRequest | undefined): string {
 
 export function formatTarget(target: Target): string {
   const sign = target.comparison === 'at-least' ? '>=' : '<=';
-  return target.unit === 'x' ? `${sign} ${target.value}x` : `${sign} ${target.value} MB`;
+  return target.unit === 'x' ? `${sign} ${target.value}x` : `${sign} ${target.value} ${target.unit}`;
 }
 
 export function formatMeasured(row: Pick<RowResult, 'measured' | 'target'>): string {
-  return row.target.unit === 'x' ? `${row.measured.toFixed(2)}x` : `${row.measured.toFixed(1)} MB`;
+  return row.target.unit === 'x'
+    ? `${row.measured.toFixed(2)}x`
+    : `${row.measured.toFixed(1)} ${row.target.unit}`;
 }
 
 /** '12 345' style grouping, readable in a table without locale surprises. */

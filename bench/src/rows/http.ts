@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { freePort } from '@tini-starter/tiki-platform/testing/ports';
 import type { Child } from '../child.ts';
 import { accountCpu } from '../cpu-accounting.ts';
 import { atSource, renderDiagnosis } from '../cpu-profile.ts';
@@ -61,6 +62,7 @@ function renderCpuTable(
   // PostgreSQL's own processes are not counted: the server's column is what the Node process spends.
   const processes = [
     'server',
+    'server (metrics)',
     'floor',
     'floor (Tiki routes)',
     'server (PostgreSQL)',
@@ -127,6 +129,33 @@ function ratioRow(
   };
 }
 
+/**
+ * What counting costs: the server's CPU per `/api/me` answer with METRICS_PORT set, minus the same server's
+ * without (METRICS_PORT=0 counts nothing), paired round by round (the two take their load at the same time).
+ */
+function metricsCostRow(off: AccountedRun[], on: AccountedRun[]): RowResult {
+  const deltas = on.map((run, i) => (run.cpuUsPerRequest['server (metrics)'] ?? 0) - cpuAt(off, i, 'server'));
+  const summary = summarizeRatio(
+    off.map((r) => r.okPerSecond),
+    on.map((r) => r.okPerSecond),
+  );
+  return {
+    what: 'metrics on: server CPU per `GET /api/me` answer added by counting (µs; METRICS_PORT set vs 0)',
+    against:
+      'the same server and database with METRICS_PORT=0, loaded at the same time (25 connections each)',
+    target: { comparison: 'at-most', value: 5, unit: 'µs' },
+    measured: median(deltas),
+    subject: `${formatCount(summary.subject)} req/s, ${formatCount(cpuOf(on, 'server (metrics)'))} µs`,
+    baseline: `${formatCount(summary.baseline)} req/s, ${formatCount(cpuOf(off, 'server'))} µs`,
+    rounds: on.length,
+    spread: deltas,
+  };
+}
+
+function cpuAt(runs: AccountedRun[], i: number, process: string): number {
+  return runs[i]?.cpuUsPerRequest[process] ?? 0;
+}
+
 /** CPU budgets per answered request, steadier than the ratios on shared cores (bench/README.md, "Targets"). */
 const ME_BUDGET = (bareUs: number) => ({ us: bareUs + 55, text: 'bare + 55 µs' });
 const PROFILE_BUDGET = () => ({ us: 230, text: '230 µs' });
@@ -141,6 +170,14 @@ export async function measureHttpRows(
     emulatorOrigin: emulator.origin,
     databaseFile,
     logFile: join(o.workDir, 'server.log'),
+  });
+  // The same server with its metrics on (a metrics port), same database: what counting costs `/api/me`.
+  const metricsPort = await freePort();
+  const metricsServer = await startServerUnderTest({
+    emulatorOrigin: emulator.origin,
+    databaseFile,
+    logFile: join(o.workDir, 'server-metrics.log'),
+    env: { METRICS_PORT: String(metricsPort) },
   });
   // The same server on PostgreSQL, for the rows that show what the shared database costs.
   const pgDatabase = { databaseFile, databaseUrl: o.postgresUrl };
@@ -210,6 +247,7 @@ export async function measureHttpRows(
     // Every measured run also books the CPU each process spent, per answered request.
     const pids = {
       server: server.pid,
+      'server (metrics)': metricsServer.pid,
       'server (PostgreSQL)': pgServer.pid,
       emulator: emulator.pid,
       'bare Express': bare.pid,
@@ -259,6 +297,7 @@ export async function measureHttpRows(
 
     // Warm-up, unmeasured: JIT, connection pools, SQLite page cache.
     await run('warm-up', meShot(cycle(users)), 1)(server.origin);
+    await run('warm-up', meShot(cycle(users)), 1)(metricsServer.origin);
     await run('warm-up', meShot(cycle(users)), 1)(bare.origin);
     await run('warm-up', meShot(cycle(users)), 1)(floor.origin);
     await run('warm-up', profileShot(cycle(users)), 1)(server.origin);
@@ -283,6 +322,39 @@ export async function measureHttpRows(
       baseline: meBaseline,
       subjects: { server: meSubject, floor: floorSubject, postgres: mePgSubject },
     });
+    // Metrics on and off at once, half the connections each: whatever else loads the machine then loads both
+    // alike, which a cost this small needs (one after the other, the rounds differ by more than it).
+    const halfMe = async (origin: string, what: string) =>
+      okRun(
+        what,
+        await fire({
+          origin,
+          connections: CONNECTIONS / 2,
+          durationSeconds: seconds,
+          next: meShot(cycle(users)),
+        }),
+      );
+    const metricsOff: AccountedRun[] = [];
+    const metricsOn: AccountedRun[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const { value, cpuUs } = await accountCpu(pids, () =>
+        Promise.all([
+          halfMe(server.origin, 'GET /api/me (metrics off)'),
+          halfMe(metricsServer.origin, 'GET /api/me (metrics on)'),
+        ]),
+      );
+      const [off, on] = value;
+      metricsOff.push({ ...off, cpuUsPerRequest: { server: (cpuUs.server ?? 0) / off.ok } });
+      metricsOn.push({
+        ...on,
+        cpuUsPerRequest: { 'server (metrics)': (cpuUs['server (metrics)'] ?? 0) / on.ok },
+      });
+    }
+    // Scraped once, so that the row fails loudly if the metrics server counted nothing.
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    if (!scraped.includes('tini_http_request_duration_seconds_count{route="/api/me"')) {
+      throw new Error('bench: the metrics server did not count its /api/me answers');
+    }
     const { server: profile, floor: profileFloor } = await runInterleaved({
       rounds,
       baseline: profileBaseline,
@@ -367,6 +439,7 @@ export async function measureHttpRows(
         loginPg,
         { subject: 'server (PostgreSQL)' },
       ),
+      metricsCostRow(metricsOff, metricsOn),
       {
         what: 'p99 latency of `GET /api/me` at 50 connections',
         against: 'p50 of the same run',
@@ -391,6 +464,10 @@ export async function measureHttpRows(
           ['floor of `POST /api/auth/login`', loginFloor],
           ['`POST /api/tiki/ipn`', ipn],
           ['`GET /api/me` on PostgreSQL', mePg],
+          [
+            '`GET /api/me`, metrics on (subject) and off (baseline) at once',
+            { subject: metricsOn, baseline: metricsOff },
+          ],
           ['`POST /api/auth/login` on PostgreSQL', loginPg],
         ]),
       },
@@ -406,6 +483,8 @@ export async function measureHttpRows(
       [ipnLoad, sqlite],
       [mePgLoad, pgDatabase],
       [loginPgLoad, pgDatabase],
+      // The metrics row is its own diagnosis: on and off are the same code but for the counting.
+      [undefined, undefined],
       [meLoad, sqlite],
     ] as const;
     for (const [index, row] of rows.entries()) {
@@ -421,6 +500,7 @@ export async function measureHttpRows(
     return { rows, diagnoses };
   } finally {
     await server.stop();
+    await metricsServer.stop();
     await pgServer.stop();
   }
 }
