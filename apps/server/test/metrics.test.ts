@@ -90,6 +90,21 @@ describe('the metrics listener', () => {
     expect((await fetch(`${stack.server.metricsUrl}/`)).status).toBe(404);
   });
 
+  it('shows every known outcome from the start, at 0, so that rate() and the alert rules see the first event', async () => {
+    stack = await startStack({ env: { METRICS_PORT: String(await freePort()) } });
+    const lines = (await scrape()).split('\n');
+    for (const series of [
+      'tini_logins_total{outcome="upstream_unavailable"} 0',
+      'tini_ipn_received_total{outcome="error"} 0',
+      'tini_fulfilments_total{stage="given_up"} 0',
+      'tini_order_sweep_runs_total{outcome="ok"} 0',
+      'tini_orders_created_total 0',
+      'tini_order_oldest_unfulfilled_paid_age_seconds 0',
+    ]) {
+      expect(lines).toContain(series);
+    }
+  });
+
   it('is off with METRICS_PORT=0', async () => {
     stack = await startStack();
     expect(stack.server.metricsUrl).toBeNull();

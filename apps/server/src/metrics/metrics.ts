@@ -222,10 +222,11 @@ export function createMetrics(o: { now: () => number } = { now: Date.now }): Met
   };
 
   // Every known label value starts at 0, so that rate() and increase() see the first event.
-  for (const outcome of LOGIN_OUTCOMES) logins.labels({ outcome });
-  for (const outcome of IPN_ANSWERS) ipns.labels({ outcome });
-  for (const stage of FULFILMENT_STAGES) fulfilments.labels({ stage });
-  for (const outcome of SWEEP_OUTCOMES) sweeps.labels({ outcome });
+  // (labels() alone does not make a series: an increment of 0 does.)
+  for (const outcome of LOGIN_OUTCOMES) logins.inc({ outcome }, 0);
+  for (const outcome of IPN_ANSWERS) ipns.inc({ outcome }, 0);
+  for (const stage of FULFILMENT_STAGES) fulfilments.inc({ stage }, 0);
+  for (const outcome of SWEEP_OUTCOMES) sweeps.inc({ outcome }, 0);
 
   return {
     registry,
