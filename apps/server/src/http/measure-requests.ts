@@ -7,7 +7,7 @@
 import { ROUTES } from '@tini-starter/api-contract/auth';
 import type { ErrorCode } from '@tini-starter/api-contract/errors';
 import type { Response } from 'express';
-import { type IpnAnswer, loginOutcomeOf, type Metrics } from '../metrics/metrics.ts';
+import type { IpnAnswer, LoginOutcome, Metrics } from '../metrics/metrics.ts';
 import type { IpnOutcome } from '../payments/ipn.ts';
 import type { OnAnswered } from './request-logging.ts';
 
@@ -37,4 +37,19 @@ export function ipnAnswerOf(
   if (status >= 500) return 'error';
   if (code !== undefined || received === undefined || received === 'unknown_order') return 'refused';
   return received;
+}
+
+/** The login outcome an answer stands for: its error code, or ok. */
+export function loginOutcomeOf(code: ErrorCode | undefined): LoginOutcome {
+  switch (code) {
+    case undefined:
+      return 'ok';
+    case 'invalid_auth_code':
+      return 'invalid_code';
+    case 'rate_limited':
+    case 'upstream_unavailable':
+      return code;
+    default:
+      return 'error';
+  }
 }

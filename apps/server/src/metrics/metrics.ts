@@ -7,7 +7,6 @@
  * touches prom-client; `NO_METRICS` is the same interface doing nothing, for METRICS_PORT=0, so that a server
  * without a metrics listener does not pay for counting (bench/README.md names the row that measures it).
  */
-import type { ErrorCode } from '@tini-starter/api-contract/errors';
 import type { TikiAttempt } from '@tini-starter/tiki-platform/client';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats, StoreEvents } from '../store/store.ts';
@@ -276,19 +275,4 @@ export function createMetrics(o: { now: () => number } = { now: Date.now }): Met
     },
     watchPool,
   };
-}
-
-/** The login outcome an answer stands for: its error code, or ok. */
-export function loginOutcomeOf(code: ErrorCode | undefined): LoginOutcome {
-  switch (code) {
-    case undefined:
-      return 'ok';
-    case 'invalid_auth_code':
-      return 'invalid_code';
-    case 'rate_limited':
-    case 'upstream_unavailable':
-      return code;
-    default:
-      return 'error';
-  }
 }
