@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { launch } from '@tini-starter/tini-host/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BuildConfigError,
@@ -15,7 +16,6 @@ import {
   SIZE_BUDGET_BYTES,
 } from './build.mjs';
 import { hostFails } from './src/testing/auth-codes.ts';
-import { launch } from './src/testing/host.ts';
 
 const made: string[] = [];
 function tempDir(): string {

@@ -3,11 +3,12 @@
  * and submits the form; the development build of the mini app then signs in through its consent fallback and
  * must get exactly what was chosen, once.
  */
+
+import { launch } from '@tini-starter/tini-host/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostGivesNoCode } from './testing/auth-codes.ts';
 import { launchChromium } from './testing/chromium.ts';
-import { launch } from './testing/host.ts';
 import { startWorld, type World } from './testing/world.ts';
 
 interface Shown {

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tini-starter/tiki-platform/testing/ports';
+import { launch } from '@tini-starter/tini-host/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildMiniapp, optionsFromEnv } from '../build.mjs';
 import { hostGivesNoCode } from './testing/auth-codes.ts';
-import { launch } from './testing/host.ts';
 
 const APPS = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];

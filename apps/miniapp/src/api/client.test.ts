@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { type StartedServer, startServer } from '@tini-starter/server/testing';
 import { createEmulator, type Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
+import { emptyLog, hostRequest } from '@tini-starter/tini-host/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseFormatError } from '../platform/request-errors.ts';
-import { emptyLog, hostRequest } from '../testing/host.ts';
 import { createApiClient } from './client.ts';
 import { ApiError } from './errors.ts';
 

@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readPageDefinition } from '@tini-starter/tini-host/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMiniapp } from '../../build.mjs';
-import { readPageDefinition } from '../testing/host.ts';
 import { checkTxml, rootIdentifiers } from '../testing/txml-check.ts';
 
 const pages = (

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { emptyLog, hostRequest, type RequestStyle } from '@tini-starter/tini-host/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { emptyLog, hostRequest, type RequestStyle } from '../testing/host.ts';
 import { request } from './request.ts';
 import {
   DomainNotAllowedError,

@@ -1,7 +1,7 @@
 /** `my.getAuthCode` answers for the test host, played by the real emulator. */
 import type { Emulator } from '@tini-starter/tiki-emulator/emulator';
 import { DEV_CLIENT_ID } from '@tini-starter/tiki-platform/dev';
-import type { AuthCodeProvider } from './host.ts';
+import type { AuthCodeProvider } from '@tini-starter/tini-host/node';
 
 /** The consent sheet: `customerId` accepts, refusing the scopes in `deny`. */
 export function consentBy(

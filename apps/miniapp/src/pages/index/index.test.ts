@@ -3,15 +3,15 @@
  * real server and the real Tiki emulator on ephemeral ports.
  */
 import { developmentApp } from '@tini-starter/tiki-emulator/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { consentBy, consentInOldSpelling, hostFails, hostGivesNoCode } from '../../testing/auth-codes.ts';
 import {
   type AuthCodeOutcome,
   type AuthCodeProvider,
   type HostStorage,
   launch,
   type RequestStyle,
-} from '../../testing/host.ts';
+} from '@tini-starter/tini-host/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { consentBy, consentInOldSpelling, hostFails, hostGivesNoCode } from '../../testing/auth-codes.ts';
 import { startWorld, type World } from '../../testing/world.ts';
 
 const SESSION_KEY = 'tini-starter.session';

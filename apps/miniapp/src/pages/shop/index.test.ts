@@ -3,9 +3,10 @@
  * through Tiki's payment screen (the host's my.makePayment, or the development build's emulated screen), the
  * wait for the server to confirm with Tiki, and the orders page.
  */
+
+import { type HostStorage, launch, type PaymentProvider } from '@tini-starter/tini-host/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentBy } from '../../testing/auth-codes.ts';
-import { type HostStorage, launch, type PaymentProvider } from '../../testing/host.ts';
 import { startWorld, type World } from '../../testing/world.ts';
 
 interface Shown {

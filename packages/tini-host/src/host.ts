@@ -1,14 +1,29 @@
 /**
- * A Tini host for tests: the globals a mini app's logic thread sees (`App`, `Page`, `getApp`,
- * `getCurrentPages`, `my`, `console`, timers and nothing else), running the BUILT JavaScript of the app and
- * its pages in a `node:vm` context. `my.request` is real HTTP (Node's fetch); `my.getAuthCode` asks whatever
- * the test plugs in (the real emulator's `issueAuthCode`, see auth-codes.ts); storage survives relaunches
- * when the same `HostStorage` is passed again.
+ * A Tini host, once for every runtime: the globals a mini app's logic thread sees (`App`, `Page`, `getApp`,
+ * `getCurrentPages`, `my`, `console`, timers and nothing else), the App and Page lifecycle, and the `my` APIs
+ * the starter uses. `my.request` is real HTTP; `my.getAuthCode` and `my.makePayment` ask whatever the caller
+ * plugs in (the emulator's consent and payment screen); storage survives relaunches when the same
+ * `HostStorage` is passed again.
+ *
+ * What differs between runtimes is the HostRuntime: node.ts runs the built scripts in a `node:vm` realm (the
+ * tests); a browser runs them in a page (the preview). Where Tini's behaviour is not documented, this follows
+ * the mini program family Tini derives from, and says so where it matters.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import vm from 'node:vm';
 import { applySetData } from './set-data.ts';
+
+/** What a runtime provides: the app's files, a realm to run them in, a task queue and HTTP. */
+export interface HostRuntime {
+  /** The text of a file of the built app, by its path inside it (`app.json`, `pages/index/index.js`). */
+  readFile(file: string): string;
+  /** Runs one script of the app with `globals` as its globals. */
+  runScript(source: string, file: string, globals: Record<string, unknown>): void;
+  /** A value handed to the app, made in the app's own realm (as a real host's values are). */
+  intoRealm(value: unknown): unknown;
+  /** Runs `fn` after the current task: where callbacks of `my` APIs are called. */
+  later(fn: () => void): void;
+  /** HTTP for `my.request`. */
+  fetch: typeof fetch;
+}
 
 /** What `my.getAuthCode` does: answer like the consent sheet, or fail like the host. */
 export type AuthCodeOutcome =
@@ -58,9 +73,8 @@ export interface HostLog {
   console: { level: 'log' | 'info' | 'warn' | 'error'; text: string }[];
 }
 
-export interface LaunchOptions {
-  /** The built mini app (the folder project.config.json's miniprogramRoot points at). */
-  distDir: string;
+/** What the host does for the app: where consent, payments and taps come from, and what it starts on. */
+export interface HostOptions {
   authCodes: AuthCodeProvider;
   storage?: HostStorage;
   /**
@@ -101,7 +115,7 @@ export interface LaunchedApp {
   setDataCount(): number;
 }
 
-export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
+export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
   const storage = o.storage ?? new Map<string, string>();
   const log = emptyLog();
   const pending = new Set<Promise<unknown>>();
@@ -111,12 +125,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
   let pageOptions: Record<string, unknown> | null = null;
   const pageStack: Record<string, unknown>[] = [];
 
-  const context = vm.createContext({});
-  const realmJson = vm.runInContext('JSON', context) as JSON;
-  /** Values handed to the app are created in its own realm, as a real host's are. */
-  const intoRealm = (value: unknown): unknown =>
-    value === undefined ? undefined : realmJson.parse(JSON.stringify(value));
-  const later = (fn: () => void) => setImmediate(fn);
+  const { intoRealm, later } = runtime;
   const track = (value: unknown): void => {
     if (value && typeof (value as Promise<unknown>).then === 'function') {
       const settled = Promise.resolve(value as Promise<unknown>).then(
@@ -135,7 +144,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
 
   const my = {
     request: (options: Record<string, unknown>) => {
-      sendRequest(options, o.requestStyle ?? 'documented', log, intoRealm);
+      sendRequest(options, o.requestStyle ?? 'documented', log, runtime);
     },
     getAuthCode: (options: Record<string, unknown>) => {
       const scopes = toScopeList(options.scopes);
@@ -216,7 +225,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
         level,
         text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '),
       });
-  Object.assign(context, {
+  const globals: Record<string, unknown> = {
     my,
     console: { log: record('log'), info: record('info'), warn: record('warn'), error: record('error') },
     setTimeout,
@@ -234,11 +243,11 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
       pageOptions = options;
     },
     getCurrentPages: () => [...pageStack],
-  });
+  };
 
-  const run = (file: string) => runScript(path.join(o.distDir, file), context);
+  const run = (file: string) => runtime.runScript(runtime.readFile(file), file, globals);
 
-  const appJson = JSON.parse(readFileSync(path.join(o.distDir, 'app.json'), 'utf8')) as { pages: string[] };
+  const appJson = JSON.parse(runtime.readFile('app.json')) as { pages: string[] };
   const route = o.route ?? appJson.pages[0];
   if (route === undefined) throw new Error('app.json lists no page');
   if (!appJson.pages.includes(route)) throw new Error(`app.json does not list ${route}`);
@@ -295,51 +304,6 @@ export async function launch(o: LaunchOptions): Promise<LaunchedApp> {
   return { page, log, storage, setDataCount: () => setDataCalls };
 }
 
-/**
- * What a page file registers, without running any lifecycle: its initial data and its function names.
- * Only `Page` exists in this context, so a page whose top level did more would fail here.
- */
-export function readPageDefinition(
-  distDir: string,
-  route: string,
-): { data: Record<string, unknown>; methods: Set<string> } {
-  let options: Record<string, unknown> | null = null;
-  const context = vm.createContext({
-    Page: (o: Record<string, unknown>) => {
-      options = o;
-    },
-  });
-  runScript(path.join(distDir, `${route}.js`), context);
-  const found = options as Record<string, unknown> | null;
-  if (found === null) throw new Error(`${route}.js did not call Page()`);
-  const methods = new Set(Object.keys(found).filter((key) => typeof found[key] === 'function'));
-  return { data: JSON.parse(JSON.stringify(found.data ?? {})), methods };
-}
-
-/**
- * Globals that @tiki.vn/tini-types declares absent from the logic thread. A vm context has some of them
- * built in (globalThis, Function), so each script runs with them shadowed as `undefined`: a bundle that
- * reaches for one fails here as it would on a device. (`eval` cannot be a parameter of strict code; the
- * build test checks that no bundle mentions it.)
- */
-const ABSENT_GLOBALS = [
-  'globalThis',
-  'global',
-  'self',
-  'window',
-  'document',
-  'location',
-  'fetch',
-  'XMLHttpRequest',
-  'Function',
-];
-
-function runScript(file: string, context: vm.Context): void {
-  const source = readFileSync(file, 'utf8');
-  const wrapped = `(function (${ABSENT_GLOBALS.join(', ')}) {\n${source}\n})();`;
-  vm.runInContext(wrapped, context, { filename: file, lineOffset: -1 });
-}
-
 function call(fn: unknown, arg?: unknown, self?: unknown): unknown {
   if (typeof fn !== 'function') return undefined;
   return arg === undefined ? (fn as Handler).call(self) : (fn as Handler).call(self, arg);
@@ -349,14 +313,6 @@ function toScopeList(scopes: unknown): string[] {
   if (typeof scopes === 'string') return [scopes];
   if (Array.isArray(scopes)) return scopes.map(String);
   return [];
-}
-
-/**
- * The test host's `my.request` on its own, for tests of code that runs outside a vm (the request wrapper
- * and the API client): `globalThis.my = { request: hostRequest('documented', log) }`.
- */
-export function hostRequest(style: RequestStyle, log: HostLog): (options: Record<string, unknown>) => void {
-  return (options) => sendRequest(options, style, log, (value) => value);
 }
 
 export function emptyLog(): HostLog {
@@ -371,12 +327,14 @@ export function emptyLog(): HostLog {
   };
 }
 
-function sendRequest(
+/** `my.request` over the runtime's fetch, answering in each RequestStyle. */
+export function sendRequest(
   options: Record<string, unknown>,
   style: RequestStyle,
   log: HostLog,
-  intoRealm: (value: unknown) => unknown,
+  runtime: Pick<HostRuntime, 'fetch' | 'intoRealm' | 'later'>,
 ): void {
+  const { intoRealm } = runtime;
   const method = typeof options.method === 'string' ? options.method.toUpperCase() : 'GET';
   const headers: Record<string, string> = {};
   if (options.headers && typeof options.headers === 'object') {
@@ -401,52 +359,54 @@ function sendRequest(
   log.requests.push({ method, url, headers: { ...headers }, body, timeout });
 
   const answer = (callback: unknown, value: unknown) =>
-    setImmediate(() => {
+    runtime.later(() => {
       call(callback, intoRealm(value));
       call(options.complete);
     });
   const success = (value: unknown) => answer(options.success, value);
   const fail = (value: unknown) => answer(options.fail, value);
 
-  fetch(url, {
-    method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(timeout ?? 30_000),
-    redirect: 'follow',
-  }).then(
-    async (response) => {
-      const text = await response.text();
-      const responseHeaders = Object.fromEntries(response.headers.entries());
-      let parsed: unknown = text;
-      if (options.dataType === undefined || options.dataType === 'json') {
-        try {
-          parsed = text === '' ? '' : JSON.parse(text);
-        } catch {
-          fail({ error: 14, errorMessage: 'JSON parse error', status: response.status, data: text });
-          return;
+  runtime
+    .fetch(url, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeout ?? 30_000),
+      redirect: 'follow',
+    })
+    .then(
+      async (response) => {
+        const text = await response.text();
+        const responseHeaders = Object.fromEntries(response.headers.entries());
+        let parsed: unknown = text;
+        if (options.dataType === undefined || options.dataType === 'json') {
+          try {
+            parsed = text === '' ? '' : JSON.parse(text);
+          } catch {
+            fail({ error: 14, errorMessage: 'JSON parse error', status: response.status, data: text });
+            return;
+          }
         }
-      }
-      const full = {
-        data: parsed,
-        status: response.status,
-        statusText: response.statusText,
-        headers: responseHeaders,
-      };
-      if (response.status >= 400 && style !== 'success-always') {
-        fail({ error: 19, errorMessage: 'http status error', ...full });
-      } else if (style === 'bare') {
-        success(parsed);
-      } else {
-        success(full);
-      }
-    },
-    (error: unknown) => {
-      const name = error instanceof Error ? error.name : '';
-      if (name === 'TimeoutError' || name === 'AbortError') fail({ error: 13, errorMessage: 'timeout' });
-      else fail({ error: 12, errorMessage: error instanceof Error ? error.message : String(error) });
-    },
-  );
+        const full = {
+          data: parsed,
+          status: response.status,
+          statusText: response.statusText,
+          headers: responseHeaders,
+        };
+        if (response.status >= 400 && style !== 'success-always') {
+          fail({ error: 19, errorMessage: 'http status error', ...full });
+        } else if (style === 'bare') {
+          success(parsed);
+        } else {
+          success(full);
+        }
+      },
+      (error: unknown) => {
+        const name = error instanceof Error ? error.name : '';
+        if (name === 'TimeoutError' || name === 'AbortError') fail({ error: 13, errorMessage: 'timeout' });
+        else fail({ error: 12, errorMessage: error instanceof Error ? error.message : String(error) });
+      },
+    );
 }
 
 function toForm(data: object): string {
