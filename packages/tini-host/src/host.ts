@@ -90,10 +90,30 @@ export interface HostOptions {
   /** What my.makePayment does; default: the host cannot pay (Tini Studio without a Tini Console app). */
   payments?: PaymentProvider;
   /** The index the user taps in my.showActionSheet, or null to close it; default: closes it. */
-  actionSheet?: (items: string[]) => number | null;
+  actionSheet?: (items: string[], title: string) => number | null | Promise<number | null>;
+  /** What my.confirm's user answers (true: confirm); default: confirms. */
+  confirm?: (title: string, content: string) => boolean | Promise<boolean>;
+  /** my.alert's dialog, resolved when the user closes it; default: closed at once. */
+  alert?: (title: string, content: string) => void | Promise<void>;
+  /** Shows a toast (the browser preview draws it); every toast is also in the log. */
+  toast?: (options: Record<string, unknown>) => void;
+  /** Told after each `setData` and each change of the page stack: where a renderer redraws. */
+  onChange?: () => void;
+  /** What my.getSystemInfo answers beyond its defaults (a 375 x 812 phone). */
+  systemInfo?: Record<string, unknown>;
 }
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
+
+/** An event as a renderer reports it: the tapped element's and the bound element's `data-*`, and the detail. */
+export interface HostEvent {
+  type: string;
+  /** The element the event started on. */
+  targetDataset: Record<string, unknown>;
+  /** The element whose on* or catch* attribute named the handler. */
+  currentTargetDataset: Record<string, unknown>;
+  detail?: Record<string, unknown>;
+}
 
 export interface PageDriver {
   readonly route: string;
@@ -103,12 +123,17 @@ export interface PageDriver {
   data(): Record<string, unknown>;
   /** Calls a handler named in the .txml, like a tap; resolves when the handler's promise settles. */
   tap(handler: string, dataset?: Record<string, unknown>): Promise<void>;
+  /** Calls a handler with an event of any type (`input`, `confirm`...): what a renderer does. */
+  dispatch(handler: string, event: HostEvent): Promise<void>;
   /** Resolves once every lifecycle call and handler started so far (and those they started) has settled. */
   idle(): Promise<void>;
 }
 
 export interface LaunchedApp {
+  /** The page the app launched on. */
   page: PageDriver;
+  /** The page stack, bottom first, as getCurrentPages() sees it: the last is the page on screen. */
+  pages(): PageDriver[];
   log: HostLog;
   storage: HostStorage;
   /** The number of `setData` calls made by the page so far. */
@@ -122,8 +147,6 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
   let setDataCalls = 0;
 
   let appInstance: Record<string, unknown> | null = null;
-  let pageOptions: Record<string, unknown> | null = null;
-  const pageStack: Record<string, unknown>[] = [];
 
   const { intoRealm, later } = runtime;
   const track = (value: unknown): void => {
@@ -190,7 +213,13 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
     ...(o.encryptedStorage === undefined ? {} : encryptedStorageApis(o.encryptedStorage, later, intoRealm)),
     showToast: (options: Record<string, unknown>) => {
       log.toasts.push(JSON.parse(JSON.stringify(options)));
+      o.toast?.(options);
+      later(() => {
+        call(options.success);
+        call(options.complete);
+      });
     },
+    hideToast: (options: Record<string, unknown> = {}) => later(() => call(options.success)),
     makePayment: (options: Record<string, unknown>) => {
       const orderId = String(options.orderId);
       log.payments.push(orderId);
@@ -204,19 +233,84 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
     },
     navigateTo: (options: Record<string, unknown>) => {
       log.navigations.push(String(options.url));
-      later(() => call(options.success));
+      navigate(options, () => {
+        const current = stack.at(-1);
+        if (current) track(call(current.instance.onHide, undefined, current.instance));
+        openPage(String(options.url));
+      });
+    },
+    redirectTo: (options: Record<string, unknown>) => {
+      log.navigations.push(String(options.url));
+      navigate(options, () => {
+        const replaced = stack.pop();
+        if (replaced) track(call(replaced.instance.onUnload, undefined, replaced.instance));
+        openPage(String(options.url));
+      });
+    },
+    navigateBack: (options: Record<string, unknown> = {}) => {
+      const delta = typeof options.delta === 'number' && options.delta > 0 ? Math.floor(options.delta) : 1;
+      navigate(options, () => {
+        // As the family's hosts do: going back past the first page stays on the first page.
+        for (let i = 0; i < delta && stack.length > 1; i += 1) {
+          const closed = stack.pop() as OpenPage;
+          track(call(closed.instance.onUnload, undefined, closed.instance));
+        }
+        const shown = stack.at(-1) as OpenPage;
+        track(call(shown.instance.onShow, undefined, shown.instance));
+      });
     },
     showActionSheet: (options: Record<string, unknown>) => {
       const items = Array.isArray(options.items) ? options.items.map(String) : [];
       log.actionSheets.push(items);
-      const index = o.actionSheet?.(items) ?? null;
+      const title = typeof options.title === 'string' ? options.title : '';
+      Promise.resolve(o.actionSheet?.(items, title) ?? null).then((index) =>
+        later(() => {
+          if (index === null) call(options.fail, intoRealm({ error: 11, errorMessage: 'closed' }));
+          else call(options.success, intoRealm({ index }));
+          call(options.complete);
+        }),
+      );
+    },
+    alert: (options: Record<string, unknown> = {}) => {
+      Promise.resolve(o.alert?.(text(options.title), text(options.content))).then(() =>
+        later(() => {
+          call(options.success);
+          call(options.complete);
+        }),
+      );
+    },
+    confirm: (options: Record<string, unknown> = {}) => {
+      Promise.resolve(o.confirm?.(text(options.title), text(options.content)) ?? true).then((confirm) =>
+        later(() => {
+          call(options.success, intoRealm({ confirm }));
+          call(options.complete);
+        }),
+      );
+    },
+    getSystemInfo: (options: Record<string, unknown> = {}) => {
+      const info = { ...DEFAULT_SYSTEM_INFO, ...o.systemInfo };
       later(() => {
-        if (index === null) call(options.fail, intoRealm({ error: 11, errorMessage: 'closed' }));
-        else call(options.success, intoRealm({ index }));
+        call(options.success, intoRealm(info));
         call(options.complete);
       });
     },
+    getSystemInfoSync: () => intoRealm({ ...DEFAULT_SYSTEM_INFO, ...o.systemInfo }),
   };
+
+  /** A navigation runs after the current task (as a host's does), then tells the renderer. */
+  const navigate = (options: Record<string, unknown>, change: () => void) =>
+    later(() => {
+      try {
+        change();
+      } catch (error) {
+        call(options.fail, intoRealm({ error: 3, errorMessage: String(error) }));
+        call(options.complete);
+        return;
+      }
+      o.onChange?.();
+      call(options.success);
+      call(options.complete);
+    });
 
   const record =
     (level: HostLog['console'][number]['level']) =>
@@ -225,11 +319,14 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
         level,
         text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '),
       });
+  let registering: Record<string, unknown> | null = null;
   const globals: Record<string, unknown> = {
     my,
     console: { log: record('log'), info: record('info'), warn: record('warn'), error: record('error') },
     setTimeout,
     clearTimeout,
+    setInterval,
+    clearInterval,
     App: (options: Record<string, unknown>) => {
       if (appInstance !== null) throw new Error('App() was called twice');
       appInstance = options;
@@ -239,19 +336,85 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       return appInstance;
     },
     Page: (options: Record<string, unknown>) => {
-      if (pageOptions !== null) throw new Error('Page() was called twice in one page file');
-      pageOptions = options;
+      if (registering !== null) throw new Error('Page() was called twice in one page file');
+      registering = options;
     },
-    getCurrentPages: () => [...pageStack],
+    getCurrentPages: () => stack.map((p) => p.instance),
   };
 
   const run = (file: string) => runtime.runScript(runtime.readFile(file), file, globals);
 
   const appJson = JSON.parse(runtime.readFile('app.json')) as { pages: string[] };
-  const route = o.route ?? appJson.pages[0];
-  if (route === undefined) throw new Error('app.json lists no page');
-  if (!appJson.pages.includes(route)) throw new Error(`app.json does not list ${route}`);
+  const first = appJson.pages[0];
+  if (first === undefined) throw new Error('app.json lists no page');
 
+  /** Each page file runs once, as a host loads it; every page opened on it gets its own instance. */
+  const definitions = new Map<string, Record<string, unknown>>();
+  const definitionOf = (route: string) => {
+    const known = definitions.get(route);
+    if (known) return known;
+    if (!appJson.pages.includes(route)) throw new Error(`app.json does not list ${route}`);
+    registering = null;
+    run(`${route}.js`);
+    const options = registering as Record<string, unknown> | null;
+    if (options === null) throw new Error(`${route}.js did not call Page()`);
+    definitions.set(route, options);
+    return options;
+  };
+
+  /** Opens a page on top of the stack: it is in getCurrentPages() from its onLoad on, as in the family. */
+  const openPage = (url: string, launchQuery?: Record<string, string>): void => {
+    const { route, query } = parseUrl(url);
+    const options = definitionOf(route);
+    const instance: Record<string, unknown> = {};
+    for (const key of Object.keys(options)) {
+      if (key !== 'data') instance[key] = options[key];
+    }
+    instance.data = intoRealm(options.data ?? {});
+    instance.route = route;
+    instance.setData = (patch: Record<string, unknown>, callback?: () => void) => {
+      setDataCalls += 1;
+      applySetData(instance.data as Record<string, unknown>, intoRealm(patch) as Record<string, unknown>);
+      o.onChange?.();
+      if (typeof callback === 'function') later(callback);
+    };
+    stack.push({ route, options, instance, driver: driverOf(route, options, instance) });
+    track(call(instance.onLoad, intoRealm(launchQuery ?? query), instance));
+    track(call(instance.onShow, undefined, instance));
+    track(call(instance.onReady, undefined, instance));
+  };
+
+  const driverOf = (
+    route: string,
+    options: Record<string, unknown>,
+    instance: Record<string, unknown>,
+  ): PageDriver => {
+    const driver: PageDriver = {
+      route,
+      options,
+      data: () => JSON.parse(JSON.stringify(instance.data)),
+      tap: (handler, dataset = {}) =>
+        driver.dispatch(handler, { type: 'tap', targetDataset: dataset, currentTargetDataset: dataset }),
+      async dispatch(handler, e) {
+        const fn = instance[handler];
+        if (typeof fn !== 'function') throw new Error(`The page has no handler "${handler}"`);
+        const event = intoRealm({ type: e.type, timeStamp: Date.now(), detail: e.detail ?? {} }) as Record<
+          string,
+          unknown
+        >;
+        event.target = { dataset: intoRealm(e.targetDataset), targetDataset: intoRealm(e.targetDataset) };
+        event.currentTarget = { dataset: intoRealm(e.currentTargetDataset) };
+        const result = (fn as Handler).call(instance, event);
+        track(result);
+        await result;
+      },
+      idle,
+    };
+    return driver;
+  };
+
+  const route = o.route ?? first;
+  if (!appJson.pages.includes(route)) throw new Error(`app.json does not list ${route}`);
   run('app.js');
   const theApp = appInstance as Record<string, unknown> | null;
   if (theApp === null) throw new Error('app.js did not call App()');
@@ -259,50 +422,54 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
   track(call(theApp.onLaunch, intoRealm({ query, path: route }), theApp));
   track(call(theApp.onShow, intoRealm({ query, path: route }), theApp));
 
-  run(`${route}.js`);
-  const options = pageOptions as Record<string, unknown> | null;
-  if (options === null) throw new Error(`${route}.js did not call Page()`);
-
-  const instance: Record<string, unknown> = {};
-  for (const key of Object.keys(options)) {
-    if (key !== 'data') instance[key] = options[key];
-  }
-  instance.data = intoRealm(options.data ?? {});
-  instance.route = route;
-  instance.setData = (patch: Record<string, unknown>, callback?: () => void) => {
-    setDataCalls += 1;
-    applySetData(instance.data as Record<string, unknown>, intoRealm(patch) as Record<string, unknown>);
-    if (typeof callback === 'function') later(callback);
-  };
-  pageStack.push(instance);
-
-  track(call(instance.onLoad, intoRealm(query), instance));
-  track(call(instance.onShow, undefined, instance));
-  track(call(instance.onReady, undefined, instance));
+  const stack: OpenPage[] = [];
+  openPage(route, query);
+  const launched = stack[0] as OpenPage;
 
   async function idle(): Promise<void> {
     while (pending.size > 0) await Promise.all([...pending]);
   }
 
-  const page: PageDriver = {
-    route,
-    options,
-    data: () => JSON.parse(JSON.stringify(instance.data)),
-    async tap(handler, dataset = {}) {
-      const fn = instance[handler];
-      if (typeof fn !== 'function') throw new Error(`The page has no handler "${handler}"`);
-      const target = { dataset: intoRealm(dataset), targetDataset: intoRealm(dataset) };
-      const event = intoRealm({ type: 'tap', timeStamp: 0 }) as Record<string, unknown>;
-      event.target = target;
-      event.currentTarget = target;
-      const result = (fn as Handler).call(instance, event);
-      track(result);
-      await result;
-    },
-    idle,
+  return {
+    page: launched.driver,
+    pages: () => stack.map((p) => p.driver),
+    log,
+    storage,
+    setDataCount: () => setDataCalls,
   };
-  return { page, log, storage, setDataCount: () => setDataCalls };
 }
+
+interface OpenPage {
+  route: string;
+  options: Record<string, unknown>;
+  instance: Record<string, unknown>;
+  driver: PageDriver;
+}
+
+/** `/pages/shop/index?id=1` -> route `pages/shop/index`, query `{ id: '1' }` (the family's url form). */
+function parseUrl(url: string): { route: string; query: Record<string, string> } {
+  const [path = '', search = ''] = url.split('?', 2);
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(search)) query[key] = value;
+  return { route: path.replace(/^\/+/, ''), query };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** A 375 x 812 phone at 2x, the frame the preview draws; the family's field names (an assumption for Tini). */
+const DEFAULT_SYSTEM_INFO = {
+  platform: 'preview',
+  model: 'Tini preview',
+  pixelRatio: 2,
+  screenWidth: 375,
+  screenHeight: 812,
+  windowWidth: 375,
+  windowHeight: 812,
+  language: 'vi',
+  version: '0.0.0',
+};
 
 function call(fn: unknown, arg?: unknown, self?: unknown): unknown {
   if (typeof fn !== 'function') return undefined;
