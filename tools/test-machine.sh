@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the test suites need from the operating system, installed from Debian's packages when missing:
-#   chromium    the browser checks (apps/miniapp/src/consent-panel.test.ts), driven by playwright-core.
+#   chromium    the browser checks (the consent panel, the preview), driven by playwright-core.
 #   postgresql  the PostgreSQL suites of the server and the bench: each run starts a throwaway cluster from its
 #               programs (apps/server/src/testing/postgres.ts), as the package's unprivileged `postgres` account
 #               when the tests run as root. The package's own cluster is not used.

@@ -362,6 +362,28 @@ async function watchAndBuild(options) {
     });
   }
   console.warn('miniapp: watching src/ for changes');
+  await servePreview(options.outDir ?? DEFAULT_OUT_DIR);
+}
+
+/**
+ * `pnpm dev`'s browser preview of the built app (packages/tini-preview), on MINIAPP_PREVIEW_HOST and
+ * MINIAPP_PREVIEW_PORT: development only, loopback only, reloaded whenever this watch writes a new build.
+ * @param {string} outDir
+ */
+async function servePreview(outDir) {
+  const { exitIfPortBusy } = await import('@tini-starter/tiki-platform/dev-port');
+  const { startPreview } = await import('@tini-starter/tini-preview/server');
+  const origin = new URL(developmentOrigins(process.env).previewOrigin);
+  const host = origin.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(origin.port);
+  await exitIfPortBusy({
+    what: 'miniapp preview',
+    host,
+    port,
+    variables: { port: 'MINIAPP_PREVIEW_PORT', host: 'MINIAPP_PREVIEW_HOST' },
+  });
+  const preview = await startPreview({ root: outDir, host, port, name: 'Tini Starter' });
+  console.warn(`miniapp: preview at ${preview.url} (a browser approximation, not Tini Studio)`);
 }
 
 /**

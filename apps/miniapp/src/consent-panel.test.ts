@@ -5,10 +5,10 @@
  */
 
 import { launch } from '@tini-starter/tini-host/node';
+import { launchChromium } from '@tini-starter/tini-preview/chromium';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostGivesNoCode } from './testing/auth-codes.ts';
-import { launchChromium } from './testing/chromium.ts';
 import { startWorld, type World } from './testing/world.ts';
 
 interface Shown {

@@ -16,6 +16,7 @@
  */
 import type { TikiClient } from '@tini-starter/tiki-platform/client';
 import type { Clock } from '@tini-starter/tiki-platform/clock';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -162,6 +163,11 @@ export function createApp(deps: AppDeps, payments: Payments = createPayments(dep
   // Without metrics, the request log alone times each answer.
   installRequestLogging(app, logger, metrics === NO_METRICS ? undefined : measureAnswers(metrics));
   app.use(helmet());
+  // Outside production only: the mini app's browser preview calls the API from its own origin. Tini's hosts do
+  // not send CORS requests, so production allows no origin and answers a preflight as any unknown route.
+  if (config.http.corsOrigins.length > 0) {
+    app.use('/api', cors({ origin: config.http.corsOrigins, maxAge: 600 }));
+  }
   app.use('/api', noStore);
   // Counted in the store: every process sharing the database counts the same requests.
   const limits = { store, clock, refused: (limiter: string) => metrics.rateLimited(limiter) };

@@ -173,6 +173,14 @@ describe('loadConfig', () => {
   });
 });
 
+describe('CORS', () => {
+  it('allows the development preview’s origin outside production, and no origin in production', () => {
+    expect(loadConfig({}).http.corsOrigins).toEqual(['http://127.0.0.1:4020']);
+    expect(loadConfig({ MINIAPP_PREVIEW_PORT: '4321' }).http.corsOrigins).toEqual(['http://127.0.0.1:4321']);
+    expect(loadConfig({ ...production(), MINIAPP_PREVIEW_PORT: '4321' }).http.corsOrigins).toEqual([]);
+  });
+});
+
 describe('.env.example', () => {
   const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
 

@@ -110,6 +110,10 @@ const EnvSchema = z.object({
   // Where the development emulator listens (shared with it): the Tiki URLs below default to it outside production.
   TIKI_EMULATOR_HOST: z.string().trim().min(1).optional(),
   TIKI_EMULATOR_PORT: integer(1, 65_535).optional(),
+  // Where the mini app's browser preview listens (shared with it): outside production, its origin may call the
+  // API from a browser (CORS). In production no origin may: the mini app's requests are not a browser's.
+  MINIAPP_PREVIEW_HOST: z.string().trim().min(1).optional(),
+  MINIAPP_PREVIEW_PORT: integer(1, 65_535).optional(),
   TIKI_CLIENT_ID: z.string().trim().min(1).optional(),
   TIKI_CLIENT_SECRET: z.string().trim().min(1).optional(),
   TIKI_REST_BASE_URL: httpUrl.optional(),
@@ -185,6 +189,8 @@ export interface Config {
   };
   session: { idleTimeoutMs: number; maxAgeMs: number };
   http: {
+    /** Browser origins allowed to call the API (CORS): the preview's outside production, none in production. */
+    corsOrigins: string[];
     trustProxyHops: number;
     loginRateLimit: { max: number; windowMs: number };
     authBodyLimitBytes: number;
@@ -348,6 +354,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tiki,
     session: { idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MS, maxAgeMs: e.SESSION_MAX_AGE_MS },
     http: {
+      corsOrigins: production
+        ? []
+        : [
+            developmentOrigins({
+              MINIAPP_PREVIEW_HOST: e.MINIAPP_PREVIEW_HOST,
+              MINIAPP_PREVIEW_PORT: e.MINIAPP_PREVIEW_PORT?.toString(),
+            }).previewOrigin,
+          ],
       trustProxyHops: e.TRUST_PROXY_HOPS,
       loginRateLimit: {
         max: e.LOGIN_RATE_LIMIT_MAX ?? (production ? PRODUCTION_FAILED_LOGINS : DEVELOPMENT_FAILED_LOGINS),

@@ -97,6 +97,8 @@ export interface HostOptions {
   alert?: (title: string, content: string) => void | Promise<void>;
   /** Shows a toast (the browser preview draws it); every toast is also in the log. */
   toast?: (options: Record<string, unknown>) => void;
+  /** Told of each line the app writes to `console` (also kept in the log): the preview prints them. */
+  onConsole?: (level: HostLog['console'][number]['level'], text: string) => void;
   /** Told after each `setData` and each change of the page stack: where a renderer redraws. */
   onChange?: () => void;
   /** What my.getSystemInfo answers beyond its defaults (a 375 x 812 phone). */
@@ -136,6 +138,8 @@ export interface LaunchedApp {
   pages(): PageDriver[];
   log: HostLog;
   storage: HostStorage;
+  /** The host's back button: `my.navigateBack()`. */
+  navigateBack(): void;
   /** The number of `setData` calls made by the page so far. */
   setDataCount(): number;
 }
@@ -314,11 +318,11 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
 
   const record =
     (level: HostLog['console'][number]['level']) =>
-    (...args: unknown[]) =>
-      log.console.push({
-        level,
-        text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '),
-      });
+    (...args: unknown[]) => {
+      const text = args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' ');
+      log.console.push({ level, text });
+      o.onConsole?.(level, text);
+    };
   let registering: Record<string, unknown> | null = null;
   const globals: Record<string, unknown> = {
     my,
@@ -433,6 +437,7 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
   return {
     page: launched.driver,
     pages: () => stack.map((p) => p.driver),
+    navigateBack: () => my.navigateBack(),
     log,
     storage,
     setDataCount: () => setDataCalls,

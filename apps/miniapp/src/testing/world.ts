@@ -22,7 +22,9 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(o: { emulator?: EmulatorOptions; serverEnv?: Record<string, string> } = {}) {
+export async function startWorld(
+  o: { emulator?: EmulatorOptions; serverEnv?: Record<string, string>; distDir?: string } = {},
+) {
   const clock = createManualClock(Date.parse('2026-03-01T08:00:00Z'));
   const emulator = createEmulator({ clock, ...o.emulator });
   const emulatorOrigin = await emulator.listen();
@@ -34,7 +36,7 @@ export async function startWorld(o: { emulator?: EmulatorOptions; serverEnv?: Re
   });
   // Tini Console's IPN Callback URL: the emulator notifies our server of payments, as Tiki would.
   emulator.setIpnUrl(`${server.url}${ROUTES.tikiIpn.path}`);
-  const distDir = mkdtempSync(path.join(tmpdir(), 'miniapp-dist-'));
+  const distDir = o.distDir ?? mkdtempSync(path.join(tmpdir(), 'miniapp-dist-'));
   const build = await buildMiniapp({ outDir: distDir, apiBaseUrl: server.url, emulatorOrigin, quiet: true });
   const world: World = {
     emulator,

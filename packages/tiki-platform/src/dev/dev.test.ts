@@ -15,10 +15,19 @@ describe('development defaults', () => {
     expect(developmentOrigins({})).toEqual({
       emulatorOrigin: 'http://127.0.0.1:4010',
       serverOrigin: 'http://127.0.0.1:3000',
+      previewOrigin: 'http://127.0.0.1:4020',
     });
-    expect(developmentOrigins({ TIKI_EMULATOR_PORT: '4310', PORT: '3300', HOST: '0.0.0.0' })).toEqual({
+    expect(
+      developmentOrigins({
+        TIKI_EMULATOR_PORT: '4310',
+        PORT: '3300',
+        HOST: '0.0.0.0',
+        MINIAPP_PREVIEW_PORT: '4320',
+      }),
+    ).toEqual({
       emulatorOrigin: 'http://127.0.0.1:4310',
       serverOrigin: 'http://127.0.0.1:3300',
+      previewOrigin: 'http://127.0.0.1:4320',
     });
     expect(developmentOrigins({ TIKI_EMULATOR_HOST: '::1', TIKI_EMULATOR_PORT: '' }).emulatorOrigin).toBe(
       'http://[::1]:4010',

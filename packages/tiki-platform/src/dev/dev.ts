@@ -9,6 +9,8 @@ export const DEV_CLIENT_SECRET = 'dev-only-secret-never-valid-on-tiki-0000000000
 export const DEV_HOST = '127.0.0.1';
 export const DEV_EMULATOR_PORT = 4010;
 export const DEV_SERVER_PORT = 3000;
+/** The mini app's browser preview (`pnpm dev`); the server allows its origin outside production only. */
+export const DEV_PREVIEW_PORT = 4020;
 export const DEV_EMULATOR_ORIGIN = `http://${DEV_HOST}:${DEV_EMULATOR_PORT}`;
 
 /** Base URLs of an emulator at `origin`, laid out exactly as Tiki's, so that only the origin differs. */
@@ -30,6 +32,7 @@ export const DEV_BASE_URLS = emulatorBaseUrls(DEV_EMULATOR_ORIGIN);
 export function developmentOrigins(env: Readonly<Record<string, string | undefined>>): {
   emulatorOrigin: string;
   serverOrigin: string;
+  previewOrigin: string;
 } {
   const origin = (host: string | undefined, port: string | undefined, defaultPort: number) => {
     const name = host === undefined || host === '' || host === '0.0.0.0' || host === '::' ? DEV_HOST : host;
@@ -39,6 +42,7 @@ export function developmentOrigins(env: Readonly<Record<string, string | undefin
   return {
     emulatorOrigin: origin(env.TIKI_EMULATOR_HOST, env.TIKI_EMULATOR_PORT, DEV_EMULATOR_PORT),
     serverOrigin: origin(env.HOST, env.PORT, DEV_SERVER_PORT),
+    previewOrigin: origin(env.MINIAPP_PREVIEW_HOST, env.MINIAPP_PREVIEW_PORT, DEV_PREVIEW_PORT),
   };
 }
 
