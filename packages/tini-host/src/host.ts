@@ -1,15 +1,18 @@
 /**
- * A Tini host, once for every runtime: the globals a mini app's logic thread sees (`App`, `Page`, `getApp`,
- * `getCurrentPages`, `my`, `console`, timers and nothing else), the App and Page lifecycle, and the `my` APIs
- * the starter uses. `my.request` is real HTTP; `my.getAuthCode` and `my.makePayment` ask whatever the caller
- * plugs in (the emulator's consent and payment screen); storage survives relaunches when the same
- * `HostStorage` is passed again.
+ * A Tini host, once for every runtime: the globals a mini app's logic thread sees (`App`, `Page`, `Component`,
+ * `getApp`, `getCurrentPages`, `my`, `console`, timers and nothing else), the App, Page and Component
+ * lifecycles (components.ts), and the `my` APIs the starter uses. `my.request` is real HTTP; `my.getAuthCode`
+ * and `my.makePayment` ask whatever the caller plugs in (the emulator's consent and payment screen); storage
+ * survives relaunches when the same `HostStorage` is passed again.
  *
  * What differs between runtimes is the HostRuntime: node.ts runs the built scripts in a `node:vm` realm (the
  * tests); a browser runs them in a page (the preview). Where Tini's behaviour is not documented, this follows
  * the mini program family Tini derives from, and says so where it matters.
  */
+import { type ComponentSession, componentHost } from './components.ts';
 import { applySetData } from './set-data.ts';
+
+export type { ComponentPlace, ComponentSession, ComponentView } from './components.ts';
 
 /** What a runtime provides: the app's files, a realm to run them in, a task queue and HTTP. */
 export interface HostRuntime {
@@ -142,6 +145,15 @@ export interface LaunchedApp {
   navigateBack(): void;
   /** The number of `setData` calls made by the page so far. */
   setDataCount(): number;
+  /** Custom components: what a renderer asks while it draws a page, and their events. */
+  components: {
+    /** One draw of a page: the components it uses, then (once drawn) their lifecycle. */
+    session(page: PageDriver): ComponentSession;
+    /** An event in a component's template, delivered to the instance's method. */
+    dispatch(id: number, handler: string, event: HostEvent): Promise<void>;
+    /** Every mounted instance, plain copies. */
+    list(): { id: number; is: string; data: Record<string, unknown>; props: Record<string, unknown> }[];
+  };
 }
 
 export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
@@ -247,7 +259,7 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       log.navigations.push(String(options.url));
       navigate(options, () => {
         const replaced = stack.pop();
-        if (replaced) track(call(replaced.instance.onUnload, undefined, replaced.instance));
+        if (replaced) close(replaced);
         openPage(String(options.url));
       });
     },
@@ -256,8 +268,7 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       navigate(options, () => {
         // As the family's hosts do: going back past the first page stays on the first page.
         for (let i = 0; i < delta && stack.length > 1; i += 1) {
-          const closed = stack.pop() as OpenPage;
-          track(call(closed.instance.onUnload, undefined, closed.instance));
+          close(stack.pop() as OpenPage);
         }
         const shown = stack.at(-1) as OpenPage;
         track(call(shown.instance.onShow, undefined, shown.instance));
@@ -301,6 +312,11 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
     getSystemInfoSync: () => intoRealm({ ...DEFAULT_SYSTEM_INFO, ...o.systemInfo }),
   };
 
+  const close = (page: OpenPage) => {
+    track(call(page.instance.onUnload, undefined, page.instance));
+    components.closePage(page);
+  };
+
   /** A navigation runs after the current task (as a host's does), then tells the renderer. */
   const navigate = (options: Record<string, unknown>, change: () => void) =>
     later(() => {
@@ -324,6 +340,7 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       o.onConsole?.(level, text);
     };
   let registering: Record<string, unknown> | null = null;
+  let registeringComponent: Record<string, unknown> | null = null;
   const globals: Record<string, unknown> = {
     my,
     console: { log: record('log'), info: record('info'), warn: record('warn'), error: record('error') },
@@ -344,6 +361,10 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       registering = options;
     },
     getCurrentPages: () => stack.map((p) => p.instance),
+    Component: (options: Record<string, unknown>) => {
+      if (registeringComponent !== null) throw new Error('Component() was called twice in one file');
+      registeringComponent = options;
+    },
   };
 
   const run = (file: string) => runtime.runScript(runtime.readFile(file), file, globals);
@@ -364,6 +385,33 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
     if (options === null) throw new Error(`${route}.js did not call Page()`);
     definitions.set(route, options);
     return options;
+  };
+
+  const components = componentHost({
+    define(is) {
+      registeringComponent = null;
+      run(`${is}.js`);
+      const options = registeringComponent as Record<string, unknown> | null;
+      if (options === null) throw new Error(`${is}.js did not call Component()`);
+      return options;
+    },
+    intoRealm,
+    later,
+    track,
+    onChange: () => o.onChange?.(),
+  });
+
+  /** An event as the family's hosts hand it to a handler: type, detail, target and currentTarget datasets. */
+  const deliver = async (self: unknown, fn: unknown, e: HostEvent): Promise<void> => {
+    const event = intoRealm({ type: e.type, timeStamp: Date.now(), detail: e.detail ?? {} }) as Record<
+      string,
+      unknown
+    >;
+    event.target = { dataset: intoRealm(e.targetDataset), targetDataset: intoRealm(e.targetDataset) };
+    event.currentTarget = { dataset: intoRealm(e.currentTargetDataset) };
+    const result = (fn as Handler).call(self, event);
+    track(result);
+    await result;
   };
 
   /** Opens a page on top of the stack: it is in getCurrentPages() from its onLoad on, as in the family. */
@@ -402,15 +450,7 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
       async dispatch(handler, e) {
         const fn = instance[handler];
         if (typeof fn !== 'function') throw new Error(`The page has no handler "${handler}"`);
-        const event = intoRealm({ type: e.type, timeStamp: Date.now(), detail: e.detail ?? {} }) as Record<
-          string,
-          unknown
-        >;
-        event.target = { dataset: intoRealm(e.targetDataset), targetDataset: intoRealm(e.targetDataset) };
-        event.currentTarget = { dataset: intoRealm(e.currentTargetDataset) };
-        const result = (fn as Handler).call(instance, event);
-        track(result);
-        await result;
+        await deliver(instance, fn, e);
       },
       idle,
     };
@@ -441,6 +481,21 @@ export function startHost(runtime: HostRuntime, o: HostOptions): LaunchedApp {
     log,
     storage,
     setDataCount: () => setDataCalls,
+    components: {
+      session(page) {
+        const open = stack.find((p) => p.driver === page);
+        if (!open) throw new Error(`${page.route} is not open`);
+        return components.session(open);
+      },
+      async dispatch(id, handler, e) {
+        const { self, fn } = components.method(id, handler);
+        if (typeof fn !== 'function') {
+          throw new Error(`The component has no method "${handler}" (Tini looks in its methods)`);
+        }
+        await deliver(self, fn, e);
+      },
+      list: () => components.list(),
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySetData, parsePath } from './set-data.ts';
+import { applySetData, applySpliceData, parsePath } from './set-data.ts';
 
 describe('setData paths', () => {
   it('replaces a top-level key and leaves the others', () => {
@@ -31,5 +31,19 @@ describe('setData paths', () => {
     expect(() => parsePath('a..b')).toThrow(TypeError);
     expect(() => parsePath('a[x]')).toThrow(TypeError);
     expect(() => parsePath('')).toThrow(TypeError);
+  });
+});
+
+describe('$spliceData', () => {
+  it('splices the array at each path, creating one where there is none', () => {
+    const data: Record<string, unknown> = { list: ['a', 'b', 'c'], box: { more: [1] } };
+    applySpliceData(data, { list: [1, 1, 'x', 'y'], 'box.more': [1, 0, 2], fresh: [0, 0, 'z'] });
+    expect(data).toEqual({ list: ['a', 'x', 'y', 'c'], box: { more: [1, 2] }, fresh: ['z'] });
+  });
+
+  it('refuses a value that is not [start, deleteCount, ...items]', () => {
+    expect(() => applySpliceData({}, { list: 'x' })).toThrow(
+      '$spliceData: "list" needs [start, deleteCount, ...items]',
+    );
   });
 });

@@ -1,14 +1,16 @@
 /**
  * The preview's server, for development only: the shell page, its script (bundled with esbuild on first
- * request), the app's files, and an event stream that tells the page to reload when the app's folder changes.
- * It listens on loopback only: the files it serves are a development build, never meant to leave the machine.
+ * request), the app compiled as Studio compiles it (app-files.ts, again after every change), and an event
+ * stream that tells the page to reload when the app's folder changes. It listens on loopback only: the files
+ * it serves are a development build, never meant to leave the machine.
  */
 import { watch } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { type AppSnapshot, readApp } from './app-files.ts';
 import { shellHtml } from './shell.ts';
 
 export interface PreviewOptions {
@@ -27,8 +29,6 @@ export interface Preview {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-/** What the page reads as text: the app's scripts, templates, styles and configuration. */
-const TEXT_EXTENSIONS = new Set(['.js', '.json', '.txml', '.tcss', '.sjs']);
 const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -54,10 +54,13 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
   const root = path.resolve(o.root);
   const name = o.name ?? path.basename(path.dirname(root));
   let client: Promise<string> | null = null;
+  /** The compiled app, kept until the folder changes. */
+  let app: Promise<AppSnapshot> | null = null;
   const streams = new Set<ServerResponse>();
 
   let pending: ReturnType<typeof setTimeout> | undefined;
   const watcher = watch(root, { recursive: true }, () => {
+    app = null;
     clearTimeout(pending);
     // A build writes many files: one reload once it has been quiet for a moment.
     pending = setTimeout(() => {
@@ -86,12 +89,17 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
       client ??= bundleClient();
       send(res, 200, TYPES['.js'] as string, await client);
     } else if (url.pathname === '/__preview/files') {
-      const files = await readAppFiles(root);
-      if (files['app.json'] === undefined) {
+      app ??= readApp(root);
+      const snapshot = await app.catch((error: unknown) => {
+        app = null;
+        throw error;
+      });
+      if (snapshot.files['app.json'] === undefined) {
+        app = null;
         send(res, 404, 'text/plain; charset=utf-8', `No app.json in ${root}: is the app built (pnpm dev)?`);
         return;
       }
-      send(res, 200, 'application/json', JSON.stringify({ name, files }));
+      send(res, 200, 'application/json', JSON.stringify({ name, ...snapshot }));
     } else if (url.pathname === '/__preview/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write(': connected\n\n');
@@ -154,27 +162,4 @@ async function bundleClient(): Promise<string> {
     logLevel: 'silent',
   });
   return result.outputFiles[0]?.text ?? '';
-}
-
-/** The app's text files by their path inside it (`pages/index/index.txml`), source maps and node_modules left out. */
-async function readAppFiles(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  async function walk(dir: string): Promise<void> {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full);
-      } else if (TEXT_EXTENSIONS.has(path.extname(entry.name)) && (await stat(full)).size < 2_000_000) {
-        files[path.relative(root, full).split(path.sep).join('/')] = await readFile(full, 'utf8');
-      }
-    }
-  }
-  await walk(root);
-  return files;
 }

@@ -47,6 +47,7 @@ body { display: flex; gap: 24px; justify-content: center; align-items: flex-star
 #tini-aside { max-width: 320px; font-size: 13px; color: #515158; }
 #tini-problems { color: #b3261e; padding-left: 18px; }
 page { display: block; min-height: 100%; }
+tini-component { display: contents; }
 view { display: block; }
 text { display: inline; white-space: pre-wrap; }
 scroll-view { display: block; overflow: hidden; }

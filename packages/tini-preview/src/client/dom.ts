@@ -9,7 +9,7 @@ import { toCss } from '../template/tcss.ts';
 export const EVENTS_ATTRIBUTE = 'data-tini-on';
 export const DATASET_ATTRIBUTE = 'data-tini-dataset';
 
-/** `src` of an image, relative to the page file, as the preview server serves the app's files. */
+/** `src` of an image, relative to the file it is written in, as the preview server serves the app's files. */
 export type ResolveSrc = (src: string) => string;
 
 export function toDom(nodes: VNode[], resolveSrc: ResolveSrc): Node[] {
@@ -19,6 +19,15 @@ export function toDom(nodes: VNode[], resolveSrc: ResolveSrc): Node[] {
       const notice = document.createElement('tini-notice');
       notice.textContent = `Preview: ${node.text}`;
       return notice;
+    }
+    if (node.kind === 'component') {
+      // No box of its own (Tiki's components draw their template in place): display: contents in the shell.
+      const host = document.createElement('tini-component');
+      host.setAttribute('data-tag', node.tag);
+      host.setAttribute('data-is', node.is);
+      host.setAttribute('data-tini-id', String(node.id));
+      host.append(...toDom(node.children, resolveSrc));
+      return host;
     }
     return element(node, resolveSrc);
   });

@@ -11,7 +11,8 @@ import {
 } from '@tini-starter/tini-host/host';
 import morphdom from 'morphdom';
 import { parseTxml, type TNode } from '../template/parse.ts';
-import { renderTxml, resolvePath } from '../template/render.ts';
+import { renderTxml, resolvePath, type VEvent } from '../template/render.ts';
+import { sjsLoader } from '../template/sjs.ts';
 import { toCss } from '../template/tcss.ts';
 import { DATASET_ATTRIBUTE, EVENTS_ATTRIBUTE, toDom } from './dom.ts';
 import { actionSheet, dialog, toast } from './ui.ts';
@@ -19,7 +20,12 @@ import { actionSheet, dialog, toast } from './ui.ts';
 interface AppFiles {
   /** The app's name, to keep one app's storage apart from another's. */
   name: string;
+  /** Templates, styles, JSON and bundled scripts by path in the app (app-files.ts). */
   files: Record<string, string>;
+  /** `.sjs` modules as CommonJS. */
+  sjs: Record<string, string>;
+  /** What the server could not compile or find. */
+  problems: string[];
 }
 
 /** Studio without a Tini Console app: consent gives no code, so a development build asks the emulator. */
@@ -67,8 +73,10 @@ function persistentStorage(prefix: string): HostStorage {
 async function main(): Promise<void> {
   const answer = await fetch('/__preview/files');
   if (!answer.ok) throw new Error(`The preview server could not read the app: ${await answer.text()}`);
-  const { name, files } = (await answer.json()) as AppFiles;
+  const { name, files, sjs, problems: compileProblems } = (await answer.json()) as AppFiles;
+  for (const text of compileProblems) problem(text);
   const read = (file: string): string | undefined => files[file];
+  const loadSjs = sjsLoader(sjs);
 
   const runtime: HostRuntime = {
     readFile(file) {
@@ -116,7 +124,8 @@ async function main(): Promise<void> {
   if (windowOptions.titleBarColor)
     titleBar.parentElement?.style.setProperty('--tini-title-color', windowOptions.titleBarColor);
   if (windowOptions.backgroundColor) screen.style.backgroundColor = windowOptions.backgroundColor;
-  appStyle.textContent = files['app.tcss'] === undefined ? '' : toCss(files['app.tcss'], 'app.tcss', read);
+  appStyle.textContent =
+    files['app.tcss'] === undefined ? '' : toCss(files['app.tcss'], 'app.tcss', read, problem);
 
   const trees = new Map<string, TNode[]>();
   const treeOf = (route: string) => {
@@ -138,11 +147,18 @@ async function main(): Promise<void> {
     const top = pages[pages.length - 1];
     if (!top) return;
     const identity = `${pages.length}:${top.route}`;
-    const rendered = renderTxml(treeOf(top.route), top.data(), { file: `${top.route}.txml`, load: read });
+    const components = app.components.session(top);
+    const rendered = renderTxml(treeOf(top.route), top.data(), {
+      file: `${top.route}.txml`,
+      load: read,
+      sjs: loadSjs,
+      components,
+    });
     for (const text of rendered.notices) problem(`${top.route}: ${text}`);
+    for (const is of rendered.components) componentStyle(is);
     const next = document.createElement('page');
     next.setAttribute('data-route', top.route);
-    next.append(...toDom(rendered.nodes, (src) => resolveSrc(`${top.route}.txml`, src)));
+    next.append(...toDom(rendered.nodes, resolveSrc));
     if (identity !== shownPage) {
       // Another page: drawn afresh, its own TCSS and title, scrolled to the top.
       shownPage = identity;
@@ -150,10 +166,11 @@ async function main(): Promise<void> {
       pageElement = next;
       screen.scrollTop = 0;
       const css = files[`${top.route}.tcss`];
-      pageStyle.textContent = css === undefined ? '' : toCss(css, `${top.route}.tcss`, read);
+      pageStyle.textContent = css === undefined ? '' : toCss(css, `${top.route}.tcss`, read, problem);
       const pageJson = JSON.parse(files[`${top.route}.json`] ?? '{}') as { defaultTitle?: string };
       titleBar.textContent = pageJson.defaultTitle ?? windowOptions.defaultTitle ?? '';
       back.hidden = pages.length < 2;
+      components.end();
       return;
     }
     morphdom(pageElement, next, {
@@ -165,6 +182,20 @@ async function main(): Promise<void> {
         return !from.isEqualNode(to);
       },
     });
+    components.end();
+  }
+
+  /** A component's TCSS, added once the first time a page draws it (the preview does not scope it). */
+  const styled = new Set<string>();
+  function componentStyle(is: string): void {
+    if (styled.has(is)) return;
+    styled.add(is);
+    const css = files[`${is}.tcss`];
+    if (css === undefined) return;
+    const style = document.createElement('style');
+    style.setAttribute('data-component', is);
+    style.textContent = toCss(css, `${is}.tcss`, read, problem);
+    appStyle.after(style);
   }
 
   const deliver = (domEvent: Event, type: string, detail?: Record<string, unknown>) => {
@@ -177,22 +208,16 @@ async function main(): Promise<void> {
       if (datasetText === null) continue;
       const dataset = JSON.parse(datasetText) as Record<string, unknown>;
       targetDataset ??= dataset;
-      const bound = JSON.parse(node.getAttribute(EVENTS_ATTRIBUTE) ?? '[]') as {
-        type: string;
-        handler: string;
-        stops: boolean;
-      }[];
+      const bound = JSON.parse(node.getAttribute(EVENTS_ATTRIBUTE) ?? '[]') as VEvent[];
       for (const e of bound.filter((b) => b.type === type)) {
-        top
-          .dispatch(e.handler, {
-            type,
-            targetDataset,
-            currentTargetDataset: dataset,
-            ...(detail ? { detail } : {}),
-          })
-          .catch((error: unknown) => {
-            problem(`${top.route}: ${e.handler}: ${error instanceof Error ? error.message : String(error)}`);
-          });
+        const event = { type, targetDataset, currentTargetDataset: dataset, ...(detail ? { detail } : {}) };
+        // A handler in a component's template is one of its methods; the page's own are the page's.
+        (e.owner === undefined
+          ? top.dispatch(e.handler, event)
+          : app.components.dispatch(e.owner, e.handler, event)
+        ).catch((error: unknown) => {
+          problem(`${top.route}: ${e.handler}: ${error instanceof Error ? error.message : String(error)}`);
+        });
         if (e.stops) return;
       }
     }
@@ -225,6 +250,7 @@ async function main(): Promise<void> {
     __tiniPreview: {
       pages: () => app.pages().map((p) => ({ route: p.route, data: p.data() })),
       problems: () => [...shownProblems],
+      components: () => app.components.list(),
       idle: () => app.pages().at(-1)?.idle(),
     },
   });
@@ -238,9 +264,9 @@ function pageHost(screen: HTMLElement, type: string, listener: (event: Event) =>
   });
 }
 
-/** An image's `src` as the family resolves it: absolute URLs as they are, app paths from the page's file. */
-function resolveSrc(file: string, src: string): string {
-  return /^(https?:|data:|blob:)/.test(src) ? src : `/__preview/app/${resolvePath(file, src)}`;
+/** An image's `src`: absolute URLs as they are; app paths (the renderer made them absolute) from the server. */
+function resolveSrc(src: string): string {
+  return /^(https?:|data:|blob:)/.test(src) ? src : `/__preview/app/${resolvePath('', src)}`;
 }
 
 // A reload when the watch build writes a new app.
