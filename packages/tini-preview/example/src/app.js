@@ -1,0 +1,3 @@
+App({
+  globalData: { shop: 'Cửa hàng mẫu' },
+});

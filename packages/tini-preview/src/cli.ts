@@ -1,0 +1,41 @@
+/**
+ * `pnpm preview <folder>`: any Tini App project in the browser preview, as Tini Studio opens it (its
+ * project.config.json's miniprogramRoot, or the folder itself when it holds app.json), on the development
+ * preview address (MINIAPP_PREVIEW_HOST and MINIAPP_PREVIEW_PORT, as `pnpm dev` uses; the root .env is read
+ * first). The folder is relative to where `pnpm` was run. Scripts are compiled on every change, so a source
+ * project needs no build step of its own.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { developmentOrigins } from '@tini-starter/tiki-platform/dev';
+import { exitIfPortBusy } from '@tini-starter/tiki-platform/dev-port';
+import { appRootOf } from './app-files.ts';
+import { startPreview } from './server.ts';
+
+const rootEnv = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../.env');
+if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
+
+const [given] = process.argv.slice(2);
+if (given === undefined || given.startsWith('-')) {
+  console.error('usage: pnpm preview <folder>  (a Tini App project: project.config.json or app.json inside)');
+  process.exit(2);
+}
+// pnpm runs this script in the package's folder; INIT_CWD is where the user typed the command.
+const folder = path.resolve(process.env.INIT_CWD ?? process.cwd(), given);
+const root = await appRootOf(folder);
+if (!existsSync(path.join(root, 'app.json'))) {
+  console.error(`preview: no app.json in ${root} (is ${given} a Tini App project, and is it built?)`);
+  process.exit(1);
+}
+const origin = new URL(developmentOrigins(process.env).previewOrigin);
+const host = origin.hostname.replace(/^\[|\]$/g, '');
+const port = Number(origin.port);
+await exitIfPortBusy({
+  what: 'preview',
+  host,
+  port,
+  variables: { port: 'MINIAPP_PREVIEW_PORT', host: 'MINIAPP_PREVIEW_HOST' },
+});
+const preview = await startPreview({ root, host, port, name: path.basename(folder) });
+console.warn(`preview: ${path.relative(process.cwd(), root) || root} at ${preview.url} (not Tini Studio)`);
