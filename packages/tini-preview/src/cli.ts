@@ -22,7 +22,8 @@ if (given === undefined || given.startsWith('-')) {
   process.exit(2);
 }
 // pnpm runs this script in the package's folder; INIT_CWD is where the user typed the command.
-const folder = path.resolve(process.env.INIT_CWD ?? process.cwd(), given);
+const invokedIn = process.env.INIT_CWD ?? process.cwd();
+const folder = path.resolve(invokedIn, given);
 const root = await appRootOf(folder);
 if (!existsSync(path.join(root, 'app.json'))) {
   console.error(`preview: no app.json in ${root} (is ${given} a Tini App project, and is it built?)`);
@@ -38,4 +39,4 @@ await exitIfPortBusy({
   variables: { port: 'MINIAPP_PREVIEW_PORT', host: 'MINIAPP_PREVIEW_HOST' },
 });
 const preview = await startPreview({ root, host, port, name: path.basename(folder) });
-console.warn(`preview: ${path.relative(process.cwd(), root) || root} at ${preview.url} (not Tini Studio)`);
+console.warn(`preview: ${path.relative(invokedIn, root) || '.'} at ${preview.url} (not Tini Studio)`);
