@@ -371,18 +371,13 @@ async function watchAndBuild(options) {
  * @param {string} outDir
  */
 async function servePreview(outDir) {
-  const { exitIfPortBusy } = await import('@tini-starter/tiki-platform/dev-port');
-  const { startPreview } = await import('@tini-starter/tini-preview/server');
-  const origin = new URL(developmentOrigins(process.env).previewOrigin);
-  const host = origin.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(origin.port);
-  await exitIfPortBusy({
+  const { startDevelopmentPreview } = await import('@tini-starter/tini-preview/development');
+  const preview = await startDevelopmentPreview({
     what: 'miniapp preview',
-    host,
-    port,
-    variables: { port: 'MINIAPP_PREVIEW_PORT', host: 'MINIAPP_PREVIEW_HOST' },
+    root: outDir,
+    name: 'Tini Starter',
+    env: process.env,
   });
-  const preview = await startPreview({ root: outDir, host, port, name: 'Tini Starter' });
   console.warn(`miniapp: preview at ${preview.url} (a browser approximation, not Tini Studio)`);
 }
 

@@ -8,10 +8,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { developmentOrigins } from '@tini-starter/tiki-platform/dev';
-import { exitIfPortBusy } from '@tini-starter/tiki-platform/dev-port';
 import { appRootOf } from './app-files.ts';
-import { startPreview } from './server.ts';
+import { startDevelopmentPreview } from './development.ts';
 
 const rootEnv = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../.env');
 if (existsSync(rootEnv)) process.loadEnvFile(rootEnv);
@@ -29,14 +27,10 @@ if (!existsSync(path.join(root, 'app.json'))) {
   console.error(`preview: no app.json in ${root} (is ${given} a Tini App project, and is it built?)`);
   process.exit(1);
 }
-const origin = new URL(developmentOrigins(process.env).previewOrigin);
-const host = origin.hostname.replace(/^\[|\]$/g, '');
-const port = Number(origin.port);
-await exitIfPortBusy({
+const preview = await startDevelopmentPreview({
   what: 'preview',
-  host,
-  port,
-  variables: { port: 'MINIAPP_PREVIEW_PORT', host: 'MINIAPP_PREVIEW_HOST' },
+  root,
+  name: path.basename(folder),
+  env: process.env,
 });
-const preview = await startPreview({ root, host, port, name: path.basename(folder) });
 console.warn(`preview: ${path.relative(invokedIn, root) || '.'} at ${preview.url} (not Tini Studio)`);
