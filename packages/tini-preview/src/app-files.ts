@@ -28,7 +28,6 @@ export interface AppSnapshot {
 /** Files read as they are; scripts are bundled from their entries instead. */
 const AS_IS = new Set(['.json', '.txml', '.tcss']);
 const SCRIPT_EXTENSIONS = ['.ts', '.js'];
-const NPM_PREFIX = NPM_FOLDER;
 
 /** The folder Studio opens as the app: project.config.json's `miniprogramRoot`, or the folder itself. */
 export async function appRootOf(folder: string): Promise<string> {
@@ -57,7 +56,7 @@ export async function readApp(root: string): Promise<AppSnapshot> {
     packages.set(name, folder);
     if (folder === undefined)
       problems.push(`${from}: no package ${name} in node_modules (from the app's folder up)`);
-    else await collect(folder, `${NPM_PREFIX}${name}/`, files, sources);
+    else await collect(folder, `${NPM_FOLDER}${name}/`, files, sources);
     return folder;
   };
   const queue: string[] = ['app'];
@@ -71,8 +70,8 @@ export async function readApp(root: string): Promise<AppSnapshot> {
     const entry = queue.shift() as string;
     if (entries.has(entry)) continue;
     let base = root;
-    if (entry.startsWith(NPM_PREFIX)) {
-      const name = packageName(entry.slice(NPM_PREFIX.length));
+    if (entry.startsWith(NPM_FOLDER)) {
+      const name = packageName(entry.slice(NPM_FOLDER.length));
       const folder = await usePackage(name, entry);
       if (folder === undefined) {
         entries.set(entry, '');
@@ -92,18 +91,16 @@ export async function readApp(root: string): Promise<AppSnapshot> {
     }
   }
 
-  // Packages a TCSS `@import`s by a bare name with no file of that name beside it (tcss.ts reads them so).
-  for (let checked = new Set<string>(), more = true; more; ) {
-    more = false;
-    for (const file of Object.keys(files).filter((f) => f.endsWith('.tcss') && !checked.has(f))) {
+  // Packages a TCSS `@import`s by a bare name with no file of that name beside it (tcss.ts reads them so),
+  // then the packages those packages' TCSS imports in turn.
+  const checked = new Set<string>();
+  const unchecked = () => Object.keys(files).filter((f) => f.endsWith('.tcss') && !checked.has(f));
+  for (let batch = unchecked(); batch.length > 0; batch = unchecked()) {
+    for (const file of batch) {
       checked.add(file);
       for (const [, src = ''] of (files[file] ?? '').matchAll(/@import\s+(?:url\()?\s*["']([^"']+)["']/g)) {
         if (/^(\.|\/)/.test(src) || files[resolvePath(file, src)] !== undefined) continue;
-        const name = packageName(src);
-        if (!packages.has(name)) {
-          await usePackage(name, file);
-          more = true;
-        }
+        await usePackage(packageName(src), file);
       }
     }
   }
@@ -112,7 +109,7 @@ export async function readApp(root: string): Promise<AppSnapshot> {
   await Promise.all(
     [...entries].map(async ([entry, base]) => {
       if (base === '') return;
-      const inApp = entry.startsWith(NPM_PREFIX) ? entry.slice(NPM_PREFIX.length) : entry;
+      const inApp = entry.startsWith(NPM_FOLDER) ? entry.slice(NPM_FOLDER.length) : entry;
       const source = SCRIPT_EXTENSIONS.map((ext) => path.join(base, `${inApp}${ext}`)).find((f) =>
         existsSync(f),
       );

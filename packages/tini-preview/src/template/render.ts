@@ -558,7 +558,7 @@ function renderComponent(node: TElement, is: string, scope: Scope, state: State,
       return [notice(state, expressionProblem(error))];
     }
     // The family's rule: an `on*` prop names a handler of whoever wrote the tag; the component calls it.
-    if (/^on[A-Z]/.test(name) || /^catch[A-Z]/.test(name)) callbacks[name] = asText(value);
+    if (eventOf(name)) callbacks[name] = asText(value);
     else if (name === 'ref') ref = asText(value);
     else props[name] = value;
   }
